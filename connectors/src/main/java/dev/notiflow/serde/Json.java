@@ -1,0 +1,49 @@
+package dev.notiflow.serde;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The one Jackson configuration for every topic: ISO-8601 timestamps, unknown fields ignored (the
+ * contracts only grow additively), records written with all fields so the output schema is
+ * stable. {@link ObjectMapper} is thread-safe once configured.
+ */
+public final class Json {
+
+    public static final ObjectMapper MAPPER =
+            new ObjectMapper()
+                    .registerModule(new JavaTimeModule())
+                    .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                    .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .disable(DeserializationFeature.ADJUST_DATES_TO_CONTEXT_TIME_ZONE);
+
+    private Json() {}
+
+    /** Serializes a value to UTF-8 JSON bytes. */
+    public static byte[] toBytes(Object value) {
+        try {
+            return MAPPER.writeValueAsBytes(value);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException("cannot serialize " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    public static String toText(Object value) {
+        return new String(toBytes(value), StandardCharsets.UTF_8);
+    }
+
+    /** Reads a value written by {@link #toBytes}; for our own output topics, not for input. */
+    public static <T> T fromBytes(byte[] bytes, Class<T> type) {
+        try {
+            return MAPPER.readValue(bytes, type);
+        } catch (java.io.IOException e) {
+            throw new UncheckedIOException("cannot read " + type.getSimpleName(), e);
+        }
+    }
+}

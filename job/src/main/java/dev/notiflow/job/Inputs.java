@@ -1,0 +1,17 @@
+package dev.notiflow.job;
+
+import org.apache.flink.streaming.api.datastream.DataStream;
+
+import dev.notiflow.model.RawRecord;
+
+/**
+ * The raw input streams of the topology, built by the caller (Kafka sources in production,
+ * bounded collections in tests), each already given its uid.
+ *
+ * @param invalidations the job's own {@code device-token-invalidations} read back, or {@code null}
+ */
+public record Inputs(
+        DataStream<RawRecord> events,
+        DataStream<RawRecord> preferences,
+        DataStream<RawRecord> devices,
+        DataStream<RawRecord> invalidations) {}

@@ -1,0 +1,194 @@
+package dev.notiflow.job;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+import dev.notiflow.model.Provider;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every setting of the job itself, read from a {@code Configuration} (the YAML file given with
+ * {@code --config}, then {@code --key value} overrides). Provider settings live beside their
+ * senders ({@code ApnsOptions}, {@code FcmOptions}, {@code SmsOptions}, {@code EmailOptions}).
+ * Secrets are never options: they come from files or environment variables.
+ */
+public final class JobOptions {
+
+    public static final ConfigOption<String> KAFKA_BOOTSTRAP_SERVERS =
+            ConfigOptions.key("kafka.bootstrap-servers")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("Kafka bootstrap servers, e.g. broker1:9092,broker2:9092. Required.");
+
+    public static final ConfigOption<String> KAFKA_GROUP_ID =
+            ConfigOptions.key("kafka.group-id")
+                    .stringType()
+                    .defaultValue("notiflow")
+                    .withDescription("Consumer group id of the job's Kafka sources.");
+
+    public static final ConfigOption<String> KAFKA_TRANSACTIONAL_ID_PREFIX =
+            ConfigOptions.key("kafka.transactional-id-prefix")
+                    .stringType()
+                    .defaultValue("notiflow")
+                    .withDescription(
+                            "Prefix of the Kafka sinks' transactional ids; unique per job on a cluster.");
+
+    public static final ConfigOption<Duration> KAFKA_TRANSACTION_TIMEOUT =
+            ConfigOptions.key("kafka.transaction-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(10))
+                    .withDescription(
+                            "Kafka transaction timeout: above the longest checkpoint plus restart, at most the"
+                                    + " broker's transaction.max.timeout.ms (15 min by default).");
+
+    public static final ConfigOption<String> TOPIC_EVENTS =
+            topic("events", "notification-events", "Input: business events (key eventId).");
+    public static final ConfigOption<String> TOPIC_PREFERENCES =
+            topic("preferences", "user-preferences", "Input, compacted: user preferences (key userId).");
+    public static final ConfigOption<String> TOPIC_DEVICES =
+            topic("devices", "device-tokens", "Input, compacted: device tokens (key userId:token).");
+    public static final ConfigOption<String> TOPIC_DELIVERIES =
+            topic("deliveries", "notification-deliveries", "Output: one record per final outcome.");
+    public static final ConfigOption<String> TOPIC_DLQ =
+            topic("dlq", "notification-dlq", "Output: bad input and failed sends, with the reason.");
+    public static final ConfigOption<String> TOPIC_INVALIDATIONS =
+            topic(
+                    "invalidations",
+                    "device-token-invalidations",
+                    "Output, read back by the job: tokens a provider reported dead.");
+
+    public static final ConfigOption<Integer> MAX_RECORD_BYTES =
+            ConfigOptions.key("input.max-record-bytes")
+                    .intType()
+                    .defaultValue(64 * 1024)
+                    .withDescription("Input records larger than this go to the DLQ as RECORD_TOO_LARGE.");
+
+    public static final ConfigOption<Duration> DEDUPE_TTL =
+            ConfigOptions.key("dedupe.ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(7))
+                    .withDescription(
+                            "How long an eventId is remembered to drop repeats. Must cover the longest replay"
+                                    + " window (topic retention plus retry delays).");
+
+    public static final ConfigOption<Duration> PROFILE_WAIT =
+            ConfigOptions.key("profile.wait")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription(
+                            "How long an event for a user without a profile waits for one before it ends as"
+                                    + " SKIPPED/NO_PROFILE.");
+
+    public static final ConfigOption<Duration> DEVICE_TTL =
+            ConfigOptions.key("devices.ttl")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(270))
+                    .withDescription(
+                            "A device token not registered again within this time expires from state.");
+
+    public static final ConfigOption<Duration> PAUSE_ON_CREDENTIALS_FAILURE =
+            ConfigOptions.key("send.pause-on-credentials-failure")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(60))
+                    .withDescription(
+                            "How long a provider is paused after it rejected our credentials; its sends are"
+                                    + " retried later instead of failing.");
+
+    public static final ConfigOption<Integer> MAX_PARALLELISM =
+            ConfigOptions.key("job.max-parallelism")
+                    .intType()
+                    .defaultValue(128)
+                    .withDescription(
+                            "Max parallelism (key groups). Fixed for the life of the state: changing it"
+                                    + " breaks restore from savepoints.");
+
+    private static final Map<Provider, ConfigOption<Duration>> SEND_TIMEOUT = new EnumMap<>(Provider.class);
+    private static final Map<Provider, ConfigOption<Integer>> SEND_CAPACITY = new EnumMap<>(Provider.class);
+    private static final Map<Provider, ConfigOption<Double>> SEND_RATE = new EnumMap<>(Provider.class);
+
+    static {
+        for (Provider p : Provider.values()) {
+            String prefix = "send." + p.wireName() + ".";
+            SEND_TIMEOUT.put(
+                    p,
+                    ConfigOptions.key(prefix + "timeout")
+                            .durationType()
+                            .defaultValue(Duration.ofSeconds(10))
+                            .withDescription(
+                                    "Async timeout of one " + p.wireName()
+                                            + " send; a timeout becomes a retryable TIMEOUT."));
+            SEND_CAPACITY.put(
+                    p,
+                    ConfigOptions.key(prefix + "capacity")
+                            .intType()
+                            .defaultValue(p.channel() == dev.notiflow.model.Channel.PUSH ? 1000 : 100)
+                            .withDescription(
+                                    "Sends in flight per subtask to " + p.wireName()
+                                            + "; the back-pressure valve."));
+            SEND_RATE.put(
+                    p,
+                    ConfigOptions.key(prefix + "rate-limit")
+                            .doubleType()
+                            .defaultValue(0.0)
+                            .withDescription(
+                                    "Sends per second per subtask to " + p.wireName()
+                                            + " (provider quota); 0 for none."));
+        }
+    }
+
+    private JobOptions() {}
+
+    public static ConfigOption<Duration> sendTimeout(Provider p) {
+        return SEND_TIMEOUT.get(p);
+    }
+
+    public static ConfigOption<Integer> sendCapacity(Provider p) {
+        return SEND_CAPACITY.get(p);
+    }
+
+    public static ConfigOption<Double> sendRateLimit(Provider p) {
+        return SEND_RATE.get(p);
+    }
+
+    /** Every option of this class, for validation and the README's reference table. */
+    public static List<ConfigOption<?>> all() {
+        List<ConfigOption<?>> all = new ArrayList<>();
+        Collections.addAll(
+                all,
+                KAFKA_BOOTSTRAP_SERVERS,
+                KAFKA_GROUP_ID,
+                KAFKA_TRANSACTIONAL_ID_PREFIX,
+                KAFKA_TRANSACTION_TIMEOUT,
+                TOPIC_EVENTS,
+                TOPIC_PREFERENCES,
+                TOPIC_DEVICES,
+                TOPIC_DELIVERIES,
+                TOPIC_DLQ,
+                TOPIC_INVALIDATIONS,
+                MAX_RECORD_BYTES,
+                DEDUPE_TTL,
+                PROFILE_WAIT,
+                DEVICE_TTL,
+                PAUSE_ON_CREDENTIALS_FAILURE,
+                MAX_PARALLELISM);
+        for (Provider p : Provider.values()) {
+            all.add(SEND_TIMEOUT.get(p));
+            all.add(SEND_CAPACITY.get(p));
+            all.add(SEND_RATE.get(p));
+        }
+        return all;
+    }
+
+    private static ConfigOption<String> topic(String name, String defaultTopic, String description) {
+        return ConfigOptions.key("topics." + name)
+                .stringType()
+                .defaultValue(defaultTopic)
+                .withDescription(description);
+    }
+}

@@ -1,0 +1,23 @@
+package dev.notiflow.job;
+
+import org.apache.flink.streaming.api.datastream.DataStream;
+
+import dev.notiflow.model.DeadLetter;
+import dev.notiflow.model.Delivery;
+import dev.notiflow.model.TokenInvalidation;
+
+/**
+ * Where the topology's results go. Production attaches Kafka (and JDBC) sinks; tests attach
+ * collecting sinks. Each implementation gives its sinks their uids.
+ */
+public interface Outputs {
+
+    /** One record per final outcome. */
+    void deliveries(DataStream<Delivery> deliveries);
+
+    /** Bad input with its original bytes, and sends that ended FAILED or EXHAUSTED. */
+    void deadLetters(DataStream<DeadLetter> deadLetters);
+
+    /** Device tokens a provider reported dead. */
+    void tokenInvalidations(DataStream<TokenInvalidation> invalidations);
+}

@@ -1,0 +1,153 @@
+package dev.notiflow.job;
+
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import dev.notiflow.job.operators.DedupeEvents;
+import dev.notiflow.job.operators.FanOut;
+import dev.notiflow.job.operators.ParseEvents;
+import dev.notiflow.job.operators.ParseUserUpdates;
+import dev.notiflow.job.operators.RecipientEvent;
+import dev.notiflow.job.operators.RecipientResolver;
+import dev.notiflow.job.operators.RenderContent;
+import dev.notiflow.job.operators.RouteOutcomes;
+import dev.notiflow.job.operators.RouteToProviders;
+import dev.notiflow.model.DeadLetter;
+import dev.notiflow.model.Delivery;
+import dev.notiflow.model.NotificationEvent;
+import dev.notiflow.model.Provider;
+import dev.notiflow.model.RawRecord;
+import dev.notiflow.model.SendOutcome;
+import dev.notiflow.model.SendRequest;
+import dev.notiflow.model.UserUpdate;
+import dev.notiflow.sinks.SendFunction;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The whole topology, readable in one place:
+ *
+ * <pre>
+ * events ─parse─▶ dedupe(eventId) ─▶ fan-out ─keyBy(userId)─▶ resolve ◀─ preferences, devices, invalidations
+ *          │bad                                                  │ skips → deliveries
+ *          ▼                                                     ▼
+ *         DLQ                                        render ─▶ route per provider
+ *                                                    ─▶ async send (apns | fcm | twilio | smtp)
+ *                                                    ─▶ route outcomes ─▶ deliveries, DLQ, invalidations
+ * </pre>
+ *
+ * It never builds a client, source or sink: callers pass {@link Inputs}, {@link Gateways} and
+ * {@link Outputs}.
+ */
+public final class Pipeline {
+
+    private Pipeline() {}
+
+    public static void defineWorkflow(
+            StreamExecutionEnvironment env,
+            Inputs inputs,
+            Gateways gateways,
+            Outputs outputs,
+            PipelineSettings settings) {
+        List<DataStream<DeadLetter>> deadLetters = new ArrayList<>();
+        List<DataStream<Delivery>> deliveries = new ArrayList<>();
+
+        SingleOutputStreamOperator<NotificationEvent> events =
+                inputs.events()
+                        .process(new ParseEvents(settings.maxRecordBytes()))
+                        .uid(Uids.PARSE_EVENTS)
+                        .name("Parse events");
+        deadLetters.add(events.getSideOutput(OutputTags.DEAD_LETTERS));
+
+        SingleOutputStreamOperator<NotificationEvent> firstSeen =
+                events.keyBy(NotificationEvent::eventId)
+                        .process(new DedupeEvents(settings.dedupeTtl()))
+                        .uid(Uids.DEDUPE)
+                        .name("Drop duplicate events");
+        deliveries.add(firstSeen.getSideOutput(OutputTags.DELIVERIES));
+
+        DataStream<RecipientEvent> recipients =
+                firstSeen.flatMap(new FanOut()).uid(Uids.FAN_OUT).name("Fan out to recipients");
+
+        DataStream<UserUpdate> updates =
+                parseUpdates(inputs.preferences(), ParseUserUpdates.Source.PREFERENCES, Uids.PARSE_PREFERENCES, "Parse preferences", settings, deadLetters)
+                        .union(parseUpdates(inputs.devices(), ParseUserUpdates.Source.DEVICES, Uids.PARSE_DEVICES, "Parse device tokens", settings, deadLetters));
+        if (inputs.invalidations() != null) {
+            updates =
+                    updates.union(
+                            parseUpdates(inputs.invalidations(), ParseUserUpdates.Source.INVALIDATIONS, Uids.PARSE_INVALIDATIONS, "Parse token invalidations", settings, deadLetters));
+        }
+
+        SingleOutputStreamOperator<SendRequest> requests =
+                recipients
+                        .keyBy(RecipientEvent::userId)
+                        .connect(updates.keyBy(UserUpdate::userId))
+                        .process(new RecipientResolver(settings.profileWait(), settings.deviceTtl()))
+                        .uid(Uids.RESOLVE)
+                        .name("Resolve recipients");
+        deliveries.add(requests.getSideOutput(OutputTags.DELIVERIES));
+
+        SingleOutputStreamOperator<Void> routed =
+                requests.map(new RenderContent())
+                        .uid(Uids.RENDER)
+                        .name("Render content")
+                        .process(new RouteToProviders(gateways.enabledProviders()))
+                        .uid(Uids.ROUTE_PROVIDERS)
+                        .name("Route to providers");
+        deliveries.add(routed.getSideOutput(OutputTags.DELIVERIES));
+
+        DataStream<SendOutcome> outcomes = null;
+        for (Provider provider : gateways.enabledProviders()) {
+            PipelineSettings.SendSettings send = settings.send().get(provider);
+            DataStream<SendOutcome> sent =
+                    AsyncDataStream.unorderedWait(
+                                    routed.getSideOutput(OutputTags.toProvider(provider)),
+                                    new SendFunction(
+                                            provider,
+                                            gateways.factory(provider),
+                                            send.ratePerSecond(),
+                                            settings.pauseOnCredentialsFailure()),
+                                    send.timeout().toMillis(),
+                                    TimeUnit.MILLISECONDS,
+                                    send.capacity())
+                            .uid(Uids.send(provider))
+                            .name("Send via " + provider.wireName());
+            outcomes = outcomes == null ? sent : outcomes.union(sent);
+        }
+        if (outcomes != null) {
+            SingleOutputStreamOperator<Delivery> finals =
+                    outcomes.process(new RouteOutcomes()).uid(Uids.ROUTE_OUTCOMES).name("Route outcomes");
+            deliveries.add(finals);
+            deadLetters.add(finals.getSideOutput(OutputTags.DEAD_LETTERS));
+            outputs.tokenInvalidations(finals.getSideOutput(OutputTags.TOKEN_INVALIDATIONS));
+        }
+
+        outputs.deliveries(unionAll(deliveries));
+        outputs.deadLetters(unionAll(deadLetters));
+    }
+
+    private static DataStream<UserUpdate> parseUpdates(
+            DataStream<RawRecord> raw,
+            ParseUserUpdates.Source source,
+            String uid,
+            String name,
+            PipelineSettings settings,
+            List<DataStream<DeadLetter>> deadLetters) {
+        SingleOutputStreamOperator<UserUpdate> parsed =
+                raw.process(new ParseUserUpdates(source, settings.maxRecordBytes())).uid(uid).name(name);
+        deadLetters.add(parsed.getSideOutput(OutputTags.DEAD_LETTERS));
+        return parsed;
+    }
+
+    private static <T> DataStream<T> unionAll(List<DataStream<T>> streams) {
+        DataStream<T> all = streams.get(0);
+        for (int i = 1; i < streams.size(); i++) {
+            all = all.union(streams.get(i));
+        }
+        return all;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.notiflow.job;
+
+import org.apache.flink.configuration.ReadableConfig;
+
+import dev.notiflow.model.Provider;
+
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+
+import static org.apache.flink.util.Preconditions.checkArgument;
+
+/**
+ * The topology's settings, read and validated once from {@link JobOptions}. Serializable: it travels
+ * with the operators.
+ */
+public record PipelineSettings(
+        int maxRecordBytes,
+        Duration dedupeTtl,
+        Duration profileWait,
+        Duration deviceTtl,
+        Duration pauseOnCredentialsFailure,
+        Map<Provider, SendSettings> send)
+        implements Serializable {
+
+    /** Async settings of one provider's send operator. */
+    public record SendSettings(Duration timeout, int capacity, double ratePerSecond)
+            implements Serializable {}
+
+    public static PipelineSettings from(ReadableConfig config) {
+        int maxBytes = config.get(JobOptions.MAX_RECORD_BYTES);
+        checkArgument(maxBytes > 0, "%s must be positive, was %s", JobOptions.MAX_RECORD_BYTES.key(), maxBytes);
+        Map<Provider, SendSettings> send = new EnumMap<>(Provider.class);
+        for (Provider p : Provider.values()) {
+            Duration timeout = config.get(JobOptions.sendTimeout(p));
+            int capacity = config.get(JobOptions.sendCapacity(p));
+            double rate = config.get(JobOptions.sendRateLimit(p));
+            checkArgument(
+                    !timeout.isNegative() && !timeout.isZero(),
+                    "%s must be positive, was %s",
+                    JobOptions.sendTimeout(p).key(),
+                    timeout);
+            checkArgument(
+                    capacity > 0, "%s must be positive, was %s", JobOptions.sendCapacity(p).key(), capacity);
+            checkArgument(
+                    rate >= 0, "%s must not be negative, was %s", JobOptions.sendRateLimit(p).key(), rate);
+            send.put(p, new SendSettings(timeout, capacity, rate));
+        }
+        return new PipelineSettings(
+                maxBytes,
+                positive(config, JobOptions.DEDUPE_TTL),
+                positive(config, JobOptions.PROFILE_WAIT),
+                positive(config, JobOptions.DEVICE_TTL),
+                positive(config, JobOptions.PAUSE_ON_CREDENTIALS_FAILURE),
+                send);
+    }
+
+    private static Duration positive(
+            ReadableConfig config, org.apache.flink.configuration.ConfigOption<Duration> option) {
+        Duration d = config.get(option);
+        checkArgument(
+                !d.isNegative() && !d.isZero(), "%s must be positive, was %s", option.key(), d);
+        return d;
+    }
+}

@@ -1,0 +1,37 @@
+package dev.notiflow.job;
+
+/**
+ * Operator uids: the names savepoints map state by. Never change one after it has been deployed;
+ * names ({@code .name()}) may change freely.
+ */
+public final class Uids {
+
+    public static final String EVENTS_SOURCE = "events-source";
+    public static final String PREFERENCES_SOURCE = "preferences-source";
+    public static final String DEVICES_SOURCE = "devices-source";
+    public static final String INVALIDATIONS_SOURCE = "invalidations-source";
+
+    public static final String PARSE_EVENTS = "parse-events";
+    public static final String PARSE_PREFERENCES = "parse-preferences";
+    public static final String PARSE_DEVICES = "parse-devices";
+    public static final String PARSE_INVALIDATIONS = "parse-invalidations";
+
+    public static final String DEDUPE = "dedupe-events";
+    public static final String FAN_OUT = "fan-out";
+    public static final String RESOLVE = "resolve-recipients";
+    public static final String RENDER = "render-content";
+    public static final String ROUTE_PROVIDERS = "route-providers";
+    public static final String SEND_PREFIX = "send-";
+    public static final String ROUTE_OUTCOMES = "route-outcomes";
+
+    public static final String DELIVERIES_SINK = "deliveries-sink";
+    public static final String DLQ_SINK = "dlq-sink";
+    public static final String INVALIDATIONS_SINK = "invalidations-sink";
+
+    private Uids() {}
+
+    /** The uid of a provider's async send operator, e.g. {@code send-apns}. */
+    public static String send(dev.notiflow.model.Provider provider) {
+        return SEND_PREFIX + provider.wireName();
+    }
+}

@@ -1,0 +1,366 @@
+package dev.notiflow.job.operators;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.KeyedCoProcessFunction;
+import org.apache.flink.util.Collector;
+
+import dev.notiflow.job.OutputTags;
+import dev.notiflow.model.Channel;
+import dev.notiflow.model.DeliveryStatus;
+import dev.notiflow.model.DeviceToken;
+import dev.notiflow.model.NotificationEvent;
+import dev.notiflow.model.NotificationIds;
+import dev.notiflow.model.Provider;
+import dev.notiflow.model.SendRequest;
+import dev.notiflow.model.TokenInvalidation;
+import dev.notiflow.model.UserPreferences;
+import dev.notiflow.model.UserUpdate;
+import dev.notiflow.validation.Contacts;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Joins each recipient's event with that user's keyed state and decides, per channel, whether to
+ * send: one {@link SendRequest} per channel, and for push one per active device. Everything
+ * decided here without a send (opt-outs, missing contacts, invalid contacts, no profile) is a
+ * final record on {@link OutputTags#DELIVERIES}.
+ *
+ * <p>Keyed by userId. Input 1: events; input 2: profile changes, device registrations and token
+ * invalidations.
+ *
+ * <p>State:
+ *
+ * <ul>
+ *   <li>{@code preferences}: the profile; the newer {@code updatedAt} wins; deleted by a tombstone.
+ *       No TTL: the compacted topic is the source of truth and a tombstone removes it, so a user
+ *       who is never deleted keeps a profile (accepted, it is the data the job exists for).
+ *   <li>{@code devices}: token → registration, inactive ones kept as markers so a stale
+ *       registration cannot revive them; TTL {@code devices.ttl} refreshed on every registration.
+ *   <li>{@code pending}: events that arrived before the profile, each with a processing-time
+ *       timer; they are resolved when the profile arrives or end as SKIPPED/NO_PROFILE at their
+ *       deadline. Cleared on both paths.
+ * </ul>
+ */
+public final class RecipientResolver
+        extends KeyedCoProcessFunction<String, RecipientEvent, UserUpdate, SendRequest> {
+
+    private static final long serialVersionUID = 1L;
+
+    public static final String PREFERENCES_STATE = "preferences";
+    public static final String DEVICES_STATE = "devices";
+    public static final String PENDING_STATE = "pending";
+
+    public static final String OPTED_OUT = "OPTED_OUT";
+    public static final String CATEGORY_OPTED_OUT = "CATEGORY_OPTED_OUT";
+    public static final String NO_CONTACT = "NO_CONTACT";
+    public static final String NO_DEVICE = "NO_DEVICE";
+    public static final String NO_PROFILE = "NO_PROFILE";
+    public static final String INVALID_CONTACT = "INVALID_CONTACT";
+
+    private final Duration profileWait;
+    private final Duration deviceTtl;
+
+    private transient ValueState<UserPreferences> preferences;
+    private transient MapState<String, DeviceToken> devices;
+    private transient ListState<PendingEvent> pending;
+    private transient Counter requests;
+    private transient Counter skips;
+
+    public RecipientResolver(Duration profileWait, Duration deviceTtl) {
+        this.profileWait = profileWait;
+        this.deviceTtl = deviceTtl;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        preferences =
+                getRuntimeContext()
+                        .getState(new ValueStateDescriptor<>(PREFERENCES_STATE, UserPreferences.class));
+        MapStateDescriptor<String, DeviceToken> devicesDescriptor =
+                new MapStateDescriptor<>(DEVICES_STATE, String.class, DeviceToken.class);
+        devicesDescriptor.enableTimeToLive(
+                StateTtlConfig.newBuilder(deviceTtl)
+                        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                        .cleanupInRocksdbCompactFilter(1000)
+                        .build());
+        devices = getRuntimeContext().getMapState(devicesDescriptor);
+        pending =
+                getRuntimeContext()
+                        .getListState(new ListStateDescriptor<>(PENDING_STATE, PendingEvent.class));
+        requests = getRuntimeContext().getMetricGroup().counter("sendRequests");
+        skips = getRuntimeContext().getMetricGroup().counter("skippedBeforeSend");
+    }
+
+    @Override
+    public void processElement1(RecipientEvent recipient, Context ctx, Collector<SendRequest> out)
+            throws Exception {
+        UserPreferences prefs = preferences.value();
+        if (prefs == null) {
+            long deadline = ctx.timerService().currentProcessingTime() + profileWait.toMillis();
+            pending.add(new PendingEvent(recipient, deadline));
+            ctx.timerService().registerProcessingTimeTimer(deadline);
+            return;
+        }
+        resolve(recipient, prefs, ctx, out);
+    }
+
+    @Override
+    public void processElement2(UserUpdate update, Context ctx, Collector<SendRequest> out)
+            throws Exception {
+        switch (update.kind()) {
+            case PREFERENCES:
+                UserPreferences current = preferences.value();
+                if (current == null || !isOlder(update.preferences().updatedAt(), current.updatedAt())) {
+                    preferences.update(update.preferences());
+                }
+                flushPending(ctx, out);
+                break;
+            case PREFERENCES_DELETED:
+                // A deleted user leaves nothing behind: profile and devices go together.
+                preferences.clear();
+                devices.clear();
+                break;
+            case DEVICE:
+                DeviceToken device = update.device();
+                DeviceToken known = devices.get(device.token());
+                if (known == null || !isOlder(device.updatedAt(), known.updatedAt())) {
+                    devices.put(device.token(), device);
+                }
+                break;
+            case DEVICE_DELETED:
+                devices.remove(update.token());
+                break;
+            case TOKEN_INVALIDATED:
+                invalidate(update.invalidation());
+                break;
+            default:
+                throw new IllegalStateException("unknown update " + update.kind());
+        }
+    }
+
+    /** Drops a dead token unless it was registered again after the provider declared it dead. */
+    private void invalidate(TokenInvalidation inv) throws Exception {
+        DeviceToken known = devices.get(inv.token());
+        if (known == null) {
+            return;
+        }
+        Instant deadAt = inv.invalidatedAt();
+        if (deadAt != null && known.updatedAt() != null && known.updatedAt().isAfter(deadAt)) {
+            return;
+        }
+        devices.put(
+                inv.token(),
+                new DeviceToken(
+                        known.userId(),
+                        known.token(),
+                        known.platform(),
+                        known.appId(),
+                        false,
+                        deadAt != null ? deadAt : known.updatedAt()));
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<SendRequest> out)
+            throws Exception {
+        List<PendingEvent> keep = new ArrayList<>();
+        Instant now = Instant.ofEpochMilli(timestamp);
+        for (PendingEvent p : pending.get()) {
+            if (p.deadline() <= timestamp) {
+                skips.inc();
+                ctx.output(
+                        OutputTags.DELIVERIES,
+                        Records.skipped(
+                                p.recipient().event(),
+                                p.recipient().userId(),
+                                null,
+                                DeliveryStatus.SKIPPED,
+                                NO_PROFILE,
+                                "no profile within " + profileWait,
+                                now));
+            } else {
+                keep.add(p);
+            }
+        }
+        if (keep.isEmpty()) {
+            pending.clear();
+        } else {
+            pending.update(keep);
+        }
+    }
+
+    private void flushPending(Context ctx, Collector<SendRequest> out) throws Exception {
+        UserPreferences prefs = preferences.value();
+        Iterable<PendingEvent> waiting = pending.get();
+        if (prefs == null || waiting == null) {
+            return;
+        }
+        for (PendingEvent p : waiting) {
+            ctx.timerService().deleteProcessingTimeTimer(p.deadline());
+            resolve(p.recipient(), prefs, ctx, out);
+        }
+        pending.clear();
+    }
+
+    private void resolve(
+            RecipientEvent recipient, UserPreferences prefs, Context ctx, Collector<SendRequest> out)
+            throws Exception {
+        NotificationEvent event = recipient.event();
+        String userId = recipient.userId();
+        Instant now = Instant.ofEpochMilli(ctx.timerService().currentProcessingTime());
+        List<Channel> channels = event.channels() != null ? event.channels() : defaultChannels(prefs);
+        if (channels.isEmpty()) {
+            skip(ctx, event, userId, null, OPTED_OUT, "the user allows no channel", now);
+            return;
+        }
+        for (Channel channel : channels) {
+            if (!prefs.allows(channel)) {
+                skip(ctx, event, userId, channel, OPTED_OUT, null, now);
+            } else if (!prefs.allowsCategory(event.category())) {
+                skip(ctx, event, userId, channel, CATEGORY_OPTED_OUT, "category " + event.category(), now);
+            } else if (channel == Channel.PUSH) {
+                resolvePush(event, userId, prefs, ctx, out, now);
+            } else {
+                resolveContact(event, userId, prefs, channel, ctx, out, now);
+            }
+        }
+    }
+
+    /** Without an explicit list: the channels the user opted into, or all when they chose none. */
+    private static List<Channel> defaultChannels(UserPreferences prefs) {
+        Map<String, Boolean> chosen = prefs.channels();
+        if (chosen == null || chosen.isEmpty()) {
+            return Arrays.asList(Channel.values());
+        }
+        List<Channel> channels = new ArrayList<>();
+        for (Channel c : Channel.values()) {
+            if (Boolean.TRUE.equals(chosen.get(c.wireName()))) {
+                channels.add(c);
+            }
+        }
+        return channels;
+    }
+
+    private void resolvePush(
+            NotificationEvent event,
+            String userId,
+            UserPreferences prefs,
+            Context ctx,
+            Collector<SendRequest> out,
+            Instant now)
+            throws Exception {
+        boolean any = false;
+        for (Map.Entry<String, DeviceToken> e : devices.entries()) {
+            DeviceToken d = e.getValue();
+            if (!d.active()) {
+                continue;
+            }
+            any = true;
+            requests.inc();
+            out.collect(
+                    request(event, userId, prefs, Channel.PUSH, Provider.forPlatform(d.platform()), d, null));
+        }
+        if (!any) {
+            skip(ctx, event, userId, Channel.PUSH, NO_DEVICE, null, now);
+        }
+    }
+
+    private void resolveContact(
+            NotificationEvent event,
+            String userId,
+            UserPreferences prefs,
+            Channel channel,
+            Context ctx,
+            Collector<SendRequest> out,
+            Instant now) {
+        String address = channel == Channel.SMS ? prefs.phone() : prefs.email();
+        if (address == null || address.isBlank()) {
+            skip(ctx, event, userId, channel, NO_CONTACT, null, now);
+            return;
+        }
+        boolean valid =
+                channel == Channel.SMS ? Contacts.isValidE164(address) : Contacts.isValidEmail(address);
+        if (!valid) {
+            skips.inc();
+            ctx.output(
+                    OutputTags.DELIVERIES,
+                    Records.skipped(
+                            event,
+                            userId,
+                            channel,
+                            DeliveryStatus.FAILED,
+                            INVALID_CONTACT,
+                            channel == Channel.SMS ? "phone is not a valid E.164 number" : "email address is invalid",
+                            now));
+            return;
+        }
+        requests.inc();
+        out.collect(
+                request(event, userId, prefs, channel, Provider.forChannel(channel), null, address));
+    }
+
+    private void skip(
+            Context ctx,
+            NotificationEvent event,
+            String userId,
+            Channel channel,
+            String reason,
+            String detail,
+            Instant now) {
+        skips.inc();
+        ctx.output(
+                OutputTags.DELIVERIES,
+                Records.skipped(event, userId, channel, DeliveryStatus.SKIPPED, reason, detail, now));
+    }
+
+    private static SendRequest request(
+            NotificationEvent event,
+            String userId,
+            UserPreferences prefs,
+            Channel channel,
+            Provider provider,
+            DeviceToken device,
+            String address) {
+        String token = device == null ? null : device.token();
+        return new SendRequest(
+                NotificationIds.of(event.eventId(), userId, channel, token),
+                event.eventId(),
+                userId,
+                event.type(),
+                event.category(),
+                channel,
+                provider,
+                device == null ? null : device.platform(),
+                token,
+                device == null ? null : device.appId(),
+                address,
+                prefs.locale(),
+                event.priority(),
+                event.templateId(),
+                event.data(),
+                null,
+                1,
+                event.createdAt(),
+                event.receivedAt(),
+                null,
+                null);
+    }
+
+    /** Whether {@code candidate} is strictly older than {@code current}; unknown times never are. */
+    private static boolean isOlder(Instant candidate, Instant current) {
+        return candidate != null && current != null && candidate.isBefore(current);
+    }
+}

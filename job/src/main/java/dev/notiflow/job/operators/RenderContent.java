@@ -1,0 +1,57 @@
+package dev.notiflow.job.operators;
+
+import org.apache.flink.api.common.functions.MapFunction;
+
+import dev.notiflow.model.Content;
+import dev.notiflow.model.SendRequest;
+
+import java.util.Collections;
+import java.util.Map;
+
+/**
+ * Builds message content from the event's data: {@code title} (default: the event type), {@code
+ * body}, {@code subject} (default: the title); SMS text is the body, or the title when there is no
+ * body; the HTML part is the HTML-escaped body. Stateless.
+ */
+public final class RenderContent implements MapFunction<SendRequest, SendRequest> {
+
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    public SendRequest map(SendRequest request) {
+        Map<String, String> data = request.data() == null ? Collections.emptyMap() : request.data();
+        String title = data.getOrDefault("title", request.type());
+        String body = data.getOrDefault("body", "");
+        String subject = data.getOrDefault("subject", title);
+        String text = body.isEmpty() ? title : body;
+        String html = "<p>" + escapeHtml(text) + "</p>";
+        return request.withContent(new Content(title, body, subject, text, html));
+    }
+
+    static String escapeHtml(String s) {
+        StringBuilder b = new StringBuilder(s.length() + 16);
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '<':
+                    b.append("&lt;");
+                    break;
+                case '>':
+                    b.append("&gt;");
+                    break;
+                case '&':
+                    b.append("&amp;");
+                    break;
+                case '"':
+                    b.append("&quot;");
+                    break;
+                case '\'':
+                    b.append("&#39;");
+                    break;
+                default:
+                    b.append(c);
+            }
+        }
+        return b.toString();
+    }
+}

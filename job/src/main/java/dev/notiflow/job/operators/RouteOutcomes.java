@@ -1,0 +1,84 @@
+package dev.notiflow.job.operators;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+
+import dev.notiflow.job.OutputTags;
+import dev.notiflow.model.Delivery;
+import dev.notiflow.model.DeliveryStatus;
+import dev.notiflow.model.SendOutcome;
+import dev.notiflow.model.SendRequest;
+import dev.notiflow.model.SendResult;
+import dev.notiflow.model.TokenInvalidation;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Turns send outcomes into final records: ACCEPTED → SENT; REJECTED → FAILED, plus a DLQ record,
+ * plus a token invalidation when the provider declared the token dead; RETRYABLE → EXHAUSTED with
+ * the last reason, plus a DLQ record (until the retry topic is wired, every retryable answer is
+ * the last attempt). Counts outcomes per channel and status.
+ */
+public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> {
+
+    private static final long serialVersionUID = 1L;
+
+    private transient Map<String, Counter> counters;
+    private transient MetricGroup metrics;
+
+    @Override
+    public void open(OpenContext openContext) {
+        counters = new HashMap<>();
+        metrics = getRuntimeContext().getMetricGroup();
+    }
+
+    @Override
+    public void processElement(SendOutcome outcome, Context ctx, Collector<Delivery> out) {
+        SendResult result = outcome.result();
+        SendRequest request = outcome.request();
+        Instant now = Instant.now();
+        Delivery delivery;
+        switch (result.status()) {
+            case ACCEPTED:
+                delivery = Records.forOutcome(outcome, DeliveryStatus.SENT, null, now);
+                break;
+            case REJECTED:
+                delivery = Records.forOutcome(outcome, DeliveryStatus.FAILED, result.reason(), now);
+                if (result.tokenDead() && request.token() != null) {
+                    ctx.output(
+                            OutputTags.TOKEN_INVALIDATIONS,
+                            new TokenInvalidation(
+                                    request.userId(),
+                                    request.token(),
+                                    request.platform(),
+                                    request.provider(),
+                                    result.reason(),
+                                    result.tokenInvalidatedAt()));
+                }
+                break;
+            default:
+                delivery = Records.forOutcome(outcome, DeliveryStatus.EXHAUSTED, result.reason(), now);
+        }
+        if (delivery.status() != DeliveryStatus.SENT) {
+            ctx.output(OutputTags.DEAD_LETTERS, Records.failedSend(delivery));
+        }
+        count(delivery);
+        out.collect(delivery);
+    }
+
+    private void count(Delivery d) {
+        String key = d.channel().wireName() + "." + d.status();
+        counters.computeIfAbsent(
+                        key,
+                        k ->
+                                metrics.addGroup("channel", d.channel().wireName())
+                                        .addGroup("status", d.status().name())
+                                        .counter("deliveries"))
+                .inc();
+    }
+}
