@@ -21,6 +21,7 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
+import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -434,6 +435,13 @@ public final class LocalKafka implements AutoCloseable {
             brokerConfig.put("group.initial.rebalance.delay.ms", "0");
             brokerConfig.put("transaction.max.timeout.ms", String.valueOf(Duration.ofHours(1).toMillis()));
             brokerConfig.put("auto.create.topics.enable", "true");
+            // Behave like a released broker: no unstable protocol or feature versions.
+            brokerConfig.put("unstable.api.versions.enable", "false");
+            brokerConfig.put("unstable.feature.versions.enable", "false");
+            // A restarted broker may register again only after its old session expired
+            // (DUPLICATE_BROKER_REGISTRATION until then): a short session makes restarts quick.
+            brokerConfig.put("broker.heartbeat.interval.ms", "500");
+            brokerConfig.put("broker.session.timeout.ms", "4000");
         }
 
         /** Fixed port of the client listener on localhost; 0 (default) picks a free one. */
@@ -485,6 +493,7 @@ public final class LocalKafka implements AutoCloseable {
                                 .setNumBrokerNodes(1)
                                 .setNumControllerNodes(1)
                                 .setBaseDirectory(baseDir)
+                                .setBootstrapMetadataVersion(MetadataVersion.latestProduction())
                                 .build();
                 String brokerListener = nodes.brokerListenerName().value();
                 String controllerListener = nodes.controllerListenerName().value();
