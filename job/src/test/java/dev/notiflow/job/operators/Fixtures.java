@@ -1,0 +1,55 @@
+package dev.notiflow.job.operators;
+
+import dev.notiflow.model.Channel;
+import dev.notiflow.model.DeviceToken;
+import dev.notiflow.model.NotificationEvent;
+import dev.notiflow.model.Platform;
+import dev.notiflow.model.Priority;
+import dev.notiflow.model.UserPreferences;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** Named test data for the operator harness tests. */
+final class Fixtures {
+
+    static final Instant BEGINNING = Instant.parse("2026-11-21T22:00:00Z");
+    static final Instant ONE_MINUTE_LATER = BEGINNING.plusSeconds(60);
+    static final Instant ONE_HOUR_EARLIER = BEGINNING.minusSeconds(3600);
+
+    private Fixtures() {}
+
+    static NotificationEvent event(String eventId, List<Channel> channels, String... userIds) {
+        return new NotificationEvent(
+                eventId,
+                "order.shipped",
+                "order",
+                List.of(userIds),
+                "order.shipped",
+                Map.of("orderId", "123"),
+                channels,
+                Priority.NORMAL,
+                null,
+                BEGINNING,
+                BEGINNING,
+                "notification-events-0@" + eventId.hashCode());
+    }
+
+    static UserPreferences prefs(String userId, Map<String, Boolean> channels, Instant updatedAt) {
+        return new UserPreferences(
+                userId,
+                userId + "@example.com",
+                "+14155552671",
+                "en-US",
+                "UTC",
+                channels,
+                Map.of("marketing", false),
+                null,
+                updatedAt);
+    }
+
+    static DeviceToken device(String userId, String token, Platform platform, Instant updatedAt) {
+        return new DeviceToken(userId, token, platform, "com.example.app", true, updatedAt);
+    }
+}
