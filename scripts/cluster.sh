@@ -68,7 +68,7 @@ ensure_tools() {
 
 mvn_run() {
     if declare -F mvn_cmd >/dev/null; then
-        mvn_cmd "$@"
+        mvn_cmd -q "$@"
     else
         mvn -q -B "$@"
     fi
@@ -128,7 +128,7 @@ config_value() {
         | sed -n "s/^$1: //p" | sed "s/^'\(.*\)'$/\1/" | tail -n 1
 }
 
-pid_alive() {
+role_alive() {
     local f="$PID_DIR/$1.pid"
     [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null
 }
@@ -148,7 +148,7 @@ start_process() {
             main_class=org.apache.flink.runtime.taskexecutor.TaskManagerRunner
             utils_cmd=GET_TM_RESOURCE_PARAMS ;;
     esac
-    if pid_alive "$role"; then
+    if role_alive "$role"; then
         say "$role already running (pid $(cat "$PID_DIR/$role.pid"))"
         return
     fi
@@ -176,7 +176,7 @@ wait_ready() {
     local deadline=$((SECONDS + START_TIMEOUT)) overview
     while ((SECONDS < deadline)); do
         for role in jobmanager taskmanager; do
-            pid_alive "$role" || { tail -n 30 "$LOG_DIR/flink-$role.out" "$LOG_DIR/flink-$role.log" >&2 2>/dev/null || true; die "$role exited during start"; }
+            role_alive "$role" || { tail -n 30 "$LOG_DIR/flink-$role.out" "$LOG_DIR/flink-$role.log" >&2 2>/dev/null || true; die "$role exited during start"; }
         done
         if overview="$(curl -fsS --max-time 2 "$(rest_url)/overview" 2>/dev/null)" \
             && [[ "$(jq -r '.taskmanagers' <<<"$overview")" -ge 1 ]]; then
@@ -191,12 +191,12 @@ wait_ready() {
 
 cmd_start() {
     ensure_tools
-    if pid_alive jobmanager && pid_alive taskmanager; then
+    if role_alive jobmanager && role_alive taskmanager; then
         say "already running"
         cmd_status
         return
     fi
-    if ! pid_alive jobmanager; then
+    if ! role_alive jobmanager; then
         for p in "$REST_PORT" "$RPC_PORT"; do
             port_busy "$p" && die "port $p is in use by another process (set FLINK_REST_PORT / FLINK_RPC_PORT)"
         done
@@ -237,7 +237,7 @@ cmd_stop() {
 cmd_status() {
     local up=0
     for role in jobmanager taskmanager; do
-        if pid_alive "$role"; then
+        if role_alive "$role"; then
             say "$role running (pid $(cat "$PID_DIR/$role.pid"))"
         else
             say "$role not running"
