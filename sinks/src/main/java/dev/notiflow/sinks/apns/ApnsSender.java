@@ -13,6 +13,7 @@ import com.eatthepath.pushy.apns.PushType;
 import com.eatthepath.pushy.apns.util.ApnsPayloadBuilder;
 import com.eatthepath.pushy.apns.util.SimpleApnsPayloadBuilder;
 import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
+import io.netty.channel.EventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,13 +51,20 @@ public final class ApnsSender implements ChannelSender {
     private static final Pattern HEX_TOKEN = Pattern.compile("[0-9a-fA-F]+");
 
     private final ApnsClient client;
+    private final EventLoopGroup eventLoop;
     private final ApnsSettings settings;
     private final Semaphore inFlight;
     private final Clock clock;
 
-    /** Wraps a built client; the sender owns it and closes it. */
-    public ApnsSender(ApnsClient client, ApnsSettings settings, Clock clock) {
+    /**
+     * Wraps a built client; the sender owns it and its event loop group and closes both.
+     *
+     * @param eventLoop the group the client runs on, or {@code null} when the client owns its own
+     */
+    public ApnsSender(
+            ApnsClient client, EventLoopGroup eventLoop, ApnsSettings settings, Clock clock) {
         this.client = client;
+        this.eventLoop = eventLoop;
         this.settings = settings;
         this.inFlight = new Semaphore(settings.maxInFlight());
         this.clock = clock;
@@ -200,6 +208,10 @@ public final class ApnsSender implements ChannelSender {
             Thread.currentThread().interrupt();
         } catch (Exception e) {
             LOG.warn("APNs client did not close cleanly", e);
+        } finally {
+            if (eventLoop != null) {
+                eventLoop.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+            }
         }
     }
 

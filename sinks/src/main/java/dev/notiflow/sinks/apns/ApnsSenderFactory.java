@@ -6,6 +6,8 @@ import dev.notiflow.sinks.SenderFactory;
 import com.eatthepath.pushy.apns.ApnsClient;
 import com.eatthepath.pushy.apns.ApnsClientBuilder;
 import com.eatthepath.pushy.apns.auth.ApnsSigningKey;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,6 +19,7 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.time.Clock;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Builds an {@link ApnsSender} inside a task: loads the signing key (or the PKCS#12 client
@@ -48,13 +51,22 @@ public final class ApnsSenderFactory implements SenderFactory {
 
     @Override
     public ChannelSender create() {
-        return new ApnsSender(buildClient(settings), settings, Clock.systemUTC());
+        // One I/O thread serves all connections of a sender; the sender shuts it down on close.
+        EventLoopGroup eventLoop = new NioEventLoopGroup(1);
+        try {
+            return new ApnsSender(
+                    buildClient(settings, eventLoop), eventLoop, settings, Clock.systemUTC());
+        } catch (RuntimeException e) {
+            eventLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            throw e;
+        }
     }
 
-    /** Builds the Pushy client the settings describe. */
-    static ApnsClient buildClient(ApnsSettings settings) {
+    /** Builds the Pushy client the settings describe, on the given event loop group. */
+    static ApnsClient buildClient(ApnsSettings settings, EventLoopGroup eventLoop) {
         ApnsClientBuilder builder =
                 new ApnsClientBuilder()
+                        .setEventLoopGroup(eventLoop)
                         .setApnsServer(settings.host(), settings.port())
                         .setConcurrentConnections(settings.connections())
                         .setConnectionTimeout(settings.connectTimeout());

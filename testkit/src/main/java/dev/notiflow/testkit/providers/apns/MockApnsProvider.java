@@ -23,6 +23,7 @@ import javax.net.ssl.SSLSession;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -44,6 +45,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A local APNs provider: Pushy's {@link MockApnsServer} over real TLS (HTTP/2) with a generated
@@ -95,6 +97,7 @@ public final class MockApnsProvider implements AutoCloseable {
     private static final int MAX_PAYLOAD_BYTES = 4096;
     private static final String DEVICE_PATH = "/3/device/";
     private static final int EVENT_LOOP_THREADS = 4;
+    private static final int MAX_KEPT_NOTIFICATIONS = 10_000;
     private static final Map<RejectionReason, Integer> STATUS = statusByReason();
 
     private final MockApnsServer server;
@@ -109,6 +112,9 @@ public final class MockApnsProvider implements AutoCloseable {
     private final Map<String, Set<String>> topicsByKeyId = new ConcurrentHashMap<>();
     private final Map<String, AuthenticationToken> verifiedTokens = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<ReceivedCall> received = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<ApnsNotification> notifications =
+            new ConcurrentLinkedQueue<>();
+    private final AtomicInteger notificationCount = new AtomicInteger();
     private volatile ProviderScript script;
 
     private MockApnsProvider(ProviderScript script) throws IOException, GeneralSecurityException {
@@ -212,8 +218,18 @@ public final class MockApnsProvider implements AutoCloseable {
         return new ArrayList<>(received);
     }
 
+    /**
+     * The last {@value #MAX_KEPT_NOTIFICATIONS} notifications received, with their headers and
+     * payloads, in arrival order.
+     */
+    public List<ApnsNotification> receivedNotifications() {
+        return new ArrayList<>(notifications);
+    }
+
     public void clear() {
         received.clear();
+        notifications.clear();
+        notificationCount.set(0);
     }
 
     public int port() {
@@ -392,6 +408,7 @@ public final class MockApnsProvider implements AutoCloseable {
             Rejection rejection = answer(current, headers, payload, token);
             int status = rejection == null ? 200 : STATUS.get(rejection.reason());
             received.add(new ReceivedCall("apns", token, ref, Instant.now(), status));
+            keep(notification(headers, payload, token, ref, status));
             if (rejection != null) {
                 throw rejection.reason() == RejectionReason.UNREGISTERED
                         ? new UnregisteredDeviceTokenException(rejection.timestamp())
@@ -482,6 +499,38 @@ public final class MockApnsProvider implements AutoCloseable {
                 return RejectionReason.INVALID_PROVIDER_TOKEN;
             }
             return null;
+        }
+
+        private ApnsNotification notification(
+                Http2Headers headers, ByteBuf payload, String token, String ref, int status) {
+            CharSequence priority = headers.get("apns-priority");
+            CharSequence expiration = headers.get("apns-expiration");
+            Instant expiresAt = null;
+            if (expiration != null && !"0".contentEquals(expiration)) {
+                expiresAt = Instant.ofEpochSecond(Long.parseLong(expiration.toString()));
+            }
+            return new ApnsNotification(
+                    token,
+                    text(headers.get("apns-topic")),
+                    priority == null ? null : Integer.valueOf(priority.toString()),
+                    text(headers.get("apns-push-type")),
+                    ref,
+                    text(headers.get("apns-collapse-id")),
+                    expiresAt,
+                    payload == null ? "" : payload.toString(StandardCharsets.UTF_8),
+                    status);
+        }
+
+        private void keep(ApnsNotification notification) {
+            notifications.add(notification);
+            if (notificationCount.incrementAndGet() > MAX_KEPT_NOTIFICATIONS) {
+                notifications.poll();
+                notificationCount.decrementAndGet();
+            }
+        }
+
+        private String text(CharSequence value) {
+            return value == null ? null : value.toString();
         }
 
         private void delay(long millis) {

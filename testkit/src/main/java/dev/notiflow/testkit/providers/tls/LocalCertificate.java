@@ -85,16 +85,13 @@ public final class LocalCertificate {
                     "-sigalg", "SHA256withECDSA", "-dname", "CN=" + commonName, "-validity", "30",
                     "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-storetype", "PKCS12",
                     "-keystore", p12.toString(), "-storepass", password, "-keypass", password);
-            keytool(
-                    "-exportcert", "-rfc", "-alias", ALIAS, "-keystore", p12.toString(),
-                    "-storetype", "PKCS12", "-storepass", password, "-file", certPem.toString());
-
             KeyStore store = KeyStore.getInstance("PKCS12");
             try (InputStream in = Files.newInputStream(p12)) {
                 store.load(in, password.toCharArray());
             }
             X509Certificate cert = (X509Certificate) store.getCertificate(ALIAS);
             PrivateKey key = (PrivateKey) store.getKey(ALIAS, password.toCharArray());
+            Files.writeString(certPem, toPem("CERTIFICATE", cert.getEncoded()));
             Files.writeString(keyPem, toPem("PRIVATE KEY", key.getEncoded()));
             for (Path p : List.of(p12, certPem, keyPem)) {
                 p.toFile().deleteOnExit();
