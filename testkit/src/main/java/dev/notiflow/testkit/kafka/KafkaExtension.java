@@ -18,10 +18,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * }
  * }</pre>
  *
- * <p>Registered on a static field, the broker starts before the first test and stops after the
- * last one; on an instance field it starts and stops around each test. Topics therefore survive
- * between the tests of a class: use distinct topic names per test. Not meant to be shared between
- * test classes running in parallel.
+ * <p>Registered on a static field, the broker starts before the first test and stops after the last
+ * one; on an instance field it starts and stops around each test. Topics therefore survive between
+ * the tests of a class: use distinct topic names per test. Not meant to be shared between test
+ * classes running in parallel.
  */
 public final class KafkaExtension
         implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {

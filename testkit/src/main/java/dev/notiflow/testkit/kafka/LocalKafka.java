@@ -1,5 +1,6 @@
 package dev.notiflow.testkit.kafka;
 
+import kafka.server.BrokerServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -24,8 +25,6 @@ import org.apache.kafka.common.test.TestKitNodes;
 import org.apache.kafka.server.common.MetadataVersion;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import kafka.server.BrokerServer;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -56,8 +55,8 @@ import java.util.stream.Stream;
  * transaction.max.timeout.ms} of one hour so transactional producers (Flink's exactly-once
  * KafkaSink defaults to a one-hour transaction timeout) are accepted.
  *
- * <p>Clients reach the broker on a dedicated {@code LOCAL} listener bound to {@code localhost} on
- * a fixed port (chosen free at start unless given), so {@link #bootstrapServers()} stays the same
+ * <p>Clients reach the broker on a dedicated {@code LOCAL} listener bound to {@code localhost} on a
+ * fixed port (chosen free at start unless given), so {@link #bootstrapServers()} stays the same
  * across {@link #restartBroker()} and other processes on this machine (e.g. a Flink standalone
  * cluster) can reach it.
  *
@@ -71,8 +70,8 @@ import java.util.stream.Stream;
  * }</pre>
  *
  * <p>Thread-safety: the helper methods may be called from several threads (the shared producer is
- * thread-safe, each read uses its own consumer); {@link #restartBroker()} and {@link #close()}
- * must not run concurrently with other calls.
+ * thread-safe, each read uses its own consumer); {@link #restartBroker()} and {@link #close()} must
+ * not run concurrently with other calls.
  */
 public final class LocalKafka implements AutoCloseable {
 
@@ -146,10 +145,13 @@ public final class LocalKafka implements AutoCloseable {
     public void createTopic(String name, int partitions, boolean compacted) {
         NewTopic topic = new NewTopic(name, partitions, (short) 1);
         if (compacted) {
-            topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
+            topic.configs(
+                    Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT));
         }
         try {
-            admin().createTopics(List.of(topic)).all().get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            admin().createTopics(List.of(topic))
+                    .all()
+                    .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             LOG.info("Created topic {} ({} partitions, compacted={})", name, partitions, compacted);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
@@ -173,7 +175,8 @@ public final class LocalKafka implements AutoCloseable {
     /** Sends one record and waits for the broker's acknowledgement; a null value is a tombstone. */
     public void produce(String topic, String key, byte[] value) {
         try {
-            producer().send(new ProducerRecord<>(topic, key, value))
+            producer()
+                    .send(new ProducerRecord<>(topic, key, value))
                     .get(CALL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             throw new IllegalStateException("could not produce to " + topic, e.getCause());
@@ -189,8 +192,8 @@ public final class LocalKafka implements AutoCloseable {
      * Reads committed records of a topic from the beginning, all partitions, until {@code
      * expectedCount} records were read or {@code timeout} passed. Aborted and open transactions are
      * invisible ({@code isolation.level=read_committed}). Never throws on timeout: it returns what
-     * it read, so the caller asserts on it. A topic that does not exist yet is waited for.
-     * Records of one partition keep their order; partitions follow each other in poll order.
+     * it read, so the caller asserts on it. A topic that does not exist yet is waited for. Records
+     * of one partition keep their order; partitions follow each other in poll order.
      */
     public List<ConsumerRecord<String, String>> readCommitted(
             String topic, int expectedCount, Duration timeout) {
@@ -206,7 +209,8 @@ public final class LocalKafka implements AutoCloseable {
                     break;
                 }
                 ConsumerRecords<String, String> batch =
-                        consumer.poll(Duration.ofNanos(Math.min(left, Duration.ofMillis(200).toNanos())));
+                        consumer.poll(
+                                Duration.ofNanos(Math.min(left, Duration.ofMillis(200).toNanos())));
                 batch.forEach(records::add);
             }
         }
@@ -217,7 +221,8 @@ public final class LocalKafka implements AutoCloseable {
      * Reads committed records of a topic from the beginning until no new record arrived for {@code
      * quietPeriod}. Returns an empty list for a topic that does not exist.
      */
-    public List<ConsumerRecord<String, String>> readAllCommitted(String topic, Duration quietPeriod) {
+    public List<ConsumerRecord<String, String>> readAllCommitted(
+            String topic, Duration quietPeriod) {
         List<ConsumerRecord<String, String>> records = new ArrayList<>();
         try (KafkaConsumer<String, String> consumer = newReadCommittedConsumer()) {
             if (!assignAll(consumer, topic, System.nanoTime() + quietPeriod.toNanos())) {
@@ -327,7 +332,8 @@ public final class LocalKafka implements AutoCloseable {
                 }
             } catch (ExecutionException e) {
                 if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
-                    throw new IllegalStateException("could not describe topic " + topic, e.getCause());
+                    throw new IllegalStateException(
+                            "could not describe topic " + topic, e.getCause());
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -336,7 +342,8 @@ public final class LocalKafka implements AutoCloseable {
                 // retried below until the deadline
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("partitions of " + topic + " got no leader in time");
+                throw new IllegalStateException(
+                        "partitions of " + topic + " got no leader in time");
             }
             sleep(Duration.ofMillis(50));
         }
@@ -359,7 +366,9 @@ public final class LocalKafka implements AutoCloseable {
                 props.put(ProducerConfig.LINGER_MS_CONFIG, "0");
                 props.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "30000");
                 props.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "10000");
-                producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+                producer =
+                        new KafkaProducer<>(
+                                props, new StringSerializer(), new ByteArraySerializer());
             }
             return producer;
         }
@@ -423,17 +432,20 @@ public final class LocalKafka implements AutoCloseable {
 
         private Builder() {
             brokerConfig.put("offsets.topic.replication.factor", "1");
-            brokerConfig.put("offsets.topic.num.partitions", String.valueOf(INTERNAL_TOPIC_PARTITIONS));
+            brokerConfig.put(
+                    "offsets.topic.num.partitions", String.valueOf(INTERNAL_TOPIC_PARTITIONS));
             brokerConfig.put("transaction.state.log.replication.factor", "1");
             brokerConfig.put("transaction.state.log.min.isr", "1");
             brokerConfig.put(
-                    "transaction.state.log.num.partitions", String.valueOf(INTERNAL_TOPIC_PARTITIONS));
+                    "transaction.state.log.num.partitions",
+                    String.valueOf(INTERNAL_TOPIC_PARTITIONS));
             brokerConfig.put("share.coordinator.state.topic.replication.factor", "1");
             brokerConfig.put("share.coordinator.state.topic.min.isr", "1");
             brokerConfig.put("min.insync.replicas", "1");
             brokerConfig.put("default.replication.factor", "1");
             brokerConfig.put("group.initial.rebalance.delay.ms", "0");
-            brokerConfig.put("transaction.max.timeout.ms", String.valueOf(Duration.ofHours(1).toMillis()));
+            brokerConfig.put(
+                    "transaction.max.timeout.ms", String.valueOf(Duration.ofHours(1).toMillis()));
             brokerConfig.put("auto.create.topics.enable", "true");
             // Behave like a released broker: no unstable protocol or feature versions.
             brokerConfig.put("unstable.api.versions.enable", "false");
@@ -454,9 +466,9 @@ public final class LocalKafka implements AutoCloseable {
         }
 
         /**
-         * Directory for the broker's metadata and logs. Whatever it holds is deleted at start
-         * (each start formats a new cluster); it is kept after {@link LocalKafka#close()}. Without
-         * it, a temporary directory is used and deleted on close.
+         * Directory for the broker's metadata and logs. Whatever it holds is deleted at start (each
+         * start formats a new cluster); it is kept after {@link LocalKafka#close()}. Without it, a
+         * temporary directory is used and deleted on close.
          */
         public Builder dataDirectory(Path dir) {
             this.dataDirectory = dir;

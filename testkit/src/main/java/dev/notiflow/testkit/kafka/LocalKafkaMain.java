@@ -28,7 +28,8 @@ import java.util.concurrent.CountDownLatch;
  *       directory deleted at exit);
  *   <li>{@code --bootstrap-file FILE}: written (atomically) with {@code localhost:PORT} once the
  *       broker serves and the topics exist, and deleted at exit;
- *   <li>{@code --topics}: topics to create, e.g. {@code notification-events:4,user-preferences:4:compact}.
+ *   <li>{@code --topics}: topics to create, e.g. {@code
+ *       notification-events:4,user-preferences:4:compact}.
  * </ul>
  *
  * <p>Once ready it prints one line {@code Kafka ready at localhost:PORT} on standard output. Any
@@ -58,14 +59,19 @@ public final class LocalKafkaMain {
                     throw new IllegalArgumentException("bad partition count in '" + spec + "'", e);
                 }
                 if (partitions < 1) {
-                    throw new IllegalArgumentException("partition count must be >= 1 in '" + spec + "'");
+                    throw new IllegalArgumentException(
+                            "partition count must be >= 1 in '" + spec + "'");
                 }
             }
             boolean compacted = false;
             if (parts.length == 3) {
                 if (!parts[2].equals("compact")) {
                     throw new IllegalArgumentException(
-                            "bad topic option '" + parts[2] + "' in '" + spec + "', only 'compact'");
+                            "bad topic option '"
+                                    + parts[2]
+                                    + "' in '"
+                                    + spec
+                                    + "', only 'compact'");
                 }
                 compacted = true;
             }
@@ -107,8 +113,9 @@ public final class LocalKafkaMain {
                             }
                         }
                     }
-                    default -> throw new IllegalArgumentException(
-                            "unknown option " + arg + "\n" + usage());
+                    default ->
+                            throw new IllegalArgumentException(
+                                    "unknown option " + arg + "\n" + usage());
                 }
             }
             return new Options(port, dir, bootstrapFile, List.copyOf(topics));
@@ -164,7 +171,8 @@ public final class LocalKafkaMain {
             Files.createDirectories(parent);
             Path tmp = Files.createTempFile(parent, file.getFileName().toString(), ".tmp");
             Files.writeString(tmp, content, StandardCharsets.UTF_8);
-            Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

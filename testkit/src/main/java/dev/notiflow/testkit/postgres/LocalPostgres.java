@@ -30,9 +30,9 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A real PostgreSQL server for tests and the local run: a private instance made with {@code
- * initdb} and run with {@code pg_ctl} in a scratch directory, on its own port, listening on
- * 127.0.0.1 only, with a database {@value #DATABASE}.
+ * A real PostgreSQL server for tests and the local run: a private instance made with {@code initdb}
+ * and run with {@code pg_ctl} in a scratch directory, on its own port, listening on 127.0.0.1 only,
+ * with a database {@value #DATABASE}.
  *
  * <p>The server is tuned for tests ({@code fsync=off}, {@code synchronous_commit=off}) and allows
  * {@code max_prepared_transactions=10} so XA (two-phase) sinks work. Authentication is {@code
@@ -173,12 +173,15 @@ public final class LocalPostgres implements AutoCloseable {
     public String createDatabase(String database) {
         requirePrivate("createDatabase");
         if (!database.matches("[a-z_][a-z0-9_]*")) {
-            throw new IllegalArgumentException("database name must match [a-z_][a-z0-9_]*: " + database);
+            throw new IllegalArgumentException(
+                    "database name must match [a-z_][a-z0-9_]*: " + database);
         }
         try (Connection c = DriverManager.getConnection(jdbcUrl("postgres"), user, password);
                 Statement s = c.createStatement()) {
             boolean exists;
-            try (var rs = s.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
+            try (var rs =
+                    s.executeQuery(
+                            "SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
                 exists = rs.next();
             }
             if (!exists) {
@@ -433,14 +436,16 @@ public final class LocalPostgres implements AutoCloseable {
     }
 
     private static boolean hasServerBinaries(Path dir) {
-        return Files.isExecutable(dir.resolve("initdb")) && Files.isExecutable(dir.resolve("pg_ctl"));
+        return Files.isExecutable(dir.resolve("initdb"))
+                && Files.isExecutable(dir.resolve("pg_ctl"));
     }
 
     private static Optional<Path> pgConfigBinDir() {
         try {
             Process process =
                     new ProcessBuilder("pg_config", "--bindir").redirectErrorStream(true).start();
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String out =
+                    new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (process.waitFor(10, TimeUnit.SECONDS) && process.exitValue() == 0) {
                 return Optional.of(Path.of(out.trim()));
             }
@@ -471,7 +476,11 @@ public final class LocalPostgres implements AutoCloseable {
             principal = lookup.lookupPrincipalByName(owner);
         } catch (IOException e) {
             throw new IllegalStateException(
-                    "OS user '" + owner + "' not found, needed to run PostgreSQL as root: " + MISSING, e);
+                    "OS user '"
+                            + owner
+                            + "' not found, needed to run PostgreSQL as root: "
+                            + MISSING,
+                    e);
         }
         try (Stream<Path> paths = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) paths::iterator) {

@@ -7,8 +7,8 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * JUnit 5 extension that runs one {@link LocalPostgres} per test class (or uses the external
- * server named by {@value LocalPostgres#ENV_URL}).
+ * JUnit 5 extension that runs one {@link LocalPostgres} per test class (or uses the external server
+ * named by {@value LocalPostgres#ENV_URL}).
  *
  * <pre>{@code
  * @RegisterExtension static final PostgresExtension PG = new PostgresExtension();
@@ -19,10 +19,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * }
  * }</pre>
  *
- * <p>Registered on a static field, the server starts before the first test and stops after the
- * last one; on an instance field it starts and stops around each test. Tables survive between the
- * tests of a class. If a test left the server stopped ({@link LocalPostgres#stop()}), it is
- * started again before the next test.
+ * <p>Registered on a static field, the server starts before the first test and stops after the last
+ * one; on an instance field it starts and stops around each test. Tables survive between the tests
+ * of a class. If a test left the server stopped ({@link LocalPostgres#stop()}), it is started again
+ * before the next test.
  */
 public final class PostgresExtension
         implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback {
@@ -31,7 +31,10 @@ public final class PostgresExtension
     private LocalPostgres postgres;
     private boolean perTest;
 
-    /** A private server on a free port, or the external one if {@value LocalPostgres#ENV_URL} is set. */
+    /**
+     * A private server on a free port, or the external one if {@value LocalPostgres#ENV_URL} is
+     * set.
+     */
     public PostgresExtension() {
         this(LocalPostgres.builder());
     }

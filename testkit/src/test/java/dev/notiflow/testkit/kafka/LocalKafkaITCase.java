@@ -1,7 +1,5 @@
 package dev.notiflow.testkit.kafka;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -20,6 +18,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Collectors;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 class LocalKafkaITCase {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(20);
@@ -35,7 +35,8 @@ class LocalKafkaITCase {
         kafka.createTopic("events-plain", 2, false);
 
         try (Admin admin = Admin.create(kafka.clientProperties())) {
-            ConfigResource compacted = new ConfigResource(ConfigResource.Type.TOPIC, "prefs-compacted");
+            ConfigResource compacted =
+                    new ConfigResource(ConfigResource.Type.TOPIC, "prefs-compacted");
             ConfigResource plain = new ConfigResource(ConfigResource.Type.TOPIC, "events-plain");
             Map<ConfigResource, Config> configs =
                     admin.describeConfigs(List.of(compacted, plain)).all().get();
@@ -59,10 +60,14 @@ class LocalKafkaITCase {
         kafka.createTopic("round-trip", 2, true);
 
         kafka.produce("round-trip", "u1", "{\"userId\":\"u1\"}");
-        kafka.produce("round-trip", "u2", "caf\u00e9 \uD83D\uDE00".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        kafka.produce(
+                "round-trip",
+                "u2",
+                "caf\u00e9 \uD83D\uDE00".getBytes(java.nio.charset.StandardCharsets.UTF_8));
         kafka.produce("round-trip", "u1", (String) null);
 
-        List<ConsumerRecord<String, String>> records = kafka.readCommitted("round-trip", 3, TIMEOUT);
+        List<ConsumerRecord<String, String>> records =
+                kafka.readCommitted("round-trip", 3, TIMEOUT);
 
         assertThat(records).hasSize(3);
         Map<String, List<String>> valuesByKey =
@@ -71,7 +76,8 @@ class LocalKafkaITCase {
                                 Collectors.groupingBy(
                                         ConsumerRecord::key,
                                         Collectors.mapping(
-                                                r -> String.valueOf(r.value()), Collectors.toList())));
+                                                r -> String.valueOf(r.value()),
+                                                Collectors.toList())));
         assertThat(valuesByKey.get("u1")).containsExactly("{\"userId\":\"u1\"}", "null");
         assertThat(valuesByKey.get("u2")).containsExactly("caf\u00e9 \uD83D\uDE00");
         assertThat(records.stream().filter(r -> r.value() == null)).hasSize(1);
