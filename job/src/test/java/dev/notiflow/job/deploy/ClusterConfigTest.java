@@ -69,7 +69,10 @@ class ClusterConfigTest {
     void shouldRestartWithExponentialDelay() {
         assertThat(config.get(RestartStrategyOptions.RESTART_STRATEGY))
                 .isEqualTo("exponential-delay");
-        assertThat(config.get(RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF))
+        assertThat(
+                        config.get(
+                                RestartStrategyOptions
+                                        .RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF))
                 .isGreaterThan(Duration.ofSeconds(10));
     }
 

@@ -18,7 +18,8 @@ final class DeployFiles {
             }
             dir = dir.getParent();
         }
-        throw new IllegalStateException("flink-conf/config.yaml not found above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "flink-conf/config.yaml not found above " + Path.of("").toAbsolutePath());
     }
 
     static Path file(String relative) {

@@ -24,9 +24,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Loads the cluster's log4j configurations (flink-conf/log4j.properties for files,
- * flink-conf/log4j-console.properties for containers) and proves that their layouts mask
- * e-mail addresses, E.164 phone numbers and device tokens, in messages and stack traces, while
- * Flink's own ids stay readable.
+ * flink-conf/log4j-console.properties for containers) and proves that their layouts mask e-mail
+ * addresses, E.164 phone numbers and device tokens, in messages and stack traces, while Flink's own
+ * ids stay readable.
  */
 class LogMaskingConfigTest {
 
@@ -82,7 +82,8 @@ class LogMaskingConfigTest {
         assertThat(line)
                 .doesNotContain(EMAIL, PHONE, APNS_TOKEN)
                 .contains("SMTP send failed")
-                .contains("java.lang.IllegalStateException: 550 5.1.1 <<email>>: mailbox unavailable")
+                .contains(
+                        "java.lang.IllegalStateException: 550 5.1.1 <<email>>: mailbox unavailable")
                 .contains("Caused by: java.lang.RuntimeException: token <token> of <phone>")
                 .contains("at dev.notiflow.job.deploy.LogMaskingConfigTest");
     }
@@ -117,7 +118,10 @@ class LogMaskingConfigTest {
 
         String written = Files.readString(logFile, StandardCharsets.UTF_8);
         assertThat(written)
-                .contains("WARN", "dev.notiflow.sinks.Sender", "rejected <email> for user with phone <phone>")
+                .contains(
+                        "WARN",
+                        "dev.notiflow.sinks.Sender",
+                        "rejected <email> for user with phone <phone>")
                 .doesNotContain(EMAIL, PHONE);
     }
 
