@@ -70,8 +70,8 @@ import java.util.stream.Stream;
  * }</pre>
  *
  * <p>Thread-safety: the helper methods may be called from several threads (the shared producer is
- * thread-safe, each read uses its own consumer); {@link #restartBroker()} and {@link #close()} must
- * not run concurrently with other calls.
+ * thread-safe, each read uses its own consumer); {@link #restartBroker()}, {@link #stopBroker()},
+ * {@link #startBroker()} and {@link #close()} must not run concurrently with other calls.
  */
 public final class LocalKafka implements AutoCloseable {
 
@@ -91,6 +91,7 @@ public final class LocalKafka implements AutoCloseable {
     private KafkaProducer<String, byte[]> producer;
     private Admin admin;
     private boolean closed;
+    private boolean brokerStopped;
 
     private LocalKafka(
             KafkaClusterTestKit cluster,
@@ -244,16 +245,38 @@ public final class LocalKafka implements AutoCloseable {
      * Stops the broker and starts it again, keeping its data and its client port. The KRaft
      * controller of the node keeps running, as it would when only the broker process of a
      * dedicated-controller cluster restarts. Clients see connection errors while it is down and
-     * reconnect afterwards. Returns once the broker serves again.
+     * reconnect afterwards. Returns once the broker serves again (a few seconds: the controller
+     * accepts the new registration once the old broker session expired).
      */
     public void restartBroker() {
-        LOG.info("Restarting Kafka broker at {}", bootstrapServers);
+        stopBroker();
+        startBroker();
+    }
+
+    /**
+     * Stops the broker (controlled shutdown), keeping its data; clients get connection errors until
+     * {@link #startBroker()}. Use it to hold an outage for a while; does nothing if stopped.
+     */
+    public synchronized void stopBroker() {
+        if (brokerStopped) {
+            return;
+        }
+        LOG.info("Stopping Kafka broker at {}", bootstrapServers);
         closeClients();
+        for (BrokerServer broker : cluster.brokers().values()) {
+            broker.shutdown();
+            broker.awaitShutdown();
+        }
+        brokerStopped = true;
+    }
+
+    /** Starts a broker stopped by {@link #stopBroker()} and waits until it serves again. */
+    public synchronized void startBroker() {
+        if (!brokerStopped) {
+            return;
+        }
+        long startNanos = System.nanoTime();
         try {
-            for (BrokerServer broker : cluster.brokers().values()) {
-                broker.shutdown();
-                broker.awaitShutdown();
-            }
             for (BrokerServer broker : cluster.brokers().values()) {
                 broker.startup();
             }
@@ -262,9 +285,13 @@ public final class LocalKafka implements AutoCloseable {
             throw new IllegalStateException("Kafka broker did not come back", e.getCause());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while restarting the Kafka broker", e);
+            throw new IllegalStateException("interrupted while starting the Kafka broker", e);
         }
-        LOG.info("Kafka broker at {} is back", bootstrapServers);
+        brokerStopped = false;
+        LOG.info(
+                "Kafka broker at {} is back after {} ms",
+                bootstrapServers,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos));
     }
 
     /** Stops the broker and controller, and deletes the data directory unless it was given. */

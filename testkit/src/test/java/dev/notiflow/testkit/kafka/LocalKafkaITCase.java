@@ -12,6 +12,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +22,7 @@ import java.util.Properties;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class LocalKafkaITCase {
 
@@ -159,5 +163,31 @@ class LocalKafkaITCase {
         assertThat(kafka.readCommitted("restart-topic", 2, TIMEOUT))
                 .extracting(ConsumerRecord::key)
                 .containsExactlyInAnyOrder("before", "after");
+    }
+
+    @Test
+    void shouldRefuseConnectionsWhileBrokerIsStopped() {
+        LocalKafka kafka = KAFKA.kafka();
+        kafka.createTopic("outage-topic", 1, false);
+        kafka.produce("outage-topic", "k", "before");
+
+        kafka.stopBroker();
+        try {
+            assertThatThrownBy(
+                            () -> {
+                                try (Socket socket = new Socket()) {
+                                    socket.connect(
+                                            new InetSocketAddress("localhost", kafka.port()), 2000);
+                                }
+                            })
+                    .isInstanceOf(IOException.class);
+        } finally {
+            kafka.startBroker();
+        }
+
+        kafka.produce("outage-topic", "k", "after");
+        assertThat(kafka.readCommitted("outage-topic", 2, TIMEOUT))
+                .extracting(ConsumerRecord::value)
+                .containsExactly("before", "after");
     }
 }
