@@ -2,10 +2,15 @@ package dev.notiflow.testkit.providers.smtp;
 
 import dev.notiflow.testkit.providers.ProviderScript;
 import dev.notiflow.testkit.providers.ReceivedCall;
+import dev.notiflow.testkit.providers.tls.LocalCertificate;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -18,6 +23,8 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -47,7 +54,8 @@ import java.util.regex.Pattern;
  * "4.2.2"}}, or after DATA with {@code "stage": "data"}; a 421 answer closes the connection. A
  * scripted transient failure answers RCPT with {@code 451 4.3.0}. {@code latencyMs} delays the
  * reply to the end of DATA (one delay per message) on the connection's own thread, never the
- * accept loop. {@link #setGreeting} makes new connections see another greeting, such as {@code
+ * accept loop. With {@link #builder()} it can require AUTH and offer STARTTLS or implicit TLS
+ * with a self-signed certificate ({@link #trustedCertificateFile()}). {@link #setGreeting} makes new connections see another greeting, such as {@code
  * 421 4.3.2}, to test a server that refuses sessions.
  *
  * <p>Every RCPT failure and every message records a {@link ReceivedCall} (provider {@code
@@ -92,6 +100,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private final String username;
     private final String password;
     private final Path passwordFile;
+    private final TlsMode tls;
+    private final LocalCertificate certificate;
+    private final SSLContext sslContext;
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final List<ReceivedCall> received = new CopyOnWriteArrayList<>();
     private final Deque<ReceivedMessage> messages = new ArrayDeque<>();
@@ -100,18 +111,37 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     private volatile String greeting = "220 localhost ESMTP notiflow scripted SMTP ready";
     private volatile boolean running = true;
 
-    private ScriptedSmtpServer(ProviderScript script, String username, String password)
+    private ScriptedSmtpServer(
+            ProviderScript script,
+            String username,
+            String password,
+            TlsMode tls,
+            LocalCertificate certificate)
             throws IOException {
         this.script = script;
         this.username = username;
         this.password = password;
+        this.tls = tls;
+        if (tls != TlsMode.NONE) {
+            this.certificate =
+                    certificate != null ? certificate : LocalCertificate.generate("localhost");
+            this.sslContext = serverContext(certificate);
+        } else {
+            this.certificate = null;
+            this.sslContext = null;
+        }
         if (password != null) {
             this.passwordFile = Files.createTempFile("scripted-smtp", ".password");
             Files.writeString(passwordFile, password);
         } else {
             this.passwordFile = null;
         }
-        this.serverSocket = new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
+        this.serverSocket =
+                tls == TlsMode.IMPLICIT
+                        ? sslContext
+                                .getServerSocketFactory()
+                                .createServerSocket(0, 128, InetAddress.getLoopbackAddress())
+                        : new ServerSocket(0, 128, InetAddress.getLoopbackAddress());
         AtomicInteger n = new AtomicInteger();
         this.connections =
                 Executors.newCachedThreadPool(
@@ -133,7 +163,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     /** Starts a server that answers by the script, without authentication. */
     public static ScriptedSmtpServer start(ProviderScript script) throws IOException {
-        return new ScriptedSmtpServer(script, null, null);
+        return builder().script(script).start();
+    }
+
+    /** A builder for a server with authentication and/or TLS. */
+    public static Builder builder() {
+        return new Builder();
     }
 
     /**
@@ -142,11 +177,80 @@ public final class ScriptedSmtpServer implements AutoCloseable {
      */
     public static ScriptedSmtpServer startWithAuth(
             ProviderScript script, String username, String password) throws IOException {
-        return new ScriptedSmtpServer(script, username, password);
+        return builder().script(script).auth(username, password).start();
     }
 
+    /** How a server protects its connections. */
+    public enum TlsMode {
+        /** Plain SMTP only. */
+        NONE,
+        /** Plain connect, STARTTLS offered and required before AUTH and MAIL. */
+        STARTTLS,
+        /** TLS from the first byte (SMTPS). */
+        IMPLICIT
+    }
+
+    /**
+     * Configures a {@link ScriptedSmtpServer}. With TLS the server presents a fresh self-signed
+     * certificate for {@code localhost}/{@code 127.0.0.1}; {@link #trustedCertificateFile()} is
+     * what the client trusts.
+     *
+     * <pre>{@code
+     * ScriptedSmtpServer smtp = ScriptedSmtpServer.builder()
+     *         .auth("mailer", "secret").tls(TlsMode.STARTTLS).start();
+     * }</pre>
+     */
+    public static final class Builder {
+        private ProviderScript script = ProviderScript.acceptAll();
+        private String username;
+        private String password;
+        private TlsMode tls = TlsMode.NONE;
+        private LocalCertificate certificate;
+
+        private Builder() {}
+
+        public Builder script(ProviderScript script) {
+            this.script = script;
+            return this;
+        }
+
+        /** Requires AUTH PLAIN or LOGIN with these credentials before MAIL. */
+        public Builder auth(String username, String password) {
+            this.username = username;
+            this.password = password;
+            return this;
+        }
+
+        public Builder tls(TlsMode tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        /**
+         * The certificate to present with TLS (its SANs must cover localhost); by default a new
+         * one is generated, which takes a few seconds of keytool.
+         */
+        public Builder certificate(LocalCertificate certificate) {
+            this.certificate = certificate;
+            return this;
+        }
+
+        public ScriptedSmtpServer start() throws IOException {
+            return new ScriptedSmtpServer(script, username, password, tls, certificate);
+        }
+    }
+
+    /**
+     * The host name clients connect to: {@code localhost} with TLS (the name the certificate is
+     * checked against), otherwise the loopback address.
+     */
     public String host() {
-        return serverSocket.getInetAddress().getHostAddress();
+        return tls == TlsMode.NONE ? serverSocket.getInetAddress().getHostAddress() : "localhost";
+    }
+
+    /** The PEM certificate a client trusts for this server's TLS; {@code null} without TLS. */
+    public Path trustedCertificateFile() {
+        return certificate == null ? null : certificate.certificatePemFile();
     }
 
     public int port() {
@@ -166,7 +270,12 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         Map<String, String> conf = new LinkedHashMap<>();
         conf.put("email.smtp.host", host());
         conf.put("email.smtp.port", String.valueOf(port()));
-        conf.put("email.smtp.security", "none");
+        conf.put(
+                "email.smtp.security",
+                tls == TlsMode.NONE ? "none" : tls == TlsMode.STARTTLS ? "starttls" : "tls");
+        if (certificate != null) {
+            conf.put("email.smtp.trusted-certificate-file", trustedCertificateFile().toString());
+        }
         conf.put("email.from", DEFAULT_FROM);
         if (username != null) {
             conf.put("email.smtp.username", username);
@@ -255,30 +364,64 @@ public final class ScriptedSmtpServer implements AutoCloseable {
     }
 
     private void serve(Socket socket) {
-        try (socket) {
+        Session session = null;
+        try {
             socket.setTcpNoDelay(true);
-            new Session(socket.getInputStream(), socket.getOutputStream()).run();
+            session = new Session(socket);
+            session.run();
         } catch (SocketException e) {
             LOG.debug("SMTP connection closed: {}", e.getMessage());
         } catch (IOException | RuntimeException e) {
             LOG.debug("SMTP session ended with an error", e);
         } finally {
             open.remove(socket);
+            closeQuietly(socket);
+            if (session != null && session.socket != socket) {
+                open.remove(session.socket);
+                closeQuietly(session.socket);
+            }
         }
     }
 
     /** One SMTP session; runs on its connection's thread. */
     private final class Session {
-        private final InputStream in;
-        private final OutputStream out;
+        private Socket socket;
+        private InputStream in;
+        private OutputStream out;
+        private boolean secure;
         private boolean authenticated;
         private String from;
         private final List<String> recipients = new ArrayList<>();
         private final Map<String, JsonNode> dataAnswers = new LinkedHashMap<>();
 
-        Session(InputStream in, OutputStream out) {
-            this.in = in;
-            this.out = out;
+        Session(Socket socket) throws IOException {
+            this.socket = socket;
+            this.in = socket.getInputStream();
+            this.out = socket.getOutputStream();
+            this.secure = tls == TlsMode.IMPLICIT;
+        }
+
+        /** Upgrades the connection after STARTTLS; the client starts over with EHLO. */
+        private void startTls() throws IOException {
+            SSLSocket ssl =
+                    (SSLSocket)
+                            sslContext
+                                    .getSocketFactory()
+                                    .createSocket(
+                                            socket,
+                                            socket.getInetAddress().getHostAddress(),
+                                            socket.getPort(),
+                                            true);
+            ssl.setUseClientMode(false);
+            ssl.startHandshake();
+            open.remove(socket);
+            open.add(ssl);
+            socket = ssl;
+            in = ssl.getInputStream();
+            out = ssl.getOutputStream();
+            secure = true;
+            authenticated = username == null;
+            reset();
         }
 
         void run() throws IOException {
@@ -296,6 +439,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                     StringBuilder sb = new StringBuilder("250-localhost greets you\r\n");
                     sb.append("250-8BITMIME\r\n");
                     sb.append("250-SIZE 10485760\r\n");
+                    if (tls == TlsMode.STARTTLS && !secure) {
+                        sb.append("250-STARTTLS\r\n");
+                    }
                     if (username != null) {
                         sb.append("250-AUTH PLAIN LOGIN\r\n");
                     }
@@ -304,6 +450,17 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 } else if (upper.startsWith("HELO")) {
                     reset();
                     reply("250 localhost");
+                } else if (upper.equals("STARTTLS")) {
+                    if (tls != TlsMode.STARTTLS || secure) {
+                        reply("503 5.5.1 TLS already active or not available");
+                        continue;
+                    }
+                    reply("220 2.0.0 Ready to start TLS");
+                    startTls();
+                } else if (!secure
+                        && tls == TlsMode.STARTTLS
+                        && (upper.startsWith("AUTH") || upper.startsWith("MAIL"))) {
+                    reply("530 5.7.0 Must issue a STARTTLS command first");
                 } else if (upper.startsWith("AUTH")) {
                     auth(line);
                 } else if (upper.startsWith("MAIL FROM:")) {
@@ -560,6 +717,22 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             return "Service not available, closing transmission channel";
         }
         return code >= 500 ? "Requested action not taken" : "Requested action aborted, try again later";
+    }
+
+    private static SSLContext serverContext(LocalCertificate certificate) throws IOException {
+        try (InputStream in = Files.newInputStream(certificate.pkcs12File())) {
+            char[] pass = certificate.pkcs12Password().toCharArray();
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            store.load(in, pass);
+            KeyManagerFactory kmf =
+                    KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(store, pass);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(kmf.getKeyManagers(), null, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot build the server's TLS context", e);
+        }
     }
 
     private static void closeQuietly(Socket s) {
