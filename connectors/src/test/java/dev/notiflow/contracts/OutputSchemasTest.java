@@ -1,7 +1,7 @@
 package dev.notiflow.contracts;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
@@ -12,9 +12,6 @@ import dev.notiflow.model.Priority;
 import dev.notiflow.model.Provider;
 import dev.notiflow.model.TokenInvalidation;
 import dev.notiflow.serde.Json;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -24,6 +21,8 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The job's output records, built from the model and serialized with {@link Json#toBytes}, must

@@ -1,14 +1,11 @@
 package dev.notiflow.contracts;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.serde.EventParser;
 import dev.notiflow.serde.InvalidRecordException;
 import dev.notiflow.serde.Rejection;
 import dev.notiflow.serde.TemplateParser;
 import dev.notiflow.serde.UserUpdateParser;
-
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -17,11 +14,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * The input schemas are exactly as strict as the parsers: for each sample record, the schema
  * accepts it if and only if the job's parser does. The few checks a schema cannot express are
- * listed in {@link #knownDifferences()}, and the timestamps the parser tolerates beyond the contract
- * in {@link #parserLeniency()}; both are documented in docs/contracts.md.
+ * listed in {@link #knownDifferences()}, and the timestamps the parser tolerates beyond the
+ * contract in {@link #parserLeniency()}; both are documented in docs/contracts.md.
  */
 class SchemaParserAgreementTest {
 
@@ -38,7 +37,8 @@ class SchemaParserAgreementTest {
                     "device-tokens", UserUpdateParser::deviceToken,
                     "notification-templates", TemplateParser::parse);
 
-    private static final String EVENT = "\"eventId\":\"e1\",\"type\":\"order.shipped\",\"userIds\":[\"u1\"]";
+    private static final String EVENT =
+            "\"eventId\":\"e1\",\"type\":\"order.shipped\",\"userIds\":[\"u1\"]";
     private static final String TOKEN = "\"userId\":\"u1\",\"token\":\"t:1\",\"platform\":\"ios\"";
     private static final String TEMPLATE = "\"templateId\":\"t\",\"locale\":\"en\"";
 
@@ -71,26 +71,52 @@ class SchemaParserAgreementTest {
         return Stream.of(
                 // notification-events
                 event(true, ""),
-                event(true, ",\"category\":null,\"templateId\":null,\"channels\":null,\"priority\":null"),
+                event(
+                        true,
+                        ",\"category\":null,\"templateId\":null,\"channels\":null,\"priority\":null"),
                 event(true, ",\"data\":null,\"sendAt\":null,\"createdAt\":null"),
-                event(true, ",\"channels\":[\"push\",\"sms\",\"email\",\"push\"],\"priority\":\"low\""),
+                event(
+                        true,
+                        ",\"channels\":[\"push\",\"sms\",\"email\",\"push\"],\"priority\":\"low\""),
                 event(true, ",\"data\":{\"a\":1,\"b\":{\"c\":[true]},\"d\":null}"),
-                event(true, ",\"sendAt\":\"2026-11-22T09:00:00.5+09:00\",\"createdAt\":\"2026-11-22T00:00:00-05:30\""),
+                event(
+                        true,
+                        ",\"sendAt\":\"2026-11-22T09:00:00.5+09:00\",\"createdAt\":\"2026-11-22T00:00:00-05:30\""),
                 event(true, ",\"traceId\":\"abc\""),
                 event(true, ",\"category\":\"\",\"templateId\":\"" + id256 + "\""),
-                accepted("notification-events", "{\"eventId\":\"" + id256 + "\",\"type\":\"t\",\"userIds\":[\"u\",\"u\"]}"),
+                accepted(
+                        "notification-events",
+                        "{\"eventId\":\"" + id256 + "\",\"type\":\"t\",\"userIds\":[\"u\",\"u\"]}"),
                 rejected("notification-events", "{\"type\":\"t\",\"userIds\":[\"u1\"]}"),
                 rejected("notification-events", "{\"eventId\":\"e1\",\"userIds\":[\"u1\"]}"),
                 rejected("notification-events", "{\"eventId\":\"e1\",\"type\":\"t\"}"),
-                rejected("notification-events", "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":null}"),
-                rejected("notification-events", "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[]}"),
-                rejected("notification-events", "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":\"u1\"}"),
-                rejected("notification-events", "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[\" \"]}"),
-                rejected("notification-events", "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[7]}"),
-                rejected("notification-events", "{\"eventId\":123,\"type\":\"t\",\"userIds\":[\"u1\"]}"),
-                rejected("notification-events", "{\"eventId\":\" \",\"type\":\"t\",\"userIds\":[\"u1\"]}"),
-                rejected("notification-events", "{\"eventId\":\"e\",\"type\":\"\",\"userIds\":[\"u1\"]}"),
-                rejected("notification-events", "{\"eventId\":\"x" + id256 + "\",\"type\":\"t\",\"userIds\":[\"u1\"]}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":null}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[]}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":\"u1\"}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[\" \"]}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[7]}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":123,\"type\":\"t\",\"userIds\":[\"u1\"]}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\" \",\"type\":\"t\",\"userIds\":[\"u1\"]}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e\",\"type\":\"\",\"userIds\":[\"u1\"]}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"x" + id256 + "\",\"type\":\"t\",\"userIds\":[\"u1\"]}"),
                 event(false, ",\"category\":\"x" + id256 + "\""),
                 event(false, ",\"templateId\":7"),
                 event(false, ",\"channels\":[]"),
@@ -116,9 +142,14 @@ class SchemaParserAgreementTest {
                 rejected("notification-events", "null"),
                 rejected("notification-events", "\"e1\""),
                 // user-preferences
-                accepted("user-preferences", new String(TopicSchemas.example("user-preferences"), StandardCharsets.UTF_8)),
+                accepted(
+                        "user-preferences",
+                        new String(
+                                TopicSchemas.example("user-preferences"), StandardCharsets.UTF_8)),
                 prefs(true, ""),
-                prefs(true, ",\"email\":null,\"phone\":null,\"locale\":null,\"timeZone\":null,\"channels\":null"),
+                prefs(
+                        true,
+                        ",\"email\":null,\"phone\":null,\"locale\":null,\"timeZone\":null,\"channels\":null"),
                 prefs(true, ",\"categories\":null,\"quietHours\":null,\"updatedAt\":null"),
                 prefs(true, ",\"channels\":{},\"categories\":{\"any.thing\":true}"),
                 prefs(true, ",\"email\":\"not an email\",\"phone\":\"010\""),
@@ -144,26 +175,41 @@ class SchemaParserAgreementTest {
                 prefs(false, ",\"quietHours\":{\"start\":22,\"end\":\"08:00\"}"),
                 prefs(false, ",\"updatedAt\":\"2026-11-21\""),
                 // device-tokens
-                accepted("device-tokens", new String(TopicSchemas.example("device-tokens"), StandardCharsets.UTF_8)),
+                accepted(
+                        "device-tokens",
+                        new String(TopicSchemas.example("device-tokens"), StandardCharsets.UTF_8)),
                 device(true, ""),
                 device(true, ",\"active\":false,\"appId\":\"com.example\""),
                 device(true, ",\"active\":null,\"appId\":null,\"updatedAt\":null"),
-                accepted("device-tokens", "{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"web\"}"),
-                accepted("device-tokens", "{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"android\"}"),
+                accepted(
+                        "device-tokens",
+                        "{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"web\"}"),
+                accepted(
+                        "device-tokens",
+                        "{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"android\"}"),
                 rejected("device-tokens", "{\"userId\":\"u1\",\"token\":\"t\"}"),
                 rejected("device-tokens", "{\"userId\":\"u1\",\"token\":\"t\",\"platform\":null}"),
-                rejected("device-tokens", "{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"windows\"}"),
-                rejected("device-tokens", "{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"IOS\"}"),
+                rejected(
+                        "device-tokens",
+                        "{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"windows\"}"),
+                rejected(
+                        "device-tokens",
+                        "{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"IOS\"}"),
                 rejected("device-tokens", "{\"userId\":\"u1\",\"token\":\"t\",\"platform\":1}"),
                 rejected("device-tokens", "{\"userId\":\"u1\",\"platform\":\"ios\"}"),
-                rejected("device-tokens", "{\"userId\":\"u1\",\"token\":\"\",\"platform\":\"ios\"}"),
+                rejected(
+                        "device-tokens", "{\"userId\":\"u1\",\"token\":\"\",\"platform\":\"ios\"}"),
                 rejected("device-tokens", "{\"token\":\"t\",\"platform\":\"ios\"}"),
                 device(false, ",\"active\":\"false\""),
                 device(false, ",\"active\":0"),
                 device(false, ",\"appId\":[\"a\"]"),
                 device(false, ",\"updatedAt\":\"now\""),
                 // notification-templates
-                accepted("notification-templates", new String(TopicSchemas.example("notification-templates"), StandardCharsets.UTF_8)),
+                accepted(
+                        "notification-templates",
+                        new String(
+                                TopicSchemas.example("notification-templates"),
+                                StandardCharsets.UTF_8)),
                 template(true, ""),
                 template(true, ",\"email\":{}"),
                 template(true, ",\"email\":null,\"title\":null,\"body\":null,\"sms\":null"),
@@ -206,14 +252,19 @@ class SchemaParserAgreementTest {
 
     /**
      * Timestamps the parser tolerates but the contract does not promise: the schema asks for
-     * seconds and a full {@code ±hh:mm} offset, so a producer that validates against it is
-     * never rejected.
+     * seconds and a full {@code ±hh:mm} offset, so a producer that validates against it is never
+     * rejected.
      */
     static Stream<Arguments> parserLeniency() {
         return Stream.of(
-                Arguments.of("notification-events", "{" + EVENT + ",\"sendAt\":\"2026-11-22T09:00Z\"}"),
-                Arguments.of("notification-events", "{" + EVENT + ",\"sendAt\":\"2026-11-22T09:00:00+09\"}"),
-                Arguments.of("user-preferences", "{\"userId\":\"u1\",\"updatedAt\":\"2026-11-22T09:00+01:00\"}"));
+                Arguments.of(
+                        "notification-events", "{" + EVENT + ",\"sendAt\":\"2026-11-22T09:00Z\"}"),
+                Arguments.of(
+                        "notification-events",
+                        "{" + EVENT + ",\"sendAt\":\"2026-11-22T09:00:00+09\"}"),
+                Arguments.of(
+                        "user-preferences",
+                        "{\"userId\":\"u1\",\"updatedAt\":\"2026-11-22T09:00+01:00\"}"));
     }
 
     @ParameterizedTest

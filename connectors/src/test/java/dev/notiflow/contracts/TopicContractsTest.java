@@ -1,7 +1,11 @@
 package dev.notiflow.contracts;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SpecVersion;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.DeviceToken;
@@ -14,13 +18,6 @@ import dev.notiflow.serde.EventParser;
 import dev.notiflow.serde.Json;
 import dev.notiflow.serde.TemplateParser;
 import dev.notiflow.serde.UserUpdateParser;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SchemaLocation;
-import com.networknt.schema.SpecVersion;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -28,6 +25,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** Every topic has a well-formed schema and a valid example, and both agree with the code. */
 class TopicContractsTest {
@@ -46,7 +45,8 @@ class TopicContractsTest {
                 JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
                         .getSchema(
                                 SchemaLocation.of("https://json-schema.org/draft/2020-12/schema"));
-        JsonNode schema = Json.MAPPER.readTree(TopicSchemas.resource(TopicSchemas.schemaPath(topic)));
+        JsonNode schema =
+                Json.MAPPER.readTree(TopicSchemas.resource(TopicSchemas.schemaPath(topic)));
 
         assertThat(meta.validate(schema)).isEmpty();
         assertThat(schema.path("$schema").asText())
@@ -64,7 +64,8 @@ class TopicContractsTest {
     @ParameterizedTest
     @MethodSource("allTopics")
     void exampleWithoutARequiredFieldShouldBeRejected(String topic) throws Exception {
-        JsonNode schema = Json.MAPPER.readTree(TopicSchemas.resource(TopicSchemas.schemaPath(topic)));
+        JsonNode schema =
+                Json.MAPPER.readTree(TopicSchemas.resource(TopicSchemas.schemaPath(topic)));
         List<String> required = new ArrayList<>();
         schema.path("required").forEach(n -> required.add(n.asText()));
         assertThat(required).isNotEmpty();
@@ -103,7 +104,8 @@ class TopicContractsTest {
     @Test
     void preferencesExampleShouldParse() throws Exception {
         UserUpdate u =
-                UserUpdateParser.preferences(raw("user-preferences", "user-preferences"), MAX_BYTES);
+                UserUpdateParser.preferences(
+                        raw("user-preferences", "user-preferences"), MAX_BYTES);
 
         assertThat(u.kind()).isEqualTo(UserUpdate.Kind.PREFERENCES);
         assertThat(u.preferences().quietHours().start()).isEqualTo("22:00");
@@ -112,7 +114,8 @@ class TopicContractsTest {
 
     @Test
     void deviceTokenExampleShouldParse() throws Exception {
-        UserUpdate u = UserUpdateParser.deviceToken(raw("device-tokens", "device-tokens"), MAX_BYTES);
+        UserUpdate u =
+                UserUpdateParser.deviceToken(raw("device-tokens", "device-tokens"), MAX_BYTES);
 
         DeviceToken d = u.device();
         assertThat(u.kind()).isEqualTo(UserUpdate.Kind.DEVICE);

@@ -1,7 +1,5 @@
 package dev.notiflow.contracts;
 
-import dev.notiflow.serde.Json;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
@@ -9,6 +7,7 @@ import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import dev.notiflow.serde.Json;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,5 @@
 package dev.notiflow.model;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import org.apache.flink.api.common.serialization.SerializerConfigImpl;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
@@ -18,10 +16,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 /**
  * Every record that travels between operators or sits in state is serialized by Flink's POJO
- * serializer, never by Kryo (the job runs with {@code pipeline.generic-types: false}), and
- * survives a serializer round trip unchanged.
+ * serializer, never by Kryo (the job runs with {@code pipeline.generic-types: false}), and survives
+ * a serializer round trip unchanged.
  */
 class ModelPojoTest {
 
@@ -71,7 +71,8 @@ class ModelPojoTest {
                         T);
         DeviceToken device = new DeviceToken("u1", "tok", Platform.IOS, "com.example", true, T);
         TokenInvalidation inv =
-                new TokenInvalidation("u1", "tok", Platform.IOS, Provider.APNS, "TOKEN_UNREGISTERED", T);
+                new TokenInvalidation(
+                        "u1", "tok", Platform.IOS, Provider.APNS, "TOKEN_UNREGISTERED", T);
         Content content = new Content("title", "body", "subject", "text", "<p>html</p>");
         SendRequest request =
                 new SendRequest(
@@ -166,7 +167,8 @@ class ModelPojoTest {
     @MethodSource("samples")
     @SuppressWarnings("unchecked")
     void shouldRoundTripThroughItsFlinkSerializer(Object sample) throws Exception {
-        TypeInformation<Object> info = (TypeInformation<Object>) TypeInformation.of(sample.getClass());
+        TypeInformation<Object> info =
+                (TypeInformation<Object>) TypeInformation.of(sample.getClass());
         assertThat(info).isInstanceOf(PojoTypeInfo.class);
         SerializerConfigImpl config = new SerializerConfigImpl();
         config.setGenericTypes(false);

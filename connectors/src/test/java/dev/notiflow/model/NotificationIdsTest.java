@@ -1,12 +1,12 @@
 package dev.notiflow.model;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import org.junit.jupiter.api.Test;
 
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class NotificationIdsTest {
 
@@ -72,7 +72,8 @@ class NotificationIdsTest {
         assertThat(NotificationIds.deviceRef(token))
                 .matches("[0-9a-f]{16}")
                 .doesNotContain(token.substring(0, 8));
-        assertThat(NotificationIds.deviceRef(token)).isNotEqualTo(NotificationIds.deviceRef(token + "x"));
+        assertThat(NotificationIds.deviceRef(token))
+                .isNotEqualTo(NotificationIds.deviceRef(token + "x"));
         assertThat(NotificationIds.deviceRef(null)).isNull();
     }
 }

@@ -1,19 +1,18 @@
 package dev.notiflow.serde;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.NotificationEvent;
 import dev.notiflow.model.Priority;
 import dev.notiflow.model.RawRecord;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class EventParserTest {
 
@@ -91,13 +90,17 @@ class EventParserTest {
 
     @Test
     void shouldUseTheWholeTypeAsCategoryWhenItHasNoDot() throws Exception {
-        assertThat(parse("{\"eventId\":\"e1\",\"type\":\"welcome\",\"userIds\":[\"u1\"]}").category())
+        assertThat(
+                        parse("{\"eventId\":\"e1\",\"type\":\"welcome\",\"userIds\":[\"u1\"]}")
+                                .category())
                 .isEqualTo("welcome");
     }
 
     @Test
     void shouldUseTheWholeTypeAsCategoryWhenItStartsWithADot() throws Exception {
-        assertThat(parse("{\"eventId\":\"e1\",\"type\":\".hidden\",\"userIds\":[\"u1\"]}").category())
+        assertThat(
+                        parse("{\"eventId\":\"e1\",\"type\":\".hidden\",\"userIds\":[\"u1\"]}")
+                                .category())
                 .isEqualTo(".hidden");
     }
 
@@ -223,7 +226,9 @@ class EventParserTest {
 
     @Test
     void shouldRejectALoneSurrogateEncodedInUtf8() {
-        byte[] value = {'{', '"', 'a', '"', ':', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}'};
+        byte[] value = {
+            '{', '"', 'a', '"', ':', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', '}'
+        };
 
         assertThat(rejection(RawRecords.bytes(TOPIC, null, value)).reason())
                 .isEqualTo(Rejection.INVALID_ENCODING);
@@ -245,7 +250,8 @@ class EventParserTest {
 
     @Test
     void shouldRejectATombstone() {
-        Rejection r = rejection(RawRecords.bytes(TOPIC, "e1".getBytes(StandardCharsets.UTF_8), null));
+        Rejection r =
+                rejection(RawRecords.bytes(TOPIC, "e1".getBytes(StandardCharsets.UTF_8), null));
 
         assertThat(r.reason()).isEqualTo(Rejection.MALFORMED_JSON);
         assertThat(r.detail()).contains("null");
@@ -321,7 +327,8 @@ class EventParserTest {
     void shouldRejectAnEventIdLongerThanTheLimit() {
         String longId = "x".repeat(EventParser.MAX_ID_LENGTH + 1);
 
-        Rejection r = rejection("{\"eventId\":\"" + longId + "\",\"type\":\"t\",\"userIds\":[\"u1\"]}");
+        Rejection r =
+                rejection("{\"eventId\":\"" + longId + "\",\"type\":\"t\",\"userIds\":[\"u1\"]}");
 
         assertThat(r.reason()).isEqualTo(Rejection.INVALID_FIELD);
         assertThat(r.detail()).startsWith("eventId: longer than 256");
@@ -331,13 +338,16 @@ class EventParserTest {
     void shouldAcceptAnEventIdAtTheLengthLimit() throws Exception {
         String id = "x".repeat(EventParser.MAX_ID_LENGTH);
 
-        assertThat(parse("{\"eventId\":\"" + id + "\",\"type\":\"t\",\"userIds\":[\"u1\"]}").eventId())
+        assertThat(
+                        parse("{\"eventId\":\"" + id + "\",\"type\":\"t\",\"userIds\":[\"u1\"]}")
+                                .eventId())
                 .isEqualTo(id);
     }
 
     @Test
     void shouldRejectDataThatIsNotAnObject() {
-        Rejection r = rejection("{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[\"u1\"],\"data\":[1]}");
+        Rejection r =
+                rejection("{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[\"u1\"],\"data\":[1]}");
 
         assertThat(r.reason()).isEqualTo(Rejection.INVALID_FIELD);
         assertThat(r.detail()).startsWith("data:");

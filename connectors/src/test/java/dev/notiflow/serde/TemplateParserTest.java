@@ -1,13 +1,12 @@
 package dev.notiflow.serde;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.notiflow.model.NotificationTemplate;
 import dev.notiflow.model.RawRecord;
-
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class TemplateParserTest {
 
@@ -56,7 +55,8 @@ class TemplateParserTest {
 
     @Test
     void shouldAcceptATemplateForOneChannelOnly() throws Exception {
-        NotificationTemplate t = parse("{\"templateId\":\"otp\",\"locale\":\"ko-KR\",\"sms\":\"코드 {{code}}\"}");
+        NotificationTemplate t =
+                parse("{\"templateId\":\"otp\",\"locale\":\"ko-KR\",\"sms\":\"코드 {{code}}\"}");
 
         assertThat(t.sms()).isEqualTo("코드 {{code}}");
         assertThat(t.title()).isNull();
@@ -118,14 +118,18 @@ class TemplateParserTest {
 
     @Test
     void shouldRejectMalformedJsonAndABadUpdatedAt() {
-        assertThat(rejection("{\"templateId\":\"t\",").reason()).isEqualTo(Rejection.MALFORMED_JSON);
-        assertThat(rejection("{\"templateId\":\"t\",\"locale\":\"en\",\"updatedAt\":\"x\"}").reason())
+        assertThat(rejection("{\"templateId\":\"t\",").reason())
+                .isEqualTo(Rejection.MALFORMED_JSON);
+        assertThat(
+                        rejection("{\"templateId\":\"t\",\"locale\":\"en\",\"updatedAt\":\"x\"}")
+                                .reason())
                 .isEqualTo(Rejection.INVALID_TIMESTAMP);
     }
 
     @Test
     void shouldRejectARecordOverTheSizeLimit() throws Exception {
-        String big = "{\"templateId\":\"t\",\"locale\":\"en\",\"body\":\"" + "x".repeat(100) + "\"}";
+        String big =
+                "{\"templateId\":\"t\",\"locale\":\"en\",\"body\":\"" + "x".repeat(100) + "\"}";
 
         try {
             TemplateParser.parse(RawRecords.value(TOPIC, big), 64);

@@ -1,7 +1,5 @@
 package dev.notiflow.serde;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.DeviceToken;
 import dev.notiflow.model.Platform;
@@ -11,7 +9,6 @@ import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.TokenInvalidation;
 import dev.notiflow.model.UserPreferences;
 import dev.notiflow.model.UserUpdate;
-
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -20,6 +17,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 class UserUpdateParserTest {
 
@@ -86,7 +85,9 @@ class UserUpdateParserTest {
             UserPreferences p = parse("{\"userId\":\"u1\"}").preferences();
 
             assertThat(p)
-                    .isEqualTo(new UserPreferences("u1", null, null, null, null, null, null, null, null));
+                    .isEqualTo(
+                            new UserPreferences(
+                                    "u1", null, null, null, null, null, null, null, null));
             assertThat(p.allows(Channel.SMS)).isTrue();
             assertThat(p.allowsCategory("marketing")).isTrue();
         }
@@ -124,7 +125,12 @@ class UserUpdateParserTest {
             assertThat(u)
                     .isEqualTo(
                             new UserUpdate(
-                                    "u-77", UserUpdate.Kind.PREFERENCES_DELETED, null, null, null, null));
+                                    "u-77",
+                                    UserUpdate.Kind.PREFERENCES_DELETED,
+                                    null,
+                                    null,
+                                    null,
+                                    null));
         }
 
         @Test
@@ -132,7 +138,10 @@ class UserUpdateParserTest {
             Rejection expected =
                     new Rejection(Rejection.MISSING_FIELD, "key: a tombstone needs its record key");
 
-            assertThat(rejection(UserUpdateParser::preferences, RawRecords.keyed(TOPIC, null, null)))
+            assertThat(
+                            rejection(
+                                    UserUpdateParser::preferences,
+                                    RawRecords.keyed(TOPIC, null, null)))
                     .isEqualTo(expected);
             assertThat(rejection(UserUpdateParser::preferences, RawRecords.keyed(TOPIC, "", null)))
                     .isEqualTo(expected);
@@ -159,9 +168,13 @@ class UserUpdateParserTest {
         }
 
         @ParameterizedTest
-        @ValueSource(strings = {"Asia/Seoul", "UTC", "Z", "+09:00", "America/Argentina/Buenos_Aires"})
+        @ValueSource(
+                strings = {"Asia/Seoul", "UTC", "Z", "+09:00", "America/Argentina/Buenos_Aires"})
         void shouldAcceptZoneIdsAndOffsets(String zone) throws Exception {
-            assertThat(parse("{\"userId\":\"u1\",\"timeZone\":\"" + zone + "\"}").preferences().timeZone())
+            assertThat(
+                            parse("{\"userId\":\"u1\",\"timeZone\":\"" + zone + "\"}")
+                                    .preferences()
+                                    .timeZone())
                     .isEqualTo(zone);
         }
 
@@ -178,7 +191,8 @@ class UserUpdateParserTest {
             assertThat(reject("{\"userId\":\"u1\",\"channels\":{\"sms\":\"no\"}}"))
                     .isEqualTo(
                             new Rejection(
-                                    Rejection.INVALID_FIELD, "channels.sms: must be true or false"));
+                                    Rejection.INVALID_FIELD,
+                                    "channels.sms: must be true or false"));
         }
 
         @Test
@@ -220,7 +234,8 @@ class UserUpdateParserTest {
         @Test
         void shouldRejectQuietHoursWithoutAnEnd() {
             assertThat(reject("{\"userId\":\"u1\",\"quietHours\":{\"start\":\"22:00\"}}"))
-                    .isEqualTo(new Rejection(Rejection.MISSING_FIELD, "quietHours.end: is required"));
+                    .isEqualTo(
+                            new Rejection(Rejection.MISSING_FIELD, "quietHours.end: is required"));
         }
 
         @Test
@@ -234,7 +249,8 @@ class UserUpdateParserTest {
 
         @Test
         void shouldRejectANumericClock() {
-            Rejection r = reject("{\"userId\":\"u1\",\"quietHours\":{\"start\":22,\"end\":\"08:00\"}}");
+            Rejection r =
+                    reject("{\"userId\":\"u1\",\"quietHours\":{\"start\":22,\"end\":\"08:00\"}}");
 
             assertThat(r.reason()).isEqualTo(Rejection.INVALID_FIELD);
             assertThat(r.detail()).startsWith("start: must be a string");
@@ -285,7 +301,9 @@ class UserUpdateParserTest {
         void shouldParseARegistrationWithEveryField() throws Exception {
             UserUpdate u =
                     parse(
-                            "{\"userId\":\"u1\",\"token\":\"" + FCM_TOKEN + "\","
+                            "{\"userId\":\"u1\",\"token\":\""
+                                    + FCM_TOKEN
+                                    + "\","
                                     + "\"platform\":\"android\",\"appId\":\"com.example.app\","
                                     + "\"active\":true,\"updatedAt\":\"2026-11-21T22:00:00Z\"}");
 
@@ -305,7 +323,8 @@ class UserUpdateParserTest {
 
         @Test
         void shouldDefaultToActive() throws Exception {
-            DeviceToken d = parse("{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"ios\"}").device();
+            DeviceToken d =
+                    parse("{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"ios\"}").device();
 
             assertThat(d.active()).isTrue();
             assertThat(d.platform()).isEqualTo(Platform.IOS);
@@ -316,7 +335,8 @@ class UserUpdateParserTest {
         @Test
         void shouldTreatNullActiveAsActive() throws Exception {
             assertThat(
-                            parse("{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"web\",\"active\":null}")
+                            parse(
+                                            "{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"web\",\"active\":null}")
                                     .device()
                                     .active())
                     .isTrue();
@@ -325,7 +345,8 @@ class UserUpdateParserTest {
         @Test
         void shouldKeepAnInactiveRegistrationAsADeviceUpdate() throws Exception {
             UserUpdate u =
-                    parse("{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"web\",\"active\":false}");
+                    parse(
+                            "{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"web\",\"active\":false}");
 
             assertThat(u.kind()).isEqualTo(UserUpdate.Kind.DEVICE);
             assertThat(u.device().active()).isFalse();
@@ -341,7 +362,12 @@ class UserUpdateParserTest {
             assertThat(u)
                     .isEqualTo(
                             new UserUpdate(
-                                    "u1", UserUpdate.Kind.DEVICE_DELETED, null, null, FCM_TOKEN, null));
+                                    "u1",
+                                    UserUpdate.Kind.DEVICE_DELETED,
+                                    null,
+                                    null,
+                                    FCM_TOKEN,
+                                    null));
         }
 
         @ParameterizedTest
@@ -362,11 +388,17 @@ class UserUpdateParserTest {
         @ParameterizedTest
         @ValueSource(strings = {"windows", "IOS", "Android", ""})
         void shouldRejectAnUnknownPlatform(String platform) {
-            assertThat(reject("{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\"" + platform + "\"}"))
+            assertThat(
+                            reject(
+                                    "{\"userId\":\"u1\",\"token\":\"t\",\"platform\":\""
+                                            + platform
+                                            + "\"}"))
                     .isEqualTo(
                             new Rejection(
                                     Rejection.UNKNOWN_PLATFORM,
-                                    "platform: '" + platform + "' is not one of ios, android, web"));
+                                    "platform: '"
+                                            + platform
+                                            + "' is not one of ios, android, web"));
         }
 
         @Test
