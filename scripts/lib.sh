@@ -83,6 +83,9 @@ ensure_postgres() {
     if pg_bin_dir >/dev/null; then
         return 0
     fi
+    if [[ -n "${NOTIFLOW_PG_BIN:-}" ]]; then
+        die "NOTIFLOW_PG_BIN=$NOTIFLOW_PG_BIN has no initdb and pg_ctl"
+    fi
     if [[ "$(id -u)" != "0" ]]; then
         die "PostgreSQL server binaries (initdb) not found and not root: install postgresql" \
             "(e.g. sudo apt-get install -y postgresql) or set NOTIFLOW_PG_URL to an existing server"
