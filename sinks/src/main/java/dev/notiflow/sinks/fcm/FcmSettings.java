@@ -1,0 +1,33 @@
+package dev.notiflow.sinks.fcm;
+
+import java.io.Serializable;
+import java.time.Duration;
+
+/**
+ * Validated FCM settings, made by {@link FcmOptions#fromConfig}. Holds paths and names only, never
+ * the service account's key, so it travels safely with the job graph.
+ *
+ * @param credentialsFile the service-account JSON path, or {@code null} to use {@code
+ *     credentialsEnv}
+ * @param credentialsEnv the environment variable naming the JSON path, or {@code null}
+ * @param projectId the Firebase project id, or {@code null} for the service account's
+ * @param endpoint base URL that replaces {@code https://fcm.googleapis.com}, without a trailing slash
+ * @param trustedCertificateFile PEM CA file to trust instead of the JDK's, or {@code null}
+ * @param maxPayloadBytes payload limit checked before sending
+ */
+public record FcmSettings(
+        String credentialsFile,
+        String credentialsEnv,
+        String projectId,
+        String endpoint,
+        String trustedCertificateFile,
+        Duration connectTimeout,
+        Duration readTimeout,
+        int threads,
+        int maxInFlight,
+        Duration ttl,
+        int maxPayloadBytes)
+        implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+}
