@@ -93,7 +93,8 @@ public final class EmailOptions {
             ConfigOptions.key("email.smtp.read-timeout")
                     .durationType()
                     .defaultValue(Duration.ofSeconds(30))
-                    .withDescription("Timeout waiting for a server reply; gives RETRYABLE TIMEOUT.");
+                    .withDescription(
+                            "Timeout waiting for a server reply; gives RETRYABLE TIMEOUT.");
 
     public static final ConfigOption<Duration> SMTP_WRITE_TIMEOUT =
             ConfigOptions.key("email.smtp.write-timeout")
@@ -143,7 +144,8 @@ public final class EmailOptions {
 
     private static final Pattern HOST_PATTERN = Pattern.compile("[A-Za-z0-9.:\\[\\]-]+");
     private static final Pattern DOMAIN_PATTERN =
-            Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
+            Pattern.compile(
+                    "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*");
     private static final Pattern ENV_NAME_PATTERN = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
 
     private EmailOptions() {}

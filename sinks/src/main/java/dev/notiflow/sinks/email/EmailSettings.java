@@ -72,7 +72,10 @@ public record EmailSettings(
                 return password;
             } catch (IOException e) {
                 throw new UncheckedIOException(
-                        "cannot read email.smtp.password-file " + passwordFile + ": " + e.getMessage(),
+                        "cannot read email.smtp.password-file "
+                                + passwordFile
+                                + ": "
+                                + e.getMessage(),
                         e);
             }
         }

@@ -5,7 +5,6 @@ import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.SendResult;
 import dev.notiflow.model.SendStatus;
 import dev.notiflow.sinks.ChannelSender;
-
 import jakarta.mail.Address;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
@@ -47,18 +46,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Each message is multipart/alternative (plain text and HTML; a single part when only one is
  * given), UTF-8, with the subject RFC 2047-encoded and the Message-ID {@code
- * <notificationId@email.message-id-domain>}, so a resend of the same notification carries the
- * same id. The recipient address, the subject and the sender are checked before anything is
- * sent: an invalid address or a CR/LF (or other control character) in a header field is REJECTED
+ * <notificationId@email.message-id-domain>}, so a resend of the same notification carries the same
+ * id. The recipient address, the subject and the sender are checked before anything is sent: an
+ * invalid address or a CR/LF (or other control character) in a header field is REJECTED
  * INVALID_CONTACT.
  *
- * <p>SMTP blocks, so sends run on this sender's own pool of {@code email.connections} threads,
- * each with a connected {@link Transport} that is reused across messages (reconnecting when the
- * server closed it; checked with NOOP after {@code email.smtp.idle-check} idle). Up to {@code
- * email.max-queued} messages wait; beyond that a send completes at once with RETRYABLE
- * SENDER_BUSY. Server replies map by {@link SmtpFailures}: 4yz RETRYABLE SMTP_TRANSIENT, 5yz
- * REJECTED RECIPIENT_REJECTED, 421 PROVIDER_UNAVAILABLE, 535 CREDENTIALS_REJECTED, refused or
- * broken connections CONNECTION_ERROR, timeouts TIMEOUT.
+ * <p>SMTP blocks, so sends run on this sender's own pool of {@code email.connections} threads, each
+ * with a connected {@link Transport} that is reused across messages (reconnecting when the server
+ * closed it; checked with NOOP after {@code email.smtp.idle-check} idle). Up to {@code
+ * email.max-queued} messages wait; beyond that a send completes at once with RETRYABLE SENDER_BUSY.
+ * Server replies map by {@link SmtpFailures}: 4yz RETRYABLE SMTP_TRANSIENT, 5yz REJECTED
+ * RECIPIENT_REJECTED, 421 PROVIDER_UNAVAILABLE, 535 CREDENTIALS_REJECTED, refused or broken
+ * connections CONNECTION_ERROR, timeouts TIMEOUT.
  *
  * <p>Thread-safe and long-lived: create one per task through {@link SmtpEmailSenderFactory} and
  * {@link #close()} it with the task.
@@ -76,8 +75,8 @@ public final class SmtpEmailSender implements ChannelSender {
     private final ThreadPoolExecutor executor;
 
     /**
-     * Builds the mail session, the connection pool and its threads. Connections open lazily, on
-     * the first message of each.
+     * Builds the mail session, the connection pool and its threads. Connections open lazily, on the
+     * first message of each.
      *
      * @param settings validated settings
      * @param password the SMTP password, or {@code null} without authentication
@@ -236,7 +235,9 @@ public final class SmtpEmailSender implements ChannelSender {
             SendResult result = connection.send(prepared);
             if (result.status() == SendStatus.ACCEPTED) {
                 LOG.debug(
-                        "Email {} to {} accepted", request.notificationId(), mask(request.address()));
+                        "Email {} to {} accepted",
+                        request.notificationId(),
+                        mask(request.address()));
             } else {
                 LOG.debug(
                         "Email {} to {} not accepted: {} {} ({})",
@@ -400,7 +401,8 @@ public final class SmtpEmailSender implements ChannelSender {
             KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
             trust.load(null, null);
             int i = 0;
-            for (Certificate cert : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+            for (Certificate cert :
+                    CertificateFactory.getInstance("X.509").generateCertificates(in)) {
                 trust.setCertificateEntry("trusted-" + i++, cert);
             }
             if (i == 0) {
@@ -415,7 +417,10 @@ public final class SmtpEmailSender implements ChannelSender {
             return context.getSocketFactory();
         } catch (IOException | GeneralSecurityException e) {
             throw new IllegalArgumentException(
-                    "cannot load email.smtp.trusted-certificate-file " + pemFile + ": " + e.getMessage(),
+                    "cannot load email.smtp.trusted-certificate-file "
+                            + pemFile
+                            + ": "
+                            + e.getMessage(),
                     e);
         }
     }

@@ -1,7 +1,6 @@
 package dev.notiflow.sinks.email;
 
 import dev.notiflow.model.SendResult;
-
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.SendFailedException;
@@ -21,8 +20,8 @@ import java.util.regex.Pattern;
 /**
  * Maps Jakarta Mail (Angus SMTP) failures to outcomes, following RFC 5321: 4yz is transient, 5yz
  * permanent; 421 means the server is closing the channel. The detail names the SMTP stage, reply
- * code and enhanced status ({@code "RCPT 450 4.2.2"}), never the server's text, which often
- * quotes the recipient's address.
+ * code and enhanced status ({@code "RCPT 450 4.2.2"}), never the server's text, which often quotes
+ * the recipient's address.
  *
  * <p>Stateless and thread-safe.
  */
@@ -77,7 +76,8 @@ final class SmtpFailures {
         String message = String.valueOf(e.getMessage());
         if (message.contains("STARTTLS is required")) {
             // The server offers no STARTTLS although the configuration requires it.
-            return drop(SendResult.rejected("CONFIGURATION_ERROR", "server does not offer STARTTLS"));
+            return drop(
+                    SendResult.rejected("CONFIGURATION_ERROR", "server does not offer STARTTLS"));
         }
         Matcher greeting = GREETING.matcher(message);
         if (greeting.find()) {
@@ -100,12 +100,16 @@ final class SmtpFailures {
             if (t instanceof InterruptedIOException) {
                 return drop(
                         SendResult.retryable(
-                                "TIMEOUT", "no answer in time: " + t.getClass().getSimpleName(), null));
+                                "TIMEOUT",
+                                "no answer in time: " + t.getClass().getSimpleName(),
+                                null));
             }
             if (t instanceof SSLException) {
                 return drop(
                         SendResult.retryable(
-                                "CONNECTION_ERROR", "TLS failed: " + t.getClass().getSimpleName(), null));
+                                "CONNECTION_ERROR",
+                                "TLS failed: " + t.getClass().getSimpleName(),
+                                null));
             }
             if (t instanceof IOException) {
                 return drop(

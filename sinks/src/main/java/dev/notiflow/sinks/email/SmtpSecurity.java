@@ -1,6 +1,9 @@
 package dev.notiflow.sinks.email;
 
-/** How the SMTP connection is protected; configured as {@code none}, {@code starttls} or {@code tls}. */
+/**
+ * How the SMTP connection is protected; configured as {@code none}, {@code starttls} or {@code
+ * tls}.
+ */
 public enum SmtpSecurity {
     /** Plain SMTP: only for a local or otherwise trusted network. */
     NONE,

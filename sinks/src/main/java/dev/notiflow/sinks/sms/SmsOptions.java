@@ -13,8 +13,8 @@ import java.util.regex.Pattern;
  *
  * <p>The channel is enabled when {@link #ACCOUNT_SID} is set. Authentication uses the account SID
  * with its auth token, or an API key SID ({@link #API_KEY_SID}) with the key's secret. The secret
- * is never a configuration value: it is read from {@link #SECRET_FILE} when set, otherwise from
- * the environment variable named by {@link #AUTH_TOKEN_ENV} ({@code TWILIO_AUTH_TOKEN}) or {@link
+ * is never a configuration value: it is read from {@link #SECRET_FILE} when set, otherwise from the
+ * environment variable named by {@link #AUTH_TOKEN_ENV} ({@code TWILIO_AUTH_TOKEN}) or {@link
  * #API_SECRET_ENV} ({@code TWILIO_API_SECRET}), when the sender is created inside a task.
  *
  * <pre>{@code
@@ -88,13 +88,15 @@ public final class SmsOptions {
             ConfigOptions.key("sms.connect-timeout")
                     .durationType()
                     .defaultValue(Duration.ofSeconds(5))
-                    .withDescription("TCP/TLS connect timeout, also the wait for a pooled connection.");
+                    .withDescription(
+                            "TCP/TLS connect timeout, also the wait for a pooled connection.");
 
     public static final ConfigOption<Duration> READ_TIMEOUT =
             ConfigOptions.key("sms.read-timeout")
                     .durationType()
                     .defaultValue(Duration.ofSeconds(15))
-                    .withDescription("Timeout waiting for Twilio's response; gives RETRYABLE TIMEOUT.");
+                    .withDescription(
+                            "Timeout waiting for Twilio's response; gives RETRYABLE TIMEOUT.");
 
     public static final ConfigOption<Integer> MAX_CONCURRENT_REQUESTS =
             ConfigOptions.key("sms.max-concurrent-requests")

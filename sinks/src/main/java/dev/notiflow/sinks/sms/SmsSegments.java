@@ -11,10 +11,9 @@ import java.util.List;
  * <p>A text made only of characters of the GSM 03.38 default alphabet and its extension table is
  * sent as GSM-7: 160 septets fit in one message, and a concatenated message carries 153 septets per
  * part. Extension characters ({@code ^ { } \ [ ~ ] | €}, form feed) take two septets (escape plus
- * character) and are never split across parts. One character outside that set (Hangul, emoji,
- * most accented capitals, …) switches the whole text to UCS-2: 70 UTF-16 units in one message, 67
- * per part; characters outside the BMP take two units and a surrogate pair is never cut between
- * parts.
+ * character) and are never split across parts. One character outside that set (Hangul, emoji, most
+ * accented capitals, …) switches the whole text to UCS-2: 70 UTF-16 units in one message, 67 per
+ * part; characters outside the BMP take two units and a surrogate pair is never cut between parts.
  *
  * <p>Stateless and thread-safe: all methods are static.
  */
@@ -78,8 +77,8 @@ public final class SmsSegments {
     }
 
     /**
-     * Splits the text into the parts a carrier sends, in order; joined, they give the text back.
-     * A text that fits one message is one part.
+     * Splits the text into the parts a carrier sends, in order; joined, they give the text back. A
+     * text that fits one message is one part.
      */
     public static List<String> split(String text) {
         return split(text, encodingOf(text));

@@ -51,10 +51,10 @@ public record SmsSettings(
     public String resolveSecret() {
         if (secretFile != null) {
             try {
-                String secret = Files.readString(Path.of(secretFile), StandardCharsets.UTF_8).trim();
+                String secret =
+                        Files.readString(Path.of(secretFile), StandardCharsets.UTF_8).trim();
                 if (secret.isEmpty()) {
-                    throw new IllegalStateException(
-                            "sms.secret-file " + secretFile + " is empty");
+                    throw new IllegalStateException("sms.secret-file " + secretFile + " is empty");
                 }
                 return secret;
             } catch (IOException e) {

@@ -24,14 +24,14 @@ import java.util.Map;
  * twilio-java's HTTP client, adapted for a pipeline:
  *
  * <ul>
- *   <li>every request is rebuilt against a configurable base URL (twilio-java has none), so a
- *       local server can stand in for {@code api.twilio.com} by configuration alone;
+ *   <li>every request is rebuilt against a configurable base URL (twilio-java has none), so a local
+ *       server can stand in for {@code api.twilio.com} by configuration alone;
  *   <li>one attempt per send: twilio-java retries 5xx three times with a sleep on the calling
  *       thread, but the job has its own retry topic with backoff and jitter;
  *   <li>explicit connect, response and pool-wait timeouts (twilio-java sets a 30.5 s connect
  *       timeout per request; an exec interceptor puts ours back) and no automatic retries;
- *   <li>the status and {@code Retry-After} of the last response on the calling thread, which
- *       {@code ApiException} does not carry.
+ *   <li>the status and {@code Retry-After} of the last response on the calling thread, which {@code
+ *       ApiException} does not carry.
  * </ul>
  *
  * <p>Thread-safe: the Apache client is pooled and the last response is kept per thread.
@@ -184,7 +184,8 @@ final class TwilioHttpClient extends NetworkHttpClient {
                 return Math.max(0, Long.parseLong(value)) * 1000L;
             } catch (NumberFormatException notSeconds) {
                 try {
-                    ZonedDateTime at = ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
+                    ZonedDateTime at =
+                            ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME);
                     return Math.max(0, Duration.between(ZonedDateTime.now(), at).toMillis());
                 } catch (RuntimeException notDate) {
                     return null;

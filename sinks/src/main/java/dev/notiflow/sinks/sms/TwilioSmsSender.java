@@ -1,9 +1,5 @@
 package dev.notiflow.sinks.sms;
 
-import dev.notiflow.model.SendRequest;
-import dev.notiflow.model.SendResult;
-import dev.notiflow.sinks.ChannelSender;
-
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.Phonenumber;
@@ -13,6 +9,9 @@ import com.twilio.http.TwilioRestClient;
 import com.twilio.rest.api.v2010.account.Message;
 import com.twilio.rest.api.v2010.account.MessageCreator;
 import com.twilio.type.PhoneNumber;
+import dev.notiflow.model.SendRequest;
+import dev.notiflow.model.SendResult;
+import dev.notiflow.sinks.ChannelSender;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,9 +29,9 @@ import java.util.regex.Pattern;
 /**
  * Sends SMS through the Twilio Messages API with twilio-java.
  *
- * <p>Before any HTTP call it checks that the address is a valid E.164 number (libphonenumber)
- * and that the text fits {@code sms.max-segments} segments and Twilio's 1600 characters (see
- * {@link SmsSegments}); it rejects otherwise. Twilio's answers map to {@link SendResult} values:
+ * <p>Before any HTTP call it checks that the address is a valid E.164 number (libphonenumber) and
+ * that the text fits {@code sms.max-segments} segments and Twilio's 1600 characters (see {@link
+ * SmsSegments}); it rejects otherwise. Twilio's answers map to {@link SendResult} values:
  *
  * <table>
  *   <caption>Twilio answer to outcome</caption>
@@ -122,9 +121,7 @@ public final class TwilioSmsSender implements ChannelSender {
                             "SENDER_BUSY",
                             executor.isShutdown()
                                     ? "sender closed"
-                                    : "SMS send queue full ("
-                                            + settings.maxQueued()
-                                            + " waiting)",
+                                    : "SMS send queue full (" + settings.maxQueued() + " waiting)",
                             null));
         }
     }

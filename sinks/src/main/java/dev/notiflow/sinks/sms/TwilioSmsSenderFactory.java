@@ -4,9 +4,9 @@ import dev.notiflow.sinks.ChannelSender;
 import dev.notiflow.sinks.SenderFactory;
 
 /**
- * Creates a {@link TwilioSmsSender} inside a task. Holds only the serializable {@link
- * SmsSettings}; the secret is read from its file or environment variable in {@link #create()},
- * on the task manager.
+ * Creates a {@link TwilioSmsSender} inside a task. Holds only the serializable {@link SmsSettings};
+ * the secret is read from its file or environment variable in {@link #create()}, on the task
+ * manager.
  *
  * <pre>{@code
  * SenderFactory sms = new TwilioSmsSenderFactory(SmsOptions.fromConfig(conf));

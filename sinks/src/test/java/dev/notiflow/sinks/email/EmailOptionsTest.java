@@ -72,10 +72,12 @@ class EmailOptionsTest {
                         "email.from", Map.entry("email.from", "not an address"),
                         "email.smtp.port", Map.entry("email.smtp.port", "70000"),
                         "email.smtp.host", Map.entry("email.smtp.host", "smtp example"),
-                        "email.message-id-domain", Map.entry("email.message-id-domain", "bad domain"),
+                        "email.message-id-domain",
+                                Map.entry("email.message-id-domain", "bad domain"),
                         "email.connections", Map.entry("email.connections", "0"),
                         "email.max-queued", Map.entry("email.max-queued", "0"),
-                        "email.smtp.connect-timeout", Map.entry("email.smtp.connect-timeout", "0 s"),
+                        "email.smtp.connect-timeout",
+                                Map.entry("email.smtp.connect-timeout", "0 s"),
                         "email.smtp.password-env", Map.entry("email.smtp.password-env", "1X"));
         cases.forEach(
                 (key, entry) -> {
@@ -110,7 +112,8 @@ class EmailOptionsTest {
         Map<String, String> m = minimal();
         m.put("email.smtp.username", "mailer");
         m.put("email.smtp.password-file", file.toString());
-        SmtpEmailSenderFactory factory = new SmtpEmailSenderFactory(EmailOptions.fromConfig(conf(m)));
+        SmtpEmailSenderFactory factory =
+                new SmtpEmailSenderFactory(EmailOptions.fromConfig(conf(m)));
 
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {

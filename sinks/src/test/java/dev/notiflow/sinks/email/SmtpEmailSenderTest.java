@@ -14,7 +14,6 @@ import dev.notiflow.testkit.providers.ProviderScript;
 import dev.notiflow.testkit.providers.ReceivedCall;
 import dev.notiflow.testkit.providers.smtp.GreenMailSmtp;
 import dev.notiflow.testkit.providers.smtp.ScriptedSmtpServer;
-
 import jakarta.mail.BodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
@@ -118,7 +117,10 @@ class SmtpEmailSenderTest {
     }
 
     private static SendRequest email(String address) {
-        return email("n-1", address, new Content(null, null, "Order shipped", "It is on its way.", null));
+        return email(
+                "n-1",
+                address,
+                new Content(null, null, "Order shipped", "It is on its way.", null));
     }
 
     private static SendResult send(ChannelSender s, SendRequest r) throws Exception {
@@ -382,8 +384,7 @@ class SmtpEmailSenderTest {
     void shouldTimeOutWhenServerAnswersTooLate() throws Exception {
         script("{\"latencyMs\": 3000}");
 
-        SendResult result =
-                send(scripted(Map.of("email.smtp.read-timeout", "300 ms")), email(BOB));
+        SendResult result = send(scripted(Map.of("email.smtp.read-timeout", "300 ms")), email(BOB));
 
         assertThat(result.status()).isEqualTo(SendStatus.RETRYABLE);
         assertThat(result.reason()).isEqualTo("TIMEOUT");
@@ -491,8 +492,7 @@ class SmtpEmailSenderTest {
         ScriptedSmtpServer.ReceivedMessage stored = smtp.messages().get(0);
         assertThat(stored.recipients()).containsExactly(BOB);
         assertThat(stored.envelopeFrom()).isEqualTo(ScriptedSmtpServer.DEFAULT_FROM);
-        MimeMessage parsed =
-                new MimeMessage(null, new ByteArrayInputStream(stored.raw()));
+        MimeMessage parsed = new MimeMessage(null, new ByteArrayInputStream(stored.raw()));
         assertThat(parsed.getMessageID()).isEqualTo("<n-42@notiflow.test>");
         assertThat(((MimeMultipart) parsed.getContent()).getCount()).isEqualTo(2);
         assertThat(smtp.received())

@@ -14,7 +14,6 @@ import dev.notiflow.testkit.providers.ProviderScript;
 import dev.notiflow.testkit.providers.smtp.ScriptedSmtpServer;
 import dev.notiflow.testkit.providers.smtp.ScriptedSmtpServer.TlsMode;
 import dev.notiflow.testkit.providers.tls.LocalCertificate;
-
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -75,19 +74,25 @@ class SmtpEmailSenderTlsTest {
                 ScriptedSmtpServer.builder()
                         .script(ProviderScript.acceptAll())
                         .auth("mailer", "s3cret")
-                        .tls(TlsMode.STARTTLS).certificate(certificate)
+                        .tls(TlsMode.STARTTLS)
+                        .certificate(certificate)
                         .start()) {
             SendResult result = sendOne(smtp.senderConfig());
 
             assertThat(result.status()).isEqualTo(SendStatus.ACCEPTED);
-            assertThat(smtp.messages()).singleElement()
+            assertThat(smtp.messages())
+                    .singleElement()
                     .satisfies(m -> assertThat(m.messageId()).isEqualTo("<n-tls@notiflow.test>"));
         }
     }
 
     @Test
     void shouldDeliverOverImplicitTls() throws Exception {
-        try (ScriptedSmtpServer smtp = ScriptedSmtpServer.builder().tls(TlsMode.IMPLICIT).certificate(certificate).start()) {
+        try (ScriptedSmtpServer smtp =
+                ScriptedSmtpServer.builder()
+                        .tls(TlsMode.IMPLICIT)
+                        .certificate(certificate)
+                        .start()) {
             SendResult result = sendOne(smtp.senderConfig());
 
             assertThat(result.status()).isEqualTo(SendStatus.ACCEPTED);
@@ -97,7 +102,11 @@ class SmtpEmailSenderTlsTest {
 
     @Test
     void shouldReportConnectionErrorWhenServerCertificateIsNotTrusted() throws Exception {
-        try (ScriptedSmtpServer smtp = ScriptedSmtpServer.builder().tls(TlsMode.IMPLICIT).certificate(certificate).start()) {
+        try (ScriptedSmtpServer smtp =
+                ScriptedSmtpServer.builder()
+                        .tls(TlsMode.IMPLICIT)
+                        .certificate(certificate)
+                        .start()) {
             Map<String, String> config = new HashMap<>(smtp.senderConfig());
             config.remove("email.smtp.trusted-certificate-file");
 
@@ -113,7 +122,10 @@ class SmtpEmailSenderTlsTest {
     @Test
     void shouldRefuseToSendInClearWhenStartTlsUpgradeIsNotTrusted() throws Exception {
         try (ScriptedSmtpServer smtp =
-                ScriptedSmtpServer.builder().tls(TlsMode.STARTTLS).certificate(certificate).start()) {
+                ScriptedSmtpServer.builder()
+                        .tls(TlsMode.STARTTLS)
+                        .certificate(certificate)
+                        .start()) {
             Map<String, String> config = new HashMap<>(smtp.senderConfig());
             config.remove("email.smtp.trusted-certificate-file");
 

@@ -2,7 +2,6 @@ package dev.notiflow.sinks.sms;
 
 import dev.notiflow.sinks.sms.SmsSegments.Count;
 import dev.notiflow.sinks.sms.SmsSegments.Encoding;
-
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -74,9 +73,7 @@ class SmsSegmentsTest {
         Count c = SmsSegments.count(text);
         assertThat(c.units()).isEqualTo(150);
         assertThat(c.segments()).isEqualTo(3);
-        assertThat(SmsSegments.split(text))
-                .extracting(String::length)
-                .containsExactly(67, 67, 16);
+        assertThat(SmsSegments.split(text)).extracting(String::length).containsExactly(67, 67, 16);
     }
 
     @Test

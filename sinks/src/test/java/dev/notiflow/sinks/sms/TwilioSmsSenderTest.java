@@ -13,7 +13,6 @@ import dev.notiflow.sinks.ChannelSender;
 import dev.notiflow.testkit.providers.ProviderScript;
 import dev.notiflow.testkit.providers.ReceivedCall;
 import dev.notiflow.testkit.providers.twilio.MockTwilioServer;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -122,8 +121,7 @@ class TwilioSmsSenderTest {
                                 "sms.api-key-sid", twilio.apiKeySid(),
                                 "sms.secret-file", twilio.apiKeySecretFile().toString()));
         try {
-            assertThat(send(withKey, sms(OK_NUMBER, "hi")).status())
-                    .isEqualTo(SendStatus.ACCEPTED);
+            assertThat(send(withKey, sms(OK_NUMBER, "hi")).status()).isEqualTo(SendStatus.ACCEPTED);
         } finally {
             withKey.close();
         }
@@ -146,7 +144,12 @@ class TwilioSmsSenderTest {
     @ParameterizedTest
     @ValueSource(ints = {21211, 21614})
     void shouldRejectInvalidContactOnTwilioContactErrors(int code) throws Exception {
-        script("{\"sms\": {\"" + SCRIPTED_NUMBER + "\": {\"status\": 400, \"code\": " + code + "}}}");
+        script(
+                "{\"sms\": {\""
+                        + SCRIPTED_NUMBER
+                        + "\": {\"status\": 400, \"code\": "
+                        + code
+                        + "}}}");
 
         SendResult result = send(sender, sms(SCRIPTED_NUMBER, "hi"));
 
@@ -210,7 +213,12 @@ class TwilioSmsSenderTest {
     @ParameterizedTest
     @ValueSource(ints = {30007, 21408})
     void shouldRetryProviderErrorOnOtherCodes(int code) throws Exception {
-        script("{\"sms\": {\"" + SCRIPTED_NUMBER + "\": {\"status\": 400, \"code\": " + code + "}}}");
+        script(
+                "{\"sms\": {\""
+                        + SCRIPTED_NUMBER
+                        + "\": {\"status\": 400, \"code\": "
+                        + code
+                        + "}}}");
 
         SendResult result = send(sender, sms(SCRIPTED_NUMBER, "hi"));
 
@@ -276,7 +284,8 @@ class TwilioSmsSenderTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"+1234", "01012345678", "+82 10 1234 5678", "+821012", "not-a-number", ""})
+    @ValueSource(
+            strings = {"+1234", "01012345678", "+82 10 1234 5678", "+821012", "not-a-number", ""})
     void shouldRejectInvalidNumberWithoutCallingTwilio(String number) throws Exception {
         SendResult result = send(sender, sms(number, "hi"));
 
@@ -330,8 +339,7 @@ class TwilioSmsSenderTest {
     void shouldAcceptHangulTextAtExactlyMaxSegments() throws Exception {
         String text = "가".repeat(67 * 10);
 
-        assertThat(send(sender, sms(KOREAN_MOBILE, text)).status())
-                .isEqualTo(SendStatus.ACCEPTED);
+        assertThat(send(sender, sms(KOREAN_MOBILE, text)).status()).isEqualTo(SendStatus.ACCEPTED);
     }
 
     @Test

@@ -14,10 +14,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A GreenMail SMTP server on a free loopback port: a real mail server that stores what it
- * receives, so a test can read back the MIME message the email sender produced (Message-ID,
- * parts, encoded subject). It accepts every recipient; use {@link ScriptedSmtpServer} for
- * per-recipient failures.
+ * A GreenMail SMTP server on a free loopback port: a real mail server that stores what it receives,
+ * so a test can read back the MIME message the email sender produced (Message-ID, parts, encoded
+ * subject). It accepts every recipient; use {@link ScriptedSmtpServer} for per-recipient failures.
  *
  * <pre>{@code
  * try (GreenMailSmtp mail = GreenMailSmtp.start()) {
@@ -36,7 +35,8 @@ public final class GreenMailSmtp implements AutoCloseable {
     private final GreenMail greenMail;
 
     private GreenMailSmtp() {
-        ServerSetup setup = new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort();
+        ServerSetup setup =
+                new ServerSetup(0, "127.0.0.1", ServerSetup.PROTOCOL_SMTP).dynamicPort();
         this.greenMail =
                 new GreenMail(setup)
                         .withConfiguration(

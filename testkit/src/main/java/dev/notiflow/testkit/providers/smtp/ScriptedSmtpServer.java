@@ -1,10 +1,9 @@
 package dev.notiflow.testkit.providers.smtp;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.testkit.providers.ProviderScript;
 import dev.notiflow.testkit.providers.ReceivedCall;
 import dev.notiflow.testkit.providers.tls.LocalCertificate;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,19 +47,19 @@ import java.util.regex.Pattern;
  * GreenMail cannot produce, and that also accepts and keeps messages so the local run can use it
  * alone.
  *
- * <p>It speaks enough of RFC 5321 for Jakarta Mail: EHLO/HELO, optional AUTH PLAIN and LOGIN,
- * MAIL, RCPT, DATA, RSET, NOOP, QUIT. Per recipient address the script may answer at RCPT, e.g.
- * {@code "email": {"bob@example.com": {"smtp": 550}}} or {@code {"smtp": 450, "enhanced":
- * "4.2.2"}}, or after DATA with {@code "stage": "data"}; a 421 answer closes the connection. A
- * scripted transient failure answers RCPT with {@code 451 4.3.0}. {@code latencyMs} delays the
- * reply to the end of DATA (one delay per message) on the connection's own thread, never the
- * accept loop. With {@link #builder()} it can require AUTH and offer STARTTLS or implicit TLS
- * with a self-signed certificate ({@link #trustedCertificateFile()}). {@link #setGreeting} makes new connections see another greeting, such as {@code
- * 421 4.3.2}, to test a server that refuses sessions.
+ * <p>It speaks enough of RFC 5321 for Jakarta Mail: EHLO/HELO, optional AUTH PLAIN and LOGIN, MAIL,
+ * RCPT, DATA, RSET, NOOP, QUIT. Per recipient address the script may answer at RCPT, e.g. {@code
+ * "email": {"bob@example.com": {"smtp": 550}}} or {@code {"smtp": 450, "enhanced": "4.2.2"}}, or
+ * after DATA with {@code "stage": "data"}; a 421 answer closes the connection. A scripted transient
+ * failure answers RCPT with {@code 451 4.3.0}. {@code latencyMs} delays the reply to the end of
+ * DATA (one delay per message) on the connection's own thread, never the accept loop. With {@link
+ * #builder()} it can require AUTH and offer STARTTLS or implicit TLS with a self-signed certificate
+ * ({@link #trustedCertificateFile()}). {@link #setGreeting} makes new connections see another
+ * greeting, such as {@code 421 4.3.2}, to test a server that refuses sessions.
  *
- * <p>Every RCPT failure and every message records a {@link ReceivedCall} (provider {@code
- * email}, recipient, the message's Message-ID, the reply code); accepted messages are kept in
- * full ({@link #messages()}, the most recent {@value #MAX_KEPT_MESSAGES}).
+ * <p>Every RCPT failure and every message records a {@link ReceivedCall} (provider {@code email},
+ * recipient, the message's Message-ID, the reply code); accepted messages are kept in full ({@link
+ * #messages()}, the most recent {@value #MAX_KEPT_MESSAGES}).
  *
  * <pre>{@code
  * try (ScriptedSmtpServer smtp = ScriptedSmtpServer.start(ProviderScript.parse(json))) {
@@ -75,7 +74,11 @@ public final class ScriptedSmtpServer implements AutoCloseable {
 
     /** A message the server accepted. */
     public record ReceivedMessage(
-            String envelopeFrom, List<String> recipients, String messageId, byte[] raw, Instant at) {
+            String envelopeFrom,
+            List<String> recipients,
+            String messageId,
+            byte[] raw,
+            Instant at) {
 
         /** The raw message (headers and body) as text. */
         public String rawText() {
@@ -227,8 +230,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         }
 
         /**
-         * The certificate to present with TLS (its SANs must cover localhost); by default a new
-         * one is generated, which takes a few seconds of keytool.
+         * The certificate to present with TLS (its SANs must cover localhost); by default a new one
+         * is generated, which takes a few seconds of keytool.
          */
         public Builder certificate(LocalCertificate certificate) {
             this.certificate = certificate;
@@ -509,7 +512,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             JsonNode answer = current.answerFor("email", address);
             int code;
             String text;
-            if (answer != null && answer.has("smtp") && !"data".equals(answer.path("stage").asText())) {
+            if (answer != null
+                    && answer.has("smtp")
+                    && !"data".equals(answer.path("stage").asText())) {
                 code = answer.get("smtp").asInt();
                 text = enhanced(answer, code) + " " + answer.path("message").asText(words(code));
             } else if (current.nextIsTransientFailure()) {
@@ -540,7 +545,8 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                 }
             }
             String messageId = messageId(raw);
-            JsonNode failure = dataAnswers.isEmpty() ? null : dataAnswers.values().iterator().next();
+            JsonNode failure =
+                    dataAnswers.isEmpty() ? null : dataAnswers.values().iterator().next();
             int code = failure == null ? 250 : failure.get("smtp").asInt();
             Instant now = Instant.now();
             for (String r : recipients) {
@@ -549,14 +555,23 @@ public final class ScriptedSmtpServer implements AutoCloseable {
             if (failure == null) {
                 synchronized (messages) {
                     messages.addLast(
-                            new ReceivedMessage(from, List.copyOf(recipients), messageId, raw, now));
+                            new ReceivedMessage(
+                                    from, List.copyOf(recipients), messageId, raw, now));
                     while (messages.size() > MAX_KEPT_MESSAGES) {
                         messages.removeFirst();
                     }
                 }
-                reply("250 2.0.0 OK queued as " + Integer.toHexString(raw.length) + now.toEpochMilli());
+                reply(
+                        "250 2.0.0 OK queued as "
+                                + Integer.toHexString(raw.length)
+                                + now.toEpochMilli());
             } else {
-                reply(code + " " + enhanced(failure, code) + " " + failure.path("message").asText(words(code)));
+                reply(
+                        code
+                                + " "
+                                + enhanced(failure, code)
+                                + " "
+                                + failure.path("message").asText(words(code)));
             }
             reset();
             return code != 421;
@@ -716,7 +731,9 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         if (code == 421) {
             return "Service not available, closing transmission channel";
         }
-        return code >= 500 ? "Requested action not taken" : "Requested action aborted, try again later";
+        return code >= 500
+                ? "Requested action not taken"
+                : "Requested action aborted, try again later";
     }
 
     private static SSLContext serverContext(LocalCertificate certificate) throws IOException {

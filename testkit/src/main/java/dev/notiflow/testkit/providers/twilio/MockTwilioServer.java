@@ -1,13 +1,12 @@
 package dev.notiflow.testkit.providers.twilio;
 
-import dev.notiflow.testkit.providers.ProviderScript;
-import dev.notiflow.testkit.providers.ReceivedCall;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.notiflow.testkit.providers.ProviderScript;
+import dev.notiflow.testkit.providers.ReceivedCall;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,10 +50,10 @@ import java.util.regex.Pattern;
  * and answers 201 with a Message resource ({@code sid "SM…"}, {@code status "queued"}, {@code
  * num_segments} …). Per recipient the {@link ProviderScript} may answer an error in Twilio's
  * format, e.g. {@code "sms": {"+15005550001": {"status": 400, "code": 21211}}} gives {@code
- * {"code": 21211, "message": "…", "more_info": "…", "status": 400}}; optional {@code
- * "retryAfter"} seconds adds a {@code Retry-After} header. A scripted transient failure answers
- * 503 (code 20503). {@code latencyMs} delays each answer on a scheduler, so the accept loop and
- * the handler threads never sleep.
+ * {"code": 21211, "message": "…", "more_info": "…", "status": 400}}; optional {@code "retryAfter"}
+ * seconds adds a {@code Retry-After} header. A scripted transient failure answers 503 (code 20503).
+ * {@code latencyMs} delays each answer on a scheduler, so the accept loop and the handler threads
+ * never sleep.
  *
  * <pre>{@code
  * try (MockTwilioServer twilio = MockTwilioServer.start()) {
@@ -289,7 +288,8 @@ public final class MockTwilioServer implements AutoCloseable {
 
     private static Answer scriptedError(JsonNode scripted) {
         int status = scriptedStatus(scripted);
-        int defaultCode = status == 429 ? 20429 : status == 401 ? 20003 : status >= 500 ? 20500 : 21211;
+        int defaultCode =
+                status == 429 ? 20429 : status == 401 ? 20003 : status >= 500 ? 20500 : 21211;
         int code = scripted.path("code").asInt(defaultCode);
         String message = scripted.path("message").asText("Scripted error " + code);
         Long retryAfter = scripted.has("retryAfter") ? scripted.get("retryAfter").asLong() : null;
