@@ -434,6 +434,29 @@ public final class LocalKafka implements AutoCloseable {
         }
     }
 
+    /** Empties a data directory a previous broker used; refuses any other non-empty one. */
+    private static void clearOwnDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        boolean empty;
+        try (Stream<Path> entries = Files.list(dir)) {
+            empty = entries.findAny().isEmpty();
+        }
+        if (empty) {
+            return;
+        }
+        if (!Files.exists(dir.resolve(Builder.MARKER_FILE))) {
+            throw new IllegalStateException(
+                    "refusing to empty "
+                            + dir
+                            + ": not empty and not a LocalKafka data directory (no "
+                            + Builder.MARKER_FILE
+                            + ")");
+        }
+        deleteRecursively(dir);
+    }
+
     static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             socket.setReuseAddress(true);
@@ -453,6 +476,9 @@ public final class LocalKafka implements AutoCloseable {
      * }</pre>
      */
     public static final class Builder {
+        /** Marks a data directory as ours, so that a later start may empty it. */
+        public static final String MARKER_FILE = ".notiflow-local-kafka";
+
         private int port;
         private Path dataDirectory;
         private final Map<String, String> brokerConfig = new LinkedHashMap<>();
@@ -493,9 +519,10 @@ public final class LocalKafka implements AutoCloseable {
         }
 
         /**
-         * Directory for the broker's metadata and logs. Whatever it holds is deleted at start (each
-         * start formats a new cluster); it is kept after {@link LocalKafka#close()}. Without it, a
-         * temporary directory is used and deleted on close.
+         * Directory for the broker's metadata and logs. It must be missing, empty, or a directory a
+         * previous broker used (it holds a {@value #MARKER_FILE} file): its content is then deleted
+         * at start, as each start formats a new cluster. It is kept after {@link
+         * LocalKafka#close()}. Without it, a temporary directory is used and deleted on close.
          */
         public Builder dataDirectory(Path dir) {
             this.dataDirectory = dir;
@@ -517,8 +544,9 @@ public final class LocalKafka implements AutoCloseable {
                 if (temporary) {
                     baseDir = Files.createTempDirectory("notiflow-kafka-");
                 } else {
-                    deleteRecursively(dataDirectory);
+                    clearOwnDirectory(dataDirectory);
                     baseDir = Files.createDirectories(dataDirectory).toAbsolutePath();
+                    Files.writeString(baseDir.resolve(MARKER_FILE), "");
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot create the Kafka data directory", e);
