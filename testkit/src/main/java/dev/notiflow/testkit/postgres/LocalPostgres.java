@@ -79,6 +79,8 @@ public final class LocalPostgres implements AutoCloseable {
     private static final String SUPERUSER = "notiflow";
     private static final String PASSWORD = "notiflow";
     private static final String OS_USER = "postgres";
+    private static final String TEMP_PREFIX = "notiflow-pg-";
+    private static final String OWNER_FILE = "owner.pid";
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(120);
     private static final String MISSING =
             "install postgresql (scripts/test.sh does it, or: apt-get install -y postgresql)";
@@ -461,6 +463,52 @@ public final class LocalPostgres implements AutoCloseable {
         return "root".equals(System.getProperty("user.name"));
     }
 
+    /**
+     * Stops and deletes temporary servers whose JVM died without closing them (e.g. a test fork
+     * killed on timeout), so they do not pile up on the machine.
+     */
+    private static void reapAbandoned(Path binDir, boolean asPostgresUser) {
+        Path tmp = Path.of(System.getProperty("java.io.tmpdir"));
+        try (Stream<Path> dirs = Files.list(tmp)) {
+            for (Path dir : (Iterable<Path>) dirs::iterator) {
+                if (!dir.getFileName().toString().startsWith(TEMP_PREFIX)
+                        || !Files.isRegularFile(dir.resolve(OWNER_FILE))) {
+                    continue;
+                }
+                long owner;
+                try {
+                    owner = Long.parseLong(Files.readString(dir.resolve(OWNER_FILE)).trim());
+                } catch (IOException | NumberFormatException e) {
+                    continue;
+                }
+                if (ProcessHandle.of(owner).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                LOG.info(
+                        "Removing the abandoned PostgreSQL in {} (its JVM {} is gone)", dir, owner);
+                if (Files.exists(dir.resolve("data").resolve("postmaster.pid"))) {
+                    try {
+                        run(
+                                List.of(
+                                        binDir.resolve("pg_ctl").toString(),
+                                        "stop",
+                                        "-D",
+                                        dir.resolve("data").toString(),
+                                        "-m",
+                                        "immediate",
+                                        "-w"),
+                                asPostgresUser);
+                    } catch (RuntimeException e) {
+                        LOG.debug("Could not stop the abandoned PostgreSQL in {}", dir, e);
+                    }
+                }
+                deleteRecursively(dir);
+            }
+        } catch (IOException e) {
+            LOG.debug("Could not look for abandoned PostgreSQL servers in {}", tmp, e);
+        }
+    }
+
     static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
@@ -567,7 +615,10 @@ public final class LocalPostgres implements AutoCloseable {
             Path root;
             try {
                 if (temporary) {
-                    root = Files.createTempDirectory("notiflow-pg-");
+                    reapAbandoned(binDir, asPostgresUser);
+                    root = Files.createTempDirectory(TEMP_PREFIX);
+                    Files.writeString(
+                            root.resolve(OWNER_FILE), Long.toString(ProcessHandle.current().pid()));
                 } else {
                     root = Files.createDirectories(directory).toAbsolutePath();
                     try (Stream<Path> entries = Files.list(root)) {
