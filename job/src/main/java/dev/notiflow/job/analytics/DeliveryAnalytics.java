@@ -1,0 +1,102 @@
+package dev.notiflow.job.analytics;
+
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
+import org.apache.flink.util.OutputTag;
+
+import dev.notiflow.jdbc.DeliveryTableSink;
+import dev.notiflow.jdbc.JdbcSettings;
+import dev.notiflow.model.Delivery;
+
+import java.time.Duration;
+
+/**
+ * Writes the final deliveries to PostgreSQL for analysts: every record into {@code deliveries}, and
+ * per-minute counts and latency percentiles into {@code delivery_metrics_minute}.
+ *
+ * <pre>{@code
+ * if (JdbcOptions.enabled(config)) {
+ *     DeliveryAnalytics.attach(deliveries, JdbcOptions.settings(config));
+ * }
+ * }</pre>
+ *
+ * <p>Operators, each with a stable uid (see the constants):
+ *
+ * <ul>
+ *   <li>{@value #TABLE_SINK_UID}: upsert of every delivery on {@code notification_id};
+ *   <li>{@value #WATERMARKS_UID}: event time = {@code finalAt}, watermarks {@value
+ *       #OUT_OF_ORDERNESS_SECONDS} s behind the largest seen, a subtask idle for {@value
+ *       #IDLENESS_SECONDS} s stops holding the watermark back;
+ *   <li>{@value #WINDOW_UID}: keyed by (channel, provider, category, status, reason), tumbling
+ *       one-minute event-time windows with {@value #ALLOWED_LATENESS_SECONDS} s allowed lateness: a
+ *       record late by less re-fires its window, and the sink replaces the row;
+ *   <li>{@value #LATE_UID}: records later than that are counted in the metric {@value
+ *       DeliveryMetricsFunctions#LATE_DROPPED} and left out of the minute table; they are still in
+ *       {@code deliveries}, which remains the source of truth (recompute a minute from it if
+ *       needed);
+ *   <li>{@value #METRICS_SINK_UID}: upsert of each window result.
+ * </ul>
+ *
+ * <p>Both sinks are at-least-once upserts, so replays after a restore rewrite the same rows. A
+ * flush that keeps failing ({@link JdbcSettings#maxRetries()}) fails the task and restarts the job
+ * from its last checkpoint. Stateless; call it while building the topology.
+ */
+public final class DeliveryAnalytics {
+
+    public static final String TABLE_SINK_UID = "deliveries-table-sink";
+    public static final String WATERMARKS_UID = "delivery-metrics-watermarks";
+    public static final String WINDOW_UID = "delivery-metrics-window";
+    public static final String LATE_UID = "delivery-metrics-late";
+    public static final String METRICS_SINK_UID = "delivery-metrics-sink";
+
+    public static final long OUT_OF_ORDERNESS_SECONDS = 5;
+    public static final long IDLENESS_SECONDS = 60;
+    public static final long ALLOWED_LATENESS_SECONDS = 60;
+
+    /** Deliveries that came after their minute's allowed lateness. */
+    public static final OutputTag<Delivery> TOO_LATE =
+            new OutputTag<>("delivery-metrics-too-late") {};
+
+    private DeliveryAnalytics() {}
+
+    /** Adds the table sink and the per-minute metrics to the topology of {@code deliveries}. */
+    public static void attach(DataStream<Delivery> deliveries, JdbcSettings settings) {
+        deliveries
+                .sinkTo(DeliveryTableSink.create(settings))
+                .uid(TABLE_SINK_UID)
+                .name("Deliveries table (PostgreSQL)");
+
+        SingleOutputStreamOperator<DeliveryMetric> perMinute =
+                deliveries
+                        .assignTimestampsAndWatermarks(
+                                WatermarkStrategy.<Delivery>forBoundedOutOfOrderness(
+                                                Duration.ofSeconds(OUT_OF_ORDERNESS_SECONDS))
+                                        .withTimestampAssigner(
+                                                new DeliveryMetricsFunctions.FinalAtTimestamps())
+                                        .withIdleness(Duration.ofSeconds(IDLENESS_SECONDS)))
+                        .uid(WATERMARKS_UID)
+                        .name("Delivery event time (finalAt)")
+                        .keyBy(new MetricKey.Selector())
+                        .window(TumblingEventTimeWindows.of(Duration.ofMinutes(1)))
+                        .allowedLateness(Duration.ofSeconds(ALLOWED_LATENESS_SECONDS))
+                        .sideOutputLateData(TOO_LATE)
+                        .aggregate(
+                                new DeliveryMetricsFunctions.CountAndLatency(),
+                                new DeliveryMetricsFunctions.ToDeliveryMetric())
+                        .uid(WINDOW_UID)
+                        .name("Delivery metrics per minute");
+
+        perMinute
+                .getSideOutput(TOO_LATE)
+                .process(new DeliveryMetricsFunctions.LateDeliveryCounter())
+                .uid(LATE_UID)
+                .name("Count deliveries too late for metrics");
+
+        perMinute
+                .sinkTo(DeliveryMetricsSink.create(settings))
+                .uid(METRICS_SINK_UID)
+                .name("Delivery metrics table (PostgreSQL)");
+    }
+}
