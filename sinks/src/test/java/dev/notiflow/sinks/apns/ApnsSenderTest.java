@@ -317,7 +317,8 @@ class ApnsSenderTest {
 
     @Test
     void shouldReportConnectionErrorWhenTheServerCertificateIsNotTrusted() throws Exception {
-        LocalCertificate stranger = LocalCertificate.generate("localhost");
+        // Another self-signed certificate (also valid for localhost) than the server's.
+        LocalCertificate stranger = LocalCertificate.shared("apns-client");
         Map<String, String> conf = apns.senderConfig();
         conf.put("apns.trusted-certificate-file", stranger.certificatePemFile().toString());
 
@@ -390,6 +391,25 @@ class ApnsSenderTest {
             assertThat(small.send(request("n-busy-after", newToken())).get(20, TimeUnit.SECONDS).status())
                     .isEqualTo(SendStatus.ACCEPTED);
         }
+    }
+
+    @Test
+    void shouldDelayManyAnswersConcurrentlyByTheScriptedLatency() throws Exception {
+        // Warm the connections first, so the latency only meets the answers.
+        assertThat(send(request("n-warm", newToken())).status()).isEqualTo(SendStatus.ACCEPTED);
+        apns.setScript(ProviderScript.parse("{\"latencyMs\": 300}"));
+        long start = System.nanoTime();
+        List<CompletableFuture<SendResult>> futures = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            futures.add(sender.send(request("n-latency-" + i, newToken())));
+        }
+        for (CompletableFuture<SendResult> future : futures) {
+            assertThat(future.get(20, TimeUnit.SECONDS).status()).isEqualTo(SendStatus.ACCEPTED);
+        }
+        long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+        // In sequence it would take 20 x 300 ms = 6 s.
+        assertThat(elapsedMillis).isBetween(300L, 4000L);
     }
 
     @Test

@@ -65,9 +65,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * DeviceTokenNotForTopic, ExpiredProviderToken, PayloadTooLarge, TooManyRequests,
  * ServiceUnavailable, …; {@code ExpiredToken} answers as Unregistered), or only a {@code status}
  * picks the usual reason for it. A transient failure answers {@code 503 ServiceUnavailable}. The
- * script's {@code latencyMs} delays each answer on the connection's event loop (see {@link
- * #start()}: the accept loop is never the one delayed, but answers on one connection are delayed in
- * sequence).
+ * script's {@code latencyMs} delays everything the server sends (answers, and also the TLS
+ * handshake) through a non-blocking proxy on {@link #port()}, so many answers wait at once, as on
+ * a slow network; {@link #directPort()} skips it.
  *
  * <pre>{@code
  * try (MockApnsProvider apns = MockApnsProvider.start()) {
@@ -103,6 +103,7 @@ public final class MockApnsProvider implements AutoCloseable {
     private final MockApnsServer server;
     private final NioEventLoopGroup eventLoopGroup;
     private final int port;
+    private final LatencyProxy proxy;
     private final LocalCertificate serverCertificate;
     private final LocalCertificate clientCertificate;
     private final Path signingKeyFile;
@@ -119,14 +120,16 @@ public final class MockApnsProvider implements AutoCloseable {
 
     private MockApnsProvider(ProviderScript script) throws IOException, GeneralSecurityException {
         this.script = script;
-        this.serverCertificate = LocalCertificate.generate("localhost");
-        this.clientCertificate = LocalCertificate.generate("apns-client");
+        this.serverCertificate = LocalCertificate.shared("localhost");
+        this.clientCertificate = LocalCertificate.shared("apns-client");
         this.clientCertificatePasswordFile = clientCertificate.writePasswordFile();
 
         KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair signingPair = generator.generateKeyPair();
-        this.signingKeyFile = serverCertificate.directory().resolve("AuthKey_" + KEY_ID + ".p8");
+        Path keyDir = Files.createTempDirectory("notiflow-apns-");
+        keyDir.toFile().deleteOnExit();
+        this.signingKeyFile = keyDir.resolve("AuthKey_" + KEY_ID + ".p8");
         Files.writeString(
                 signingKeyFile,
                 LocalCertificate.toPem("PRIVATE KEY", signingPair.getPrivate().getEncoded()));
@@ -159,7 +162,15 @@ public final class MockApnsProvider implements AutoCloseable {
             throw new IOException("mock APNs server did not start", e);
         }
         this.port = bound;
-        LOG.info("Mock APNs provider listening on port {}", port);
+        try {
+            this.proxy = new LatencyProxy(bound, () -> this.script.latencyMs());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            server.shutdown();
+            eventLoopGroup.shutdownGracefully();
+            throw new IOException("interrupted while starting the latency proxy", e);
+        }
+        LOG.info("Mock APNs provider listening on port {} (direct port {})", proxy.port(), port);
     }
 
     /** Starts a provider that accepts everything, on a free port. */
@@ -167,11 +178,7 @@ public final class MockApnsProvider implements AutoCloseable {
         return start(ProviderScript.acceptAll());
     }
 
-    /**
-     * Starts a provider on a free port. The server runs its own event loop group of {@value
-     * #EVENT_LOOP_THREADS} threads; scripted latency delays the answers of one connection in
-     * sequence, so give the client several connections when testing latency.
-     */
+    /** Starts a provider on a free port, with its own event loop group. */
     public static MockApnsProvider start(ProviderScript script) {
         try {
             return new MockApnsProvider(script);
@@ -232,7 +239,16 @@ public final class MockApnsProvider implements AutoCloseable {
         notificationCount.set(0);
     }
 
+    /**
+     * The port clients should use: a proxy in front of the server that applies the script's
+     * {@code latencyMs} to every answer without blocking anything.
+     */
     public int port() {
+        return proxy.port();
+    }
+
+    /** The server's own port, without the latency proxy: for raw-throughput benchmarks. */
+    public int directPort() {
         return port;
     }
 
@@ -283,7 +299,7 @@ public final class MockApnsProvider implements AutoCloseable {
     private Map<String, String> endpointConfig() {
         Map<String, String> conf = new LinkedHashMap<>();
         conf.put("apns.host", host());
-        conf.put("apns.port", Integer.toString(port));
+        conf.put("apns.port", Integer.toString(port()));
         conf.put("apns.trusted-certificate-file", trustedCertificateFile().toString());
         conf.put("apns.topic", DEFAULT_TOPIC);
         return conf;
@@ -291,6 +307,7 @@ public final class MockApnsProvider implements AutoCloseable {
 
     @Override
     public void close() {
+        proxy.close();
         try {
             server.shutdown().get(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -404,7 +421,6 @@ public final class MockApnsProvider implements AutoCloseable {
                             : null;
             CharSequence apnsId = headers.get("apns-id");
             String ref = apnsId == null ? null : apnsId.toString();
-            delay(current.latencyMs());
             Rejection rejection = answer(current, headers, payload, token);
             int status = rejection == null ? 200 : STATUS.get(rejection.reason());
             received.add(new ReceivedCall("apns", token, ref, Instant.now(), status));
@@ -531,16 +547,6 @@ public final class MockApnsProvider implements AutoCloseable {
 
         private String text(CharSequence value) {
             return value == null ? null : value.toString();
-        }
-
-        private void delay(long millis) {
-            if (millis > 0) {
-                try {
-                    Thread.sleep(millis);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
         }
     }
 }

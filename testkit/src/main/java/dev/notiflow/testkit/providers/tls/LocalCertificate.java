@@ -15,6 +15,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,12 +33,15 @@ import java.util.concurrent.TimeUnit;
  * clientBuilder.setTrustedServerCertificateChain(server.certificatePemFile().toFile());
  * }</pre>
  *
+ * <p>{@link #shared(String)} reuses one certificate per common name within a JVM.
+ *
  * <p>Immutable and thread-safe. The files live until the JVM exits (the directory is marked for
  * deletion on exit).
  */
 public final class LocalCertificate {
 
     private static final String ALIAS = "local";
+    private static final Map<String, LocalCertificate> SHARED = new ConcurrentHashMap<>();
 
     private final Path directory;
     private final X509Certificate certificate;
@@ -61,6 +66,15 @@ public final class LocalCertificate {
         this.privateKeyPemFile = privateKeyPemFile;
         this.pkcs12File = pkcs12File;
         this.pkcs12Password = pkcs12Password;
+    }
+
+    /**
+     * The certificate for a common name shared by everything in this JVM, generated on first use.
+     * Running keytool costs seconds on a busy machine; servers and tests that only need <em>a</em>
+     * certificate should share one.
+     */
+    public static LocalCertificate shared(String commonName) {
+        return SHARED.computeIfAbsent(commonName, LocalCertificate::generate);
     }
 
     /**
