@@ -36,7 +36,9 @@ import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,6 +75,7 @@ public final class SmtpEmailSender implements ChannelSender {
     private final InternetAddress from;
     private final BlockingQueue<PooledTransport> pool;
     private final ThreadPoolExecutor executor;
+    private final ScheduledExecutorService writeTimeouts;
 
     /**
      * Builds the mail session, the connection pool and its threads. Connections open lazily, on the
@@ -84,7 +87,17 @@ public final class SmtpEmailSender implements ChannelSender {
     public SmtpEmailSender(EmailSettings settings, String password) {
         this.settings = settings;
         this.password = password;
-        this.session = Session.getInstance(sessionProperties(settings));
+        // One timer thread for every connection's write timeout, instead of one per socket.
+        this.writeTimeouts =
+                Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "smtp-write-timeouts");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        Properties properties = sessionProperties(settings);
+        properties.put("mail." + PROTOCOL + ".executor.writetimeout", writeTimeouts);
+        this.session = Session.getInstance(properties);
         try {
             this.from = new InternetAddress(settings.from(), true);
         } catch (AddressException e) {
@@ -95,6 +108,9 @@ public final class SmtpEmailSender implements ChannelSender {
             pool.add(new PooledTransport());
         }
         AtomicInteger n = new AtomicInteger();
+        // Mail providers are looked up through the context class loader: keep the one that
+        // loaded this sender (the job's user code class loader on a cluster).
+        ClassLoader loader = SmtpEmailSender.class.getClassLoader();
         this.executor =
                 new ThreadPoolExecutor(
                         settings.connections(),
@@ -105,6 +121,7 @@ public final class SmtpEmailSender implements ChannelSender {
                         r -> {
                             Thread t = new Thread(r, "smtp-sender-" + n.incrementAndGet());
                             t.setDaemon(true);
+                            t.setContextClassLoader(loader);
                             return t;
                         },
                         new ThreadPoolExecutor.AbortPolicy());
@@ -440,6 +457,7 @@ public final class SmtpEmailSender implements ChannelSender {
         while ((t = pool.poll()) != null) {
             t.disconnect();
         }
+        writeTimeouts.shutdownNow();
         LOG.info("SMTP sender closed");
     }
 

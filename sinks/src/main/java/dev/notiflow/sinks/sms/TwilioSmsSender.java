@@ -291,9 +291,11 @@ public final class TwilioSmsSender implements ChannelSender {
 
     private static ThreadFactory daemonThreads(String prefix) {
         AtomicInteger n = new AtomicInteger();
+        ClassLoader loader = TwilioSmsSender.class.getClassLoader();
         return r -> {
             Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
             t.setDaemon(true);
+            t.setContextClassLoader(loader);
             return t;
         };
     }

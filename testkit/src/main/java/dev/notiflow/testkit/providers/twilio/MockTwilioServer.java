@@ -234,6 +234,12 @@ public final class MockTwilioServer implements AutoCloseable {
         if (to == null || to.isEmpty()) {
             return error(400, 21604, "A 'To' phone number is required.", null);
         }
+        if (!to.matches("\\+[1-9]\\d{1,14}")) {
+            return recorded(
+                    to,
+                    text,
+                    error(400, 21211, "The 'To' number is not a valid phone number.", null));
+        }
         if ((from == null || from.isEmpty()) && (service == null || service.isEmpty())) {
             return error(
                     400, 21603, "A 'From' phone number or MessagingServiceSid is required.", null);
@@ -251,6 +257,10 @@ public final class MockTwilioServer implements AutoCloseable {
         } else {
             answer = created(m.group(1), to, from, service, text);
         }
+        return recorded(to, text, answer);
+    }
+
+    private Answer recorded(String to, String text, Answer answer) {
         received.add(new ReceivedCall("sms", to, text, Instant.now(), answer.status));
         return answer;
     }
