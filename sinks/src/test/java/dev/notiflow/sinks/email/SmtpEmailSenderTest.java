@@ -312,6 +312,20 @@ class SmtpEmailSenderTest {
     }
 
     @Test
+    void shouldRejectAsConfigurationErrorWhenServerRefusesOurSender() throws Exception {
+        script(
+                "{\"email\": {\""
+                        + ScriptedSmtpServer.DEFAULT_FROM
+                        + "\": {\"smtp\": 550, \"enhanced\": \"5.7.1\", \"stage\": \"mail\"}}}");
+
+        SendResult result = send(scripted(), email(BOB));
+
+        assertThat(result.status()).isEqualTo(SendStatus.REJECTED);
+        assertThat(result.reason()).isEqualTo("CONFIGURATION_ERROR");
+        assertThat(result.detail()).isEqualTo("MAIL 550 5.7.1");
+    }
+
+    @Test
     void shouldReportProviderUnavailableOn421Greeting() throws Exception {
         smtp.setGreeting(421, "4.3.2 Service not available");
 

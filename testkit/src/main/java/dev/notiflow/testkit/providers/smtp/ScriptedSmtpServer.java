@@ -50,12 +50,13 @@ import java.util.regex.Pattern;
  * <p>It speaks enough of RFC 5321 for Jakarta Mail: EHLO/HELO, optional AUTH PLAIN and LOGIN, MAIL,
  * RCPT, DATA, RSET, NOOP, QUIT. Per recipient address the script may answer at RCPT, e.g. {@code
  * "email": {"bob@example.com": {"smtp": 550}}} or {@code {"smtp": 450, "enhanced": "4.2.2"}}, or
- * after DATA with {@code "stage": "data"}; a 421 answer closes the connection. A scripted transient
- * failure answers RCPT with {@code 451 4.3.0}. {@code latencyMs} delays the reply to the end of
- * DATA (one delay per message) on the connection's own thread, never the accept loop. With {@link
- * #builder()} it can require AUTH and offer STARTTLS or implicit TLS with a self-signed certificate
- * ({@link #trustedCertificateFile()}). {@link #setGreeting} makes new connections see another
- * greeting, such as {@code 421 4.3.2}, to test a server that refuses sessions.
+ * after DATA with {@code "stage": "data"}; an envelope sender named with {@code "stage": "mail"} is
+ * refused at MAIL FROM; a 421 answer closes the connection. A scripted transient failure answers
+ * RCPT with {@code 451 4.3.0}. {@code latencyMs} delays the reply to the end of DATA (one delay per
+ * message) on the connection's own thread, never the accept loop. With {@link #builder()} it can
+ * require AUTH and offer STARTTLS or implicit TLS with a self-signed certificate ({@link
+ * #trustedCertificateFile()}). {@link #setGreeting} makes new connections see another greeting,
+ * such as {@code 421 4.3.2}, to test a server that refuses sessions.
  *
  * <p>Every RCPT failure and every message records a {@link ReceivedCall} (provider {@code email},
  * recipient, the message's Message-ID, the reply code); accepted messages are kept in full ({@link
@@ -472,7 +473,24 @@ public final class ScriptedSmtpServer implements AutoCloseable {
                         continue;
                     }
                     reset();
-                    from = path(line.substring(10));
+                    String sender = path(line.substring(10));
+                    JsonNode refusal = script.answerFor("email", sender);
+                    if (refusal != null
+                            && refusal.has("smtp")
+                            && "mail".equals(refusal.path("stage").asText())) {
+                        int code = refusal.get("smtp").asInt();
+                        reply(
+                                code
+                                        + " "
+                                        + enhanced(refusal, code)
+                                        + " "
+                                        + refusal.path("message").asText(words(code)));
+                        if (code == 421) {
+                            return;
+                        }
+                        continue;
+                    }
+                    from = sender;
                     reply("250 2.1.0 OK");
                 } else if (upper.startsWith("RCPT TO:")) {
                     if (from == null) {
