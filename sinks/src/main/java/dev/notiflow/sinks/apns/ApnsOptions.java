@@ -8,14 +8,14 @@ import java.time.Duration;
 import java.util.Locale;
 
 /**
- * Configuration of the APNs channel (Apple Push Notification service through Pushy), keys
- * prefixed {@code apns.}.
+ * Configuration of the APNs channel (Apple Push Notification service through Pushy), keys prefixed
+ * {@code apns.}.
  *
  * <p>The channel is enabled when one way to authenticate is configured: token auth ({@link
  * #SIGNING_KEY_FILE}, the {@code .p8} key downloaded from Apple, with {@link #TEAM_ID} and {@link
- * #KEY_ID}) or certificate auth ({@link #CLIENT_CERTIFICATE_FILE}, a PKCS#12 file whose password
- * is read from {@link #CLIENT_CERTIFICATE_PASSWORD_FILE} or the environment variable named by
- * {@link #CLIENT_CERTIFICATE_PASSWORD_ENV}). Secrets are never configuration values.
+ * #KEY_ID}) or certificate auth ({@link #CLIENT_CERTIFICATE_FILE}, a PKCS#12 file whose password is
+ * read from {@link #CLIENT_CERTIFICATE_PASSWORD_FILE} or the environment variable named by {@link
+ * #CLIENT_CERTIFICATE_PASSWORD_ENV}). Secrets are never configuration values.
  *
  * <pre>{@code
  * if (ApnsOptions.enabled(conf)) {
@@ -94,7 +94,8 @@ public final class ApnsOptions {
             ConfigOptions.key("apns.host")
                     .stringType()
                     .noDefaultValue()
-                    .withDescription("Explicit APNs host, e.g. a local server; overrides apns.endpoint.");
+                    .withDescription(
+                            "Explicit APNs host, e.g. a local server; overrides apns.endpoint.");
 
     public static final ConfigOption<Integer> PORT =
             ConfigOptions.key("apns.port")
@@ -172,12 +173,17 @@ public final class ApnsOptions {
         boolean certificate = present(conf, CLIENT_CERTIFICATE_FILE);
         if (!token && !certificate) {
             throw new IllegalArgumentException(
-                    "APNs needs " + SIGNING_KEY_FILE.key() + " (token auth) or "
-                            + CLIENT_CERTIFICATE_FILE.key() + " (certificate auth)");
+                    "APNs needs "
+                            + SIGNING_KEY_FILE.key()
+                            + " (token auth) or "
+                            + CLIENT_CERTIFICATE_FILE.key()
+                            + " (certificate auth)");
         }
         if (token && certificate) {
             throw new IllegalArgumentException(
-                    "set only one of " + SIGNING_KEY_FILE.key() + " and "
+                    "set only one of "
+                            + SIGNING_KEY_FILE.key()
+                            + " and "
                             + CLIENT_CERTIFICATE_FILE.key());
         }
         if (token) {
@@ -187,7 +193,8 @@ public final class ApnsOptions {
         String host = present(conf, HOST) ? conf.get(HOST).trim() : hostFor(conf.get(ENDPOINT));
         int port = conf.get(PORT);
         if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException(PORT.key() + " must be within 1..65535, was " + port);
+            throw new IllegalArgumentException(
+                    PORT.key() + " must be within 1..65535, was " + port);
         }
         int connections = positive(conf, CONNECTIONS);
         int maxInFlight = positive(conf, MAX_IN_FLIGHT);
@@ -260,7 +267,8 @@ public final class ApnsOptions {
     private static Duration notNegative(ReadableConfig conf, ConfigOption<Duration> option) {
         Duration value = conf.get(option);
         if (value == null || value.isNegative()) {
-            throw new IllegalArgumentException(option.key() + " must not be negative, was " + value);
+            throw new IllegalArgumentException(
+                    option.key() + " must not be negative, was " + value);
         }
         return value;
     }

@@ -11,8 +11,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Maps APNs answers and transport failures to {@link SendResult}s, following the reliability
- * table: 400 BadDeviceToken and 410 mark the token dead, other 400s are INVALID_REQUEST, 403
+ * Maps APNs answers and transport failures to {@link SendResult}s, following the reliability table:
+ * 400 BadDeviceToken and 410 mark the token dead, other 400s are INVALID_REQUEST, 403
  * ExpiredProviderToken is retryable PROVIDER_TOKEN_EXPIRED, other 403s CREDENTIALS_REJECTED, 413
  * PAYLOAD_TOO_LARGE, 429 RATE_LIMITED, 5xx PROVIDER_UNAVAILABLE, transport failures
  * CONNECTION_ERROR.
@@ -32,7 +32,8 @@ public final class ApnsResults {
      * @param invalidatedAt the 410 timestamp, or {@code null}
      * @param now the instant to use when a dead token comes without a timestamp
      */
-    public static SendResult rejection(int status, String reason, Instant invalidatedAt, Instant now) {
+    public static SendResult rejection(
+            int status, String reason, Instant invalidatedAt, Instant now) {
         String detail = status + " " + (reason == null ? "(no reason)" : reason);
         switch (status) {
             case 400:

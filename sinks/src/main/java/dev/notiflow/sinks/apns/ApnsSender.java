@@ -1,11 +1,5 @@
 package dev.notiflow.sinks.apns;
 
-import dev.notiflow.model.Content;
-import dev.notiflow.model.Priority;
-import dev.notiflow.model.SendRequest;
-import dev.notiflow.model.SendResult;
-import dev.notiflow.sinks.ChannelSender;
-
 import com.eatthepath.pushy.apns.ApnsClient;
 import com.eatthepath.pushy.apns.DeliveryPriority;
 import com.eatthepath.pushy.apns.PushNotificationResponse;
@@ -13,6 +7,11 @@ import com.eatthepath.pushy.apns.PushType;
 import com.eatthepath.pushy.apns.util.ApnsPayloadBuilder;
 import com.eatthepath.pushy.apns.util.SimpleApnsPayloadBuilder;
 import com.eatthepath.pushy.apns.util.SimpleApnsPushNotification;
+import dev.notiflow.model.Content;
+import dev.notiflow.model.Priority;
+import dev.notiflow.model.SendRequest;
+import dev.notiflow.model.SendResult;
+import dev.notiflow.sinks.ChannelSender;
 import io.netty.channel.EventLoopGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,7 +80,8 @@ public final class ApnsSender implements ChannelSender {
         if (!HEX_TOKEN.matcher(token).matches()) {
             // Pushy would strip the non-hex characters and send to another token.
             return CompletableFuture.completedFuture(
-                    SendResult.tokenDead("BAD_DEVICE_TOKEN", "device token is not hexadecimal", now));
+                    SendResult.tokenDead(
+                            "BAD_DEVICE_TOKEN", "device token is not hexadecimal", now));
         }
         String topic = request.appId() != null ? request.appId() : settings.defaultTopic();
         if (topic == null || topic.isBlank()) {

@@ -1,11 +1,10 @@
 package dev.notiflow.sinks.apns;
 
-import dev.notiflow.sinks.ChannelSender;
-import dev.notiflow.sinks.SenderFactory;
-
 import com.eatthepath.pushy.apns.ApnsClient;
 import com.eatthepath.pushy.apns.ApnsClientBuilder;
 import com.eatthepath.pushy.apns.auth.ApnsSigningKey;
+import dev.notiflow.sinks.ChannelSender;
+import dev.notiflow.sinks.SenderFactory;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import org.slf4j.Logger;

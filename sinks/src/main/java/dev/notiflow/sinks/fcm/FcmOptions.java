@@ -8,13 +8,13 @@ import java.net.URI;
 import java.time.Duration;
 
 /**
- * Configuration of the FCM channel (Firebase Cloud Messaging HTTP v1 through firebase-admin),
- * keys prefixed {@code fcm.}.
+ * Configuration of the FCM channel (Firebase Cloud Messaging HTTP v1 through firebase-admin), keys
+ * prefixed {@code fcm.}.
  *
- * <p>Credentials are a service-account JSON file: {@link #CREDENTIALS_FILE}, or else the file
- * named by the environment variable {@link #CREDENTIALS_ENV} ({@code
- * GOOGLE_APPLICATION_CREDENTIALS}). The channel is enabled when either is present. The OAuth token
- * endpoint is the service account's {@code token_uri}; the FCM endpoint is {@link #ENDPOINT}.
+ * <p>Credentials are a service-account JSON file: {@link #CREDENTIALS_FILE}, or else the file named
+ * by the environment variable {@link #CREDENTIALS_ENV} ({@code GOOGLE_APPLICATION_CREDENTIALS}).
+ * The channel is enabled when either is present. The OAuth token endpoint is the service account's
+ * {@code token_uri}; the FCM endpoint is {@link #ENDPOINT}.
  *
  * <pre>{@code
  * if (FcmOptions.enabled(conf)) {
@@ -129,8 +129,8 @@ public final class FcmOptions {
     }
 
     /**
-     * Reads and validates the FCM settings. The credentials file itself is read when the sender
-     * is created inside a task.
+     * Reads and validates the FCM settings. The credentials file itself is read when the sender is
+     * created inside a task.
      *
      * @throws IllegalArgumentException naming the missing or invalid key
      */

@@ -1,12 +1,11 @@
 package dev.notiflow.sinks.fcm;
 
-import dev.notiflow.model.SendResult;
-
 import com.google.auth.Retryable;
 import com.google.firebase.ErrorCode;
 import com.google.firebase.IncomingHttpResponse;
 import com.google.firebase.messaging.FirebaseMessagingException;
 import com.google.firebase.messaging.MessagingErrorCode;
+import dev.notiflow.model.SendResult;
 
 import javax.net.ssl.SSLException;
 
@@ -168,7 +167,8 @@ public final class FcmResults {
             return seconds < 0 ? null : seconds * 1000;
         } catch (NumberFormatException notSeconds) {
             try {
-                Instant at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+                Instant at =
+                        ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
                 return Math.max(0, Duration.between(now, at).toMillis());
             } catch (DateTimeParseException notADate) {
                 return null;

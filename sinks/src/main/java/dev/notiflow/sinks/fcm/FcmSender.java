@@ -1,12 +1,5 @@
 package dev.notiflow.sinks.fcm;
 
-import dev.notiflow.model.Content;
-import dev.notiflow.model.Platform;
-import dev.notiflow.model.Priority;
-import dev.notiflow.model.SendRequest;
-import dev.notiflow.model.SendResult;
-import dev.notiflow.sinks.ChannelSender;
-
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -22,6 +15,12 @@ import com.google.firebase.messaging.FirebaseMessaging;
 import com.google.firebase.messaging.Message;
 import com.google.firebase.messaging.Notification;
 import com.google.firebase.messaging.WebpushConfig;
+import dev.notiflow.model.Content;
+import dev.notiflow.model.Platform;
+import dev.notiflow.model.Priority;
+import dev.notiflow.model.SendRequest;
+import dev.notiflow.model.SendResult;
+import dev.notiflow.sinks.ChannelSender;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +31,8 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 
 /**
- * Sends push notifications to Android and web devices through firebase-admin's {@code sendAsync}
- * on one {@link FirebaseApp} of its own (a unique name per sender, deleted on close).
+ * Sends push notifications to Android and web devices through firebase-admin's {@code sendAsync} on
+ * one {@link FirebaseApp} of its own (a unique name per sender, deleted on close).
  *
  * <p>Each request becomes one message to its token with the title and body as notification, the
  * request's data plus {@code notificationId} as data; {@link Platform#ANDROID} adds an android
@@ -80,7 +79,8 @@ public final class FcmSender implements ChannelSender {
         }
         Content content = request.content();
         if (content == null || (content.title() == null && content.body() == null)) {
-            return done(SendResult.rejected("INVALID_REQUEST", "push content has no title or body"));
+            return done(
+                    SendResult.rejected("INVALID_REQUEST", "push content has no title or body"));
         }
         Map<String, String> data = data(request);
         int size = payloadSize(content, data);
@@ -161,7 +161,9 @@ public final class FcmSender implements ChannelSender {
             builder.setAndroidConfig(
                     AndroidConfig.builder()
                             .setPriority(
-                                    high ? AndroidConfig.Priority.HIGH : AndroidConfig.Priority.NORMAL)
+                                    high
+                                            ? AndroidConfig.Priority.HIGH
+                                            : AndroidConfig.Priority.NORMAL)
                             .setTtl(settings.ttl().toMillis())
                             .build());
         }

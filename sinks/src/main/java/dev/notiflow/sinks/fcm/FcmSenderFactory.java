@@ -1,14 +1,13 @@
 package dev.notiflow.sinks.fcm;
 
-import dev.notiflow.sinks.ChannelSender;
-import dev.notiflow.sinks.SenderFactory;
-
 import com.google.api.client.http.HttpTransport;
 import com.google.api.client.http.javanet.NetHttpTransport;
 import com.google.auth.oauth2.GoogleCredentials;
 import com.google.firebase.FirebaseApp;
 import com.google.firebase.FirebaseOptions;
 import com.google.firebase.ThreadManager;
+import dev.notiflow.sinks.ChannelSender;
+import dev.notiflow.sinks.SenderFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Builds an {@link FcmSender} inside a task: reads the service-account file (from {@link
- * FcmSettings#credentialsFile()} or the environment variable), and initializes a FirebaseApp of
- * its own with explicit timeouts, a bounded thread pool and an HTTP transport that sends Google's
- * FCM URLs to {@link FcmSettings#endpoint()}.
+ * FcmSettings#credentialsFile()} or the environment variable), and initializes a FirebaseApp of its
+ * own with explicit timeouts, a bounded thread pool and an HTTP transport that sends Google's FCM
+ * URLs to {@link FcmSettings#endpoint()}.
  *
  * <p>Routing: firebase-admin hard-codes {@code https://fcm.googleapis.com}. The transport is a
  * {@link NetHttpTransport} (HTTP/1.1, public API) whose connection factory rewrites that prefix to
@@ -76,7 +75,8 @@ public final class FcmSenderFactory implements SenderFactory {
                         .setConnectTimeout((int) settings.connectTimeout().toMillis())
                         .setReadTimeout((int) settings.readTimeout().toMillis())
                         .setThreadManager(
-                                new BoundedThreadManager(settings.threads(), settings.maxInFlight()));
+                                new BoundedThreadManager(
+                                        settings.threads(), settings.maxInFlight()));
         if (settings.projectId() != null) {
             options.setProjectId(settings.projectId());
         }
@@ -95,7 +95,8 @@ public final class FcmSenderFactory implements SenderFactory {
     static HttpTransport transport(FcmSettings settings) {
         NetHttpTransport.Builder builder = new NetHttpTransport.Builder();
         if (settings.trustedCertificateFile() != null) {
-            try (InputStream in = Files.newInputStream(Path.of(settings.trustedCertificateFile()))) {
+            try (InputStream in =
+                    Files.newInputStream(Path.of(settings.trustedCertificateFile()))) {
                 builder.trustCertificatesFromStream(in);
             } catch (IOException | GeneralSecurityException e) {
                 throw new IllegalStateException(
@@ -138,7 +139,9 @@ public final class FcmSenderFactory implements SenderFactory {
             return GoogleCredentials.fromStream(in, () -> transport);
         } catch (IOException e) {
             throw new IllegalStateException(
-                    "cannot read the FCM service account named by " + source + ": "
+                    "cannot read the FCM service account named by "
+                            + source
+                            + ": "
                             + e.getClass().getSimpleName(),
                     e);
         }

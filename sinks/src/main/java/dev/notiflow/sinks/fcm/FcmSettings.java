@@ -11,7 +11,8 @@ import java.time.Duration;
  *     credentialsEnv}
  * @param credentialsEnv the environment variable naming the JSON path, or {@code null}
  * @param projectId the Firebase project id, or {@code null} for the service account's
- * @param endpoint base URL that replaces {@code https://fcm.googleapis.com}, without a trailing slash
+ * @param endpoint base URL that replaces {@code https://fcm.googleapis.com}, without a trailing
+ *     slash
  * @param trustedCertificateFile PEM CA file to trust instead of the JDK's, or {@code null}
  * @param maxPayloadBytes payload limit checked before sending
  */

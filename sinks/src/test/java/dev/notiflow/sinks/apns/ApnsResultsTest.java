@@ -2,7 +2,6 @@ package dev.notiflow.sinks.apns;
 
 import dev.notiflow.model.SendResult;
 import dev.notiflow.model.SendStatus;
-
 import org.junit.jupiter.api.Test;
 
 import javax.net.ssl.SSLHandshakeException;
@@ -36,14 +35,18 @@ class ApnsResultsTest {
 
     @Test
     void shouldRetryUnknownStatusesAsProviderError() {
-        assertThat(ApnsResults.rejection(418, null, null, NOW).reason()).isEqualTo("PROVIDER_ERROR");
+        assertThat(ApnsResults.rejection(418, null, null, NOW).reason())
+                .isEqualTo("PROVIDER_ERROR");
         assertThat(ApnsResults.rejection(502, null, null, NOW).reason())
                 .isEqualTo("PROVIDER_UNAVAILABLE");
     }
 
     @Test
     void shouldMapTransportFailuresToConnectionError() {
-        assertThat(ApnsResults.failure(new CompletionException(new ConnectException("refused"))).reason())
+        assertThat(
+                        ApnsResults.failure(
+                                        new CompletionException(new ConnectException("refused")))
+                                .reason())
                 .isEqualTo("CONNECTION_ERROR");
         SendResult tls = ApnsResults.failure(new SSLHandshakeException("bad certificate"));
         assertThat(tls.reason()).isEqualTo("CONNECTION_ERROR");

@@ -16,7 +16,6 @@ import dev.notiflow.testkit.providers.ReceivedCall;
 import dev.notiflow.testkit.providers.apns.ApnsNotification;
 import dev.notiflow.testkit.providers.apns.MockApnsProvider;
 import dev.notiflow.testkit.providers.tls.LocalCertificate;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -77,7 +76,8 @@ class ApnsSenderTest {
     @Test
     void shouldAcceptAndSendTheNotificationAsAnAlertWithAStableApnsId() {
         String token = newToken();
-        SendRequest request = request("n-accept-1", token, Priority.HIGH, "Shipped", "Your order left");
+        SendRequest request =
+                request("n-accept-1", token, Priority.HIGH, "Shipped", "Your order left");
 
         SendResult result = send(request);
 
@@ -94,7 +94,9 @@ class ApnsSenderTest {
         assertThat(sent.pushType()).isEqualTo("alert");
         assertThat(sent.collapseId()).isNull();
         assertThat(sent.expiration())
-                .isCloseTo(Instant.now().plus(Duration.ofDays(1)), within(1, java.time.temporal.ChronoUnit.MINUTES));
+                .isCloseTo(
+                        Instant.now().plus(Duration.ofDays(1)),
+                        within(1, java.time.temporal.ChronoUnit.MINUTES));
         assertThat(sent.payload())
                 .contains("\"title\":\"Shipped\"")
                 .contains("\"body\":\"Your order left\"")
@@ -182,13 +184,15 @@ class ApnsSenderTest {
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair rogue = generator.generateKeyPair();
         Path keyFile = Files.createTempFile("rogue-", ".p8");
-        Files.writeString(keyFile, LocalCertificate.toPem("PRIVATE KEY", rogue.getPrivate().getEncoded()));
+        Files.writeString(
+                keyFile, LocalCertificate.toPem("PRIVATE KEY", rogue.getPrivate().getEncoded()));
         Map<String, String> conf = apns.senderConfig();
         conf.put("apns.signing-key-file", keyFile.toString());
         conf.put("apns.key-id", "ROGUEKEY01");
 
         try (ChannelSender rogueSender = senderFor(conf)) {
-            SendResult result = rogueSender.send(request("n-rogue-1", newToken())).get(20, TimeUnit.SECONDS);
+            SendResult result =
+                    rogueSender.send(request("n-rogue-1", newToken())).get(20, TimeUnit.SECONDS);
 
             assertThat(result.status()).isEqualTo(SendStatus.RETRYABLE);
             assertThat(result.reason()).isEqualTo("CREDENTIALS_REJECTED");
@@ -205,7 +209,8 @@ class ApnsSenderTest {
         script(
                 token,
                 "{\"status\": 410, \"reason\": \"Unregistered\", \"timestamp\": "
-                        + UNREGISTERED_AT.toEpochMilli() + "}");
+                        + UNREGISTERED_AT.toEpochMilli()
+                        + "}");
 
         SendResult result = send(request("n-410-1", token));
 
@@ -308,7 +313,8 @@ class ApnsSenderTest {
         conf.put("apns.connect-timeout", "2 s");
 
         try (ChannelSender down = senderFor(conf)) {
-            SendResult result = down.send(request("n-down-1", newToken())).get(20, TimeUnit.SECONDS);
+            SendResult result =
+                    down.send(request("n-down-1", newToken())).get(20, TimeUnit.SECONDS);
 
             assertThat(result.status()).isEqualTo(SendStatus.RETRYABLE);
             assertThat(result.reason()).isEqualTo("CONNECTION_ERROR");
@@ -336,7 +342,9 @@ class ApnsSenderTest {
     void shouldSendWithCertificateAuth() throws Exception {
         try (ChannelSender certificateSender = senderFor(apns.senderConfigWithCertificate())) {
             SendResult result =
-                    certificateSender.send(request("n-cert-1", newToken())).get(20, TimeUnit.SECONDS);
+                    certificateSender
+                            .send(request("n-cert-1", newToken()))
+                            .get(20, TimeUnit.SECONDS);
 
             assertThat(result.status()).isEqualTo(SendStatus.ACCEPTED);
         }
@@ -388,7 +396,10 @@ class ApnsSenderTest {
                     .isEqualTo(SendStatus.ACCEPTED);
             // The slots are free again once the answers came.
             apns.setScript(ProviderScript.acceptAll());
-            assertThat(small.send(request("n-busy-after", newToken())).get(20, TimeUnit.SECONDS).status())
+            assertThat(
+                            small.send(request("n-busy-after", newToken()))
+                                    .get(20, TimeUnit.SECONDS)
+                                    .status())
                     .isEqualTo(SendStatus.ACCEPTED);
         }
     }
@@ -420,7 +431,8 @@ class ApnsSenderTest {
         conf.put("apns.max-in-flight", "1");
 
         try (ChannelSender impatient = senderFor(conf)) {
-            SendResult result = impatient.send(request("n-slow-1", newToken())).get(10, TimeUnit.SECONDS);
+            SendResult result =
+                    impatient.send(request("n-slow-1", newToken())).get(10, TimeUnit.SECONDS);
 
             assertThat(result.status()).isEqualTo(SendStatus.RETRYABLE);
             assertThat(result.reason()).isEqualTo("TIMEOUT");

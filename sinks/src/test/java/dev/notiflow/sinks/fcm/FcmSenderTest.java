@@ -2,6 +2,7 @@ package dev.notiflow.sinks.fcm;
 
 import org.apache.flink.configuration.Configuration;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.Content;
 import dev.notiflow.model.Platform;
@@ -15,8 +16,6 @@ import dev.notiflow.testkit.providers.ProviderScript;
 import dev.notiflow.testkit.providers.ReceivedCall;
 import dev.notiflow.testkit.providers.fcm.FcmMessage;
 import dev.notiflow.testkit.providers.fcm.MockFcmProvider;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -76,7 +75,10 @@ class FcmSenderTest {
         assertThat(result.status()).isEqualTo(SendStatus.ACCEPTED);
         assertThat(result.providerMessageId()).startsWith("projects/notiflow-local/messages/");
         assertThat(fcm.received())
-                .extracting(ReceivedCall::recipient, ReceivedCall::notificationRef, ReceivedCall::status)
+                .extracting(
+                        ReceivedCall::recipient,
+                        ReceivedCall::notificationRef,
+                        ReceivedCall::status)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple(token, "n-android-1", 200));
         JsonNode message = fcm.receivedMessages().get(0).message();
         assertThat(message.path("android").path("priority").asText()).isEqualTo("high");
@@ -89,7 +91,9 @@ class FcmSenderTest {
 
     @Test
     void shouldSendNormalPriorityForNormalAndroidMessages() {
-        assertThat(send(request("n-android-2", newToken(), Platform.ANDROID, Priority.NORMAL)).status())
+        assertThat(
+                        send(request("n-android-2", newToken(), Platform.ANDROID, Priority.NORMAL))
+                                .status())
                 .isEqualTo(SendStatus.ACCEPTED);
 
         JsonNode message = fcm.receivedMessages().get(0).message();
@@ -102,7 +106,8 @@ class FcmSenderTest {
 
         assertThat(result.status()).isEqualTo(SendStatus.ACCEPTED);
         JsonNode message = fcm.receivedMessages().get(0).message();
-        assertThat(message.path("webpush").path("headers").path("Urgency").asText()).isEqualTo("high");
+        assertThat(message.path("webpush").path("headers").path("Urgency").asText())
+                .isEqualTo("high");
         assertThat(message.path("webpush").path("headers").path("TTL").asText()).isEqualTo("86400");
         assertThat(message.has("android")).isFalse();
         assertThat(message.path("data").path("notificationId").asText()).isEqualTo("n-web-1");
@@ -111,8 +116,10 @@ class FcmSenderTest {
     @Test
     void shouldMarkTokenDeadOnInvalidArgumentAboutTheRegistrationToken() {
         String token = newToken();
-        script(token, "{\"status\": 400, \"errorCode\": \"INVALID_ARGUMENT\","
-                + " \"message\": \"The registration token is not a valid FCM registration token\"}");
+        script(
+                token,
+                "{\"status\": 400, \"errorCode\": \"INVALID_ARGUMENT\","
+                        + " \"message\": \"The registration token is not a valid FCM registration token\"}");
         Instant before = Instant.now();
 
         SendResult result = send(request("n-badtoken", token));
@@ -126,8 +133,10 @@ class FcmSenderTest {
     @Test
     void shouldRejectOtherInvalidArgumentsAsInvalidRequestWithoutKillingTheToken() {
         String token = newToken();
-        script(token, "{\"status\": 400, \"errorCode\": \"INVALID_ARGUMENT\","
-                + " \"message\": \"Invalid value at 'message.data[0].value'\"}");
+        script(
+                token,
+                "{\"status\": 400, \"errorCode\": \"INVALID_ARGUMENT\","
+                        + " \"message\": \"Invalid value at 'message.data[0].value'\"}");
 
         SendResult result = send(request("n-badarg", token));
 
@@ -228,13 +237,18 @@ class FcmSenderTest {
     }
 
     @Test
-    void shouldReportCredentialsRejectedWhenTheTokenEndpointRefusesTheServiceAccount() throws Exception {
+    void shouldReportCredentialsRejectedWhenTheTokenEndpointRefusesTheServiceAccount()
+            throws Exception {
         // The same account with another private key: its JWT signature does not verify.
-        JsonNode account = new com.fasterxml.jackson.databind.ObjectMapper().readTree(fcm.credentialsFile().toFile());
-        java.security.KeyPairGenerator generator = java.security.KeyPairGenerator.getInstance("RSA");
+        JsonNode account =
+                new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(fcm.credentialsFile().toFile());
+        java.security.KeyPairGenerator generator =
+                java.security.KeyPairGenerator.getInstance("RSA");
         generator.initialize(2048);
-        String otherKey = dev.notiflow.testkit.providers.tls.LocalCertificate.toPem(
-                "PRIVATE KEY", generator.generateKeyPair().getPrivate().getEncoded());
+        String otherKey =
+                dev.notiflow.testkit.providers.tls.LocalCertificate.toPem(
+                        "PRIVATE KEY", generator.generateKeyPair().getPrivate().getEncoded());
         ((com.fasterxml.jackson.databind.node.ObjectNode) account).put("private_key", otherKey);
         Path forged = Files.createTempFile("forged-", ".json");
         Files.writeString(forged, account.toString());
@@ -242,7 +256,8 @@ class FcmSenderTest {
         conf.put("fcm.credentials-file", forged.toString());
 
         try (ChannelSender forgedSender = senderFor(conf)) {
-            SendResult result = forgedSender.send(request("n-forged", newToken())).get(20, TimeUnit.SECONDS);
+            SendResult result =
+                    forgedSender.send(request("n-forged", newToken())).get(20, TimeUnit.SECONDS);
 
             assertThat(result.status()).isEqualTo(SendStatus.RETRYABLE);
             assertThat(result.reason()).isEqualTo("CREDENTIALS_REJECTED");
@@ -258,11 +273,16 @@ class FcmSenderTest {
         conf.put("fcm.read-timeout", "300 ms");
         try (ChannelSender impatient = senderFor(conf)) {
             // Fetch an OAuth token first, so only the send meets the latency.
-            assertThat(impatient.send(request("n-warm", newToken())).get(20, TimeUnit.SECONDS).status())
+            assertThat(
+                            impatient
+                                    .send(request("n-warm", newToken()))
+                                    .get(20, TimeUnit.SECONDS)
+                                    .status())
                     .isEqualTo(SendStatus.ACCEPTED);
             fcm.setScript(ProviderScript.parse("{\"latencyMs\": 1500}"));
 
-            SendResult result = impatient.send(request("n-slow", newToken())).get(20, TimeUnit.SECONDS);
+            SendResult result =
+                    impatient.send(request("n-slow", newToken())).get(20, TimeUnit.SECONDS);
 
             assertThat(result.status()).isEqualTo(SendStatus.RETRYABLE);
             assertThat(result.reason()).isEqualTo("TIMEOUT");
@@ -290,7 +310,14 @@ class FcmSenderTest {
     @Test
     void shouldRejectAHangulBodyOverFourKilobytesBeforeSending() {
         // 1,400 Hangul syllables: 1,400 chars, 4,200 UTF-8 bytes.
-        SendResult result = send(request("n-big-ko", newToken(), Platform.ANDROID, Priority.HIGH, "가".repeat(1400)));
+        SendResult result =
+                send(
+                        request(
+                                "n-big-ko",
+                                newToken(),
+                                Platform.ANDROID,
+                                Priority.HIGH,
+                                "가".repeat(1400)));
 
         assertThat(result.status()).isEqualTo(SendStatus.REJECTED);
         assertThat(result.reason()).isEqualTo("PAYLOAD_TOO_LARGE");
@@ -300,7 +327,14 @@ class FcmSenderTest {
     @Test
     void shouldRejectAnEmojiBodyOverFourKilobytesBeforeSending() {
         // 1,100 emoji: 2,200 UTF-16 units, 4,400 UTF-8 bytes.
-        SendResult result = send(request("n-big-emoji", newToken(), Platform.WEB, Priority.HIGH, "🚚".repeat(1100)));
+        SendResult result =
+                send(
+                        request(
+                                "n-big-emoji",
+                                newToken(),
+                                Platform.WEB,
+                                Priority.HIGH,
+                                "🚚".repeat(1100)));
 
         assertThat(result.reason()).isEqualTo("PAYLOAD_TOO_LARGE");
         assertThat(fcm.received()).isEmpty();
@@ -310,10 +344,17 @@ class FcmSenderTest {
     void shouldSendAHangulAndEmojiBodyJustUnderTheLimit() {
         String body = "배송".repeat(600) + "🎉".repeat(50);
 
-        SendResult result = send(request("n-ko-ok", newToken(), Platform.ANDROID, Priority.HIGH, body));
+        SendResult result =
+                send(request("n-ko-ok", newToken(), Platform.ANDROID, Priority.HIGH, body));
 
         assertThat(result.status()).isEqualTo(SendStatus.ACCEPTED);
-        assertThat(fcm.receivedMessages().get(0).message().path("notification").path("body").asText())
+        assertThat(
+                        fcm.receivedMessages()
+                                .get(0)
+                                .message()
+                                .path("notification")
+                                .path("body")
+                                .asText())
                 .isEqualTo(body);
     }
 
@@ -329,8 +370,10 @@ class FcmSenderTest {
             }
 
             assertThat(futures.get(2).get(1, TimeUnit.SECONDS).reason()).isEqualTo("SENDER_BUSY");
-            assertThat(futures.get(0).get(20, TimeUnit.SECONDS).status()).isEqualTo(SendStatus.ACCEPTED);
-            assertThat(futures.get(1).get(20, TimeUnit.SECONDS).status()).isEqualTo(SendStatus.ACCEPTED);
+            assertThat(futures.get(0).get(20, TimeUnit.SECONDS).status())
+                    .isEqualTo(SendStatus.ACCEPTED);
+            assertThat(futures.get(1).get(20, TimeUnit.SECONDS).status())
+                    .isEqualTo(SendStatus.ACCEPTED);
         }
     }
 
@@ -378,12 +421,17 @@ class FcmSenderTest {
         return request(notificationId, token, Platform.ANDROID, Priority.HIGH);
     }
 
-    static SendRequest request(String notificationId, String token, Platform platform, Priority priority) {
+    static SendRequest request(
+            String notificationId, String token, Platform platform, Priority priority) {
         return request(notificationId, token, platform, priority, "Your order left");
     }
 
     static SendRequest request(
-            String notificationId, String token, Platform platform, Priority priority, String body) {
+            String notificationId,
+            String token,
+            Platform platform,
+            Priority priority,
+            String body) {
         return new SendRequest(
                 notificationId,
                 "event-1",

@@ -21,9 +21,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * A TCP proxy that delays every byte from the server to the client by a configurable latency, as
- * a slow network or a slow provider would, without blocking any thread: each chunk is scheduled
- * on the connection's event loop, in order. Bytes from the client pass at once.
+ * A TCP proxy that delays every byte from the server to the client by a configurable latency, as a
+ * slow network or a slow provider would, without blocking any thread: each chunk is scheduled on
+ * the connection's event loop, in order. Bytes from the client pass at once.
  *
  * <p>Used in front of Pushy's mock server, whose handlers answer synchronously on the event loop,
  * so that a scripted latency delays answers concurrently (many streams in flight) instead of one
@@ -55,8 +55,7 @@ final class LatencyProxy implements AutoCloseable {
                                     protected void initChannel(SocketChannel client) {
                                         client.pipeline()
                                                 .addLast(
-                                                        new ClientSide(
-                                                                backendPort, latencyMillis));
+                                                        new ClientSide(backendPort, latencyMillis));
                                     }
                                 });
         this.serverChannel = bootstrap.bind(0).sync().channel();
@@ -157,7 +156,8 @@ final class LatencyProxy implements AutoCloseable {
             long latency = latencyMillis.getAsLong();
             long now = System.nanoTime();
             // Never earlier than a chunk already scheduled: bytes keep their order.
-            long deadline = Math.max(now + TimeUnit.MILLISECONDS.toNanos(latency), lastDeadlineNanos);
+            long deadline =
+                    Math.max(now + TimeUnit.MILLISECONDS.toNanos(latency), lastDeadlineNanos);
             lastDeadlineNanos = deadline;
             if (deadline <= now) {
                 client.writeAndFlush(msg);

@@ -66,8 +66,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ServiceUnavailable, …; {@code ExpiredToken} answers as Unregistered), or only a {@code status}
  * picks the usual reason for it. A transient failure answers {@code 503 ServiceUnavailable}. The
  * script's {@code latencyMs} delays everything the server sends (answers, and also the TLS
- * handshake) through a non-blocking proxy on {@link #port()}, so many answers wait at once, as on
- * a slow network; {@link #directPort()} skips it.
+ * handshake) through a non-blocking proxy on {@link #port()}, so many answers wait at once, as on a
+ * slow network; {@link #directPort()} skips it.
  *
  * <pre>{@code
  * try (MockApnsProvider apns = MockApnsProvider.start()) {
@@ -240,8 +240,8 @@ public final class MockApnsProvider implements AutoCloseable {
     }
 
     /**
-     * The port clients should use: a proxy in front of the server that applies the script's
-     * {@code latencyMs} to every answer without blocking anything.
+     * The port clients should use: a proxy in front of the server that applies the script's {@code
+     * latencyMs} to every answer without blocking anything.
      */
     public int port() {
         return proxy.port();
@@ -290,9 +290,7 @@ public final class MockApnsProvider implements AutoCloseable {
     public Map<String, String> senderConfigWithCertificate() {
         Map<String, String> conf = endpointConfig();
         conf.put("apns.client-certificate-file", clientCertificate.pkcs12File().toString());
-        conf.put(
-                "apns.client-certificate-password-file",
-                clientCertificatePasswordFile.toString());
+        conf.put("apns.client-certificate-password-file", clientCertificatePasswordFile.toString());
         return conf;
     }
 

@@ -57,15 +57,15 @@ import java.util.regex.Pattern;
  * <p>Like Google: the token endpoint takes a service account's signed JWT assertion (RS256,
  * verified against the key of the service account generated at start, see {@link
  * #credentialsFile()}) and issues bearer tokens; the send endpoint requires one of them ({@code 401
- * UNAUTHENTICATED} otherwise), checks the project id ({@code 404 NOT_FOUND}), the token ({@code
- * 400 INVALID_ARGUMENT}) and the 4096-byte payload limit, and answers {@code 200 {"name":
+ * UNAUTHENTICATED} otherwise), checks the project id ({@code 404 NOT_FOUND}), the token ({@code 400
+ * INVALID_ARGUMENT}) and the 4096-byte payload limit, and answers {@code 200 {"name":
  * "projects/p/messages/N"}}. Errors use Google's JSON format with {@code error.status} and an
  * {@code FcmError} detail carrying the FCM error code; 429 and 503 carry {@code Retry-After} when
  * the script gives {@code retryAfter} seconds.
  *
  * <p>Script answers under {@code "fcm"}, per device token: {@code {"status": 404, "errorCode":
- * "UNREGISTERED", "message": "…", "retryAfter": 30}}; the error code defaults from the status
- * (400 INVALID_ARGUMENT, 401 THIRD_PARTY_AUTH_ERROR, 403 SENDER_ID_MISMATCH, 404 UNREGISTERED, 429
+ * "UNREGISTERED", "message": "…", "retryAfter": 30}}; the error code defaults from the status (400
+ * INVALID_ARGUMENT, 401 THIRD_PARTY_AUTH_ERROR, 403 SENDER_ID_MISMATCH, 404 UNREGISTERED, 429
  * QUOTA_EXCEEDED, 500 INTERNAL, 503 UNAVAILABLE). A transient failure answers {@code 503
  * UNAVAILABLE}. {@code latencyMs} delays each answer on a worker thread (32 of them), never the
  * accept loop.
@@ -91,8 +91,10 @@ public final class MockFcmProvider implements AutoCloseable {
     /** Project id of the generated service account. */
     public static final String PROJECT_ID = "notiflow-local";
 
-    private static final String FCM_ERROR_TYPE = "type.googleapis.com/google.firebase.fcm.v1.FcmError";
-    private static final Pattern SEND_PATH = Pattern.compile("^/v1/projects/([^/]+)/messages:send$");
+    private static final String FCM_ERROR_TYPE =
+            "type.googleapis.com/google.firebase.fcm.v1.FcmError";
+    private static final Pattern SEND_PATH =
+            Pattern.compile("^/v1/projects/([^/]+)/messages:send$");
     private static final int MAX_PAYLOAD_BYTES = 4096;
     private static final int WORKER_THREADS = 32;
     private static final int MAX_KEPT_MESSAGES = 10_000;
@@ -112,7 +114,8 @@ public final class MockFcmProvider implements AutoCloseable {
 
     private MockFcmProvider(ProviderScript script) throws IOException, GeneralSecurityException {
         this.script = script;
-        this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 512);
+        this.server =
+                HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 512);
         this.workers =
                 new ThreadPoolExecutor(
                         WORKER_THREADS,
@@ -140,14 +143,18 @@ public final class MockFcmProvider implements AutoCloseable {
         account.put("type", "service_account");
         account.put("project_id", PROJECT_ID);
         account.put("private_key_id", keyId);
-        account.put("private_key", LocalCertificate.toPem("PRIVATE KEY", pair.getPrivate().getEncoded()));
+        account.put(
+                "private_key",
+                LocalCertificate.toPem("PRIVATE KEY", pair.getPrivate().getEncoded()));
         account.put("client_email", clientEmail);
         account.put("client_id", "100000000000000000001");
         account.put("token_uri", baseUrl() + "/token");
         Path dir = Files.createTempDirectory("notiflow-fcm-");
         dir.toFile().deleteOnExit();
         this.credentialsFile = dir.resolve("service-account.json");
-        Files.writeString(credentialsFile, MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(account));
+        Files.writeString(
+                credentialsFile,
+                MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(account));
         credentialsFile.toFile().deleteOnExit();
         LOG.info("Mock FCM provider listening on {}", baseUrl());
     }
@@ -180,7 +187,9 @@ public final class MockFcmProvider implements AutoCloseable {
         return new ArrayList<>(received);
     }
 
-    /** The last {@value #MAX_KEPT_MESSAGES} messages received, with their JSON, in arrival order. */
+    /**
+     * The last {@value #MAX_KEPT_MESSAGES} messages received, with their JSON, in arrival order.
+     */
     public List<FcmMessage> receivedMessages() {
         return new ArrayList<>(messages);
     }
@@ -311,7 +320,8 @@ public final class MockFcmProvider implements AutoCloseable {
         }
     }
 
-    private void handleSend(HttpExchange exchange, String projectId, byte[] body) throws IOException {
+    private void handleSend(HttpExchange exchange, String projectId, byte[] body)
+            throws IOException {
         ProviderScript current = script;
         delay(current.latencyMs());
         JsonNode message;
@@ -321,9 +331,10 @@ public final class MockFcmProvider implements AutoCloseable {
             message = MAPPER.missingNode();
         }
         String token = message.path("token").isTextual() ? message.path("token").asText() : null;
-        String ref = message.path("data").path("notificationId").isTextual()
-                ? message.path("data").path("notificationId").asText()
-                : null;
+        String ref =
+                message.path("data").path("notificationId").isTextual()
+                        ? message.path("data").path("notificationId").asText()
+                        : null;
         Answer answer = answerSend(exchange, current, projectId, message, token);
         // Record before answering, so a client that got its answer finds the call recorded.
         received.add(new ReceivedCall("fcm", token, ref, Instant.now(), answer.status()));
@@ -339,7 +350,11 @@ public final class MockFcmProvider implements AutoCloseable {
 
     /** The answer to a send. */
     private Answer answerSend(
-            HttpExchange exchange, ProviderScript current, String projectId, JsonNode message, String token)
+            HttpExchange exchange,
+            ProviderScript current,
+            String projectId,
+            JsonNode message,
+            String token)
             throws IOException {
         String authorization = exchange.getRequestHeaders().getFirst("Authorization");
         if (authorization == null
@@ -358,30 +373,56 @@ public final class MockFcmProvider implements AutoCloseable {
             return error(exchange, 404, "NOT_FOUND", null, "Requested entity was not found.", null);
         }
         if (message.isMissingNode() || !message.isObject()) {
-            return error(exchange, 400, "INVALID_ARGUMENT", "INVALID_ARGUMENT",
-                    "Request contains an invalid argument.", null);
+            return error(
+                    exchange,
+                    400,
+                    "INVALID_ARGUMENT",
+                    "INVALID_ARGUMENT",
+                    "Request contains an invalid argument.",
+                    null);
         }
         if (token == null || token.isBlank()) {
-            return error(exchange, 400, "INVALID_ARGUMENT", "INVALID_ARGUMENT",
-                    "Recipient of the message is not set.", null);
+            return error(
+                    exchange,
+                    400,
+                    "INVALID_ARGUMENT",
+                    "INVALID_ARGUMENT",
+                    "Recipient of the message is not set.",
+                    null);
         }
         int size = payloadSize(message);
         if (size > MAX_PAYLOAD_BYTES) {
-            return error(exchange, 400, "INVALID_ARGUMENT", "INVALID_ARGUMENT",
-                    "Request contains an invalid argument. Message is too big: " + size + " bytes", null);
+            return error(
+                    exchange,
+                    400,
+                    "INVALID_ARGUMENT",
+                    "INVALID_ARGUMENT",
+                    "Request contains an invalid argument. Message is too big: " + size + " bytes",
+                    null);
         }
         JsonNode answer = current.answerFor("fcm", token);
         if (answer != null) {
             int status = answer.path("status").asInt(400);
-            String errorCode = answer.hasNonNull("errorCode")
-                    ? answer.get("errorCode").asText()
-                    : defaultErrorCode(status);
-            String text = answer.hasNonNull("message") ? answer.get("message").asText() : defaultMessage(errorCode);
-            Long retryAfter = answer.hasNonNull("retryAfter") ? answer.get("retryAfter").asLong() : null;
+            String errorCode =
+                    answer.hasNonNull("errorCode")
+                            ? answer.get("errorCode").asText()
+                            : defaultErrorCode(status);
+            String text =
+                    answer.hasNonNull("message")
+                            ? answer.get("message").asText()
+                            : defaultMessage(errorCode);
+            Long retryAfter =
+                    answer.hasNonNull("retryAfter") ? answer.get("retryAfter").asLong() : null;
             return error(exchange, status, statusName(status), errorCode, text, retryAfter);
         }
         if (current.nextIsTransientFailure()) {
-            return error(exchange, 503, "UNAVAILABLE", "UNAVAILABLE", "The service is currently unavailable.", null);
+            return error(
+                    exchange,
+                    503,
+                    "UNAVAILABLE",
+                    "UNAVAILABLE",
+                    "The service is currently unavailable.",
+                    null);
         }
         ObjectNode ok = MAPPER.createObjectNode();
         ok.put("name", "projects/" + projectId + "/messages/" + messageIds.incrementAndGet());
@@ -408,7 +449,12 @@ public final class MockFcmProvider implements AutoCloseable {
     }
 
     private static Answer error(
-            HttpExchange exchange, int status, String statusName, String fcmCode, String message, Long retryAfter) {
+            HttpExchange exchange,
+            int status,
+            String statusName,
+            String fcmCode,
+            String message,
+            Long retryAfter) {
         ObjectNode error = MAPPER.createObjectNode();
         error.put("code", status);
         error.put("message", message);
@@ -431,7 +477,8 @@ public final class MockFcmProvider implements AutoCloseable {
         respond(exchange, answer.status(), answer.body(), null);
     }
 
-    private void tokenError(HttpExchange exchange, String error, String description) throws IOException {
+    private void tokenError(HttpExchange exchange, String error, String description)
+            throws IOException {
         ObjectNode answer = MAPPER.createObjectNode();
         answer.put("error", error);
         answer.put("error_description", description);

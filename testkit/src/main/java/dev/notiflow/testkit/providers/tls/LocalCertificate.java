@@ -95,10 +95,29 @@ public final class LocalCertificate {
             Path keyPem = dir.resolve(p12.getFileName().toString().replace(".p12", ".key.pem"));
 
             keytool(
-                    "-genkeypair", "-alias", ALIAS, "-keyalg", "EC", "-groupname", "secp256r1",
-                    "-sigalg", "SHA256withECDSA", "-dname", "CN=" + commonName, "-validity", "30",
-                    "-ext", "SAN=dns:localhost,ip:127.0.0.1", "-storetype", "PKCS12",
-                    "-keystore", p12.toString(), "-storepass", password, "-keypass", password);
+                    "-genkeypair",
+                    "-alias",
+                    ALIAS,
+                    "-keyalg",
+                    "EC",
+                    "-groupname",
+                    "secp256r1",
+                    "-sigalg",
+                    "SHA256withECDSA",
+                    "-dname",
+                    "CN=" + commonName,
+                    "-validity",
+                    "30",
+                    "-ext",
+                    "SAN=dns:localhost,ip:127.0.0.1",
+                    "-storetype",
+                    "PKCS12",
+                    "-keystore",
+                    p12.toString(),
+                    "-storepass",
+                    password,
+                    "-keypass",
+                    password);
             KeyStore store = KeyStore.getInstance("PKCS12");
             try (InputStream in = Files.newInputStream(p12)) {
                 store.load(in, password.toCharArray());
@@ -120,8 +139,9 @@ public final class LocalCertificate {
 
     /** Encodes DER bytes as a PEM block with the given label, lines of 64 characters. */
     public static String toPem(String label, byte[] der) {
-        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
-                .encodeToString(der);
+        String body =
+                Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der);
         return "-----BEGIN " + label + "-----\n" + body + "\n-----END " + label + "-----\n";
     }
 
@@ -139,7 +159,9 @@ public final class LocalCertificate {
             }
             if (process.exitValue() != 0) {
                 throw new IOException(
-                        "keytool " + args[0] + " failed: "
+                        "keytool "
+                                + args[0]
+                                + " failed: "
                                 + new String(output, StandardCharsets.UTF_8).trim());
             }
         } catch (InterruptedException e) {
@@ -181,8 +203,8 @@ public final class LocalCertificate {
     }
 
     /**
-     * Writes the PKCS#12 password to a file in this certificate's directory, for clients that
-     * read secrets from files.
+     * Writes the PKCS#12 password to a file in this certificate's directory, for clients that read
+     * secrets from files.
      */
     public Path writePasswordFile() {
         Path file = directory.resolve(pkcs12File.getFileName() + ".password");
