@@ -97,7 +97,7 @@ public final class KafkaGroups {
                                                                     OffsetSpec.latest())));
             Map<TopicPartition, Long> ends =
                     nextRecordOffsets(kafka, admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS));
-            while (System.nanoTime() < deadline) {
+            do {
                 Map<TopicPartition, OffsetAndMetadata> committed =
                         admin.listConsumerGroupOffsets(group)
                                 .partitionsToOffsetAndMetadata()
@@ -114,8 +114,8 @@ public final class KafkaGroups {
                 if (caughtUp) {
                     return;
                 }
-                Thread.sleep(200);
-            }
+                Thread.sleep(Math.min(200, Math.max(0, (deadline - System.nanoTime()) / 1_000_000)));
+            } while (System.nanoTime() < deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);

@@ -1,0 +1,54 @@
+package dev.notiflow.job;
+
+import org.apache.flink.configuration.ReadableConfig;
+
+import dev.notiflow.model.Provider;
+import dev.notiflow.sinks.SenderFactory;
+import dev.notiflow.sinks.apns.ApnsOptions;
+import dev.notiflow.sinks.apns.ApnsSenderFactory;
+import dev.notiflow.sinks.email.EmailOptions;
+import dev.notiflow.sinks.email.SmtpEmailSenderFactory;
+import dev.notiflow.sinks.fcm.FcmOptions;
+import dev.notiflow.sinks.fcm.FcmSenderFactory;
+import dev.notiflow.sinks.sms.SmsOptions;
+import dev.notiflow.sinks.sms.TwilioSmsSenderFactory;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Builds the sender factory of every configured provider from the configuration. A provider whose
+ * required settings are absent is disabled (its notifications end as SKIPPED/CHANNEL_DISABLED); a
+ * provider configured wrongly fails the start with a message naming the setting.
+ */
+public final class ProviderGateways {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ProviderGateways.class);
+
+    private ProviderGateways() {}
+
+    public static Gateways fromConfig(ReadableConfig config) {
+        Map<Provider, SenderFactory> factories = new EnumMap<>(Provider.class);
+        if (ApnsOptions.enabled(config)) {
+            factories.put(Provider.APNS, new ApnsSenderFactory(ApnsOptions.fromConfig(config)));
+        }
+        if (FcmOptions.enabled(config)) {
+            factories.put(Provider.FCM, new FcmSenderFactory(FcmOptions.fromConfig(config)));
+        }
+        if (SmsOptions.enabled(config)) {
+            factories.put(Provider.TWILIO, new TwilioSmsSenderFactory(SmsOptions.fromConfig(config)));
+        }
+        if (EmailOptions.enabled(config)) {
+            factories.put(Provider.SMTP, new SmtpEmailSenderFactory(EmailOptions.fromConfig(config)));
+        }
+        for (Provider p : Provider.values()) {
+            if (!factories.containsKey(p)) {
+                LOG.info("{} is not configured: its notifications end as SKIPPED/CHANNEL_DISABLED", p);
+            }
+        }
+        return Gateways.of(factories);
+    }
+}

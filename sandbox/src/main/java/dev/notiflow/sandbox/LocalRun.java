@@ -1,0 +1,256 @@
+package dev.notiflow.sandbox;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import dev.notiflow.job.JobOptions;
+import dev.notiflow.job.NotificationJob;
+import dev.notiflow.testkit.KafkaGroups;
+import dev.notiflow.testkit.kafka.LocalKafka;
+import dev.notiflow.testkit.providers.LocalProviders;
+import dev.notiflow.testkit.providers.ProviderScript;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * Runs the whole job on this machine: a real KRaft Kafka broker, the local providers (APNs, FCM,
+ * Twilio, SMTP mocks) reached by the real clients, and Flink's MiniCluster with RocksDB and
+ * exactly-once checkpoints. Loads profiles and tokens, waits until the job has read them, sends the
+ * events, prints live progress, and stops when every input has reached a final outcome (all
+ * events read and no new output for a quiet period). Then writes the topics' records and a summary.
+ *
+ * <pre>{@code
+ * LocalRun --input DIR --out DIR [--provider-script FILE] [--key value ...]
+ * }</pre>
+ */
+public final class LocalRun {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration QUIET = Duration.ofSeconds(4);
+    private static final Duration PROFILE_WAIT = Duration.ofSeconds(5);
+
+    private LocalRun() {}
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>();
+        Path input = null;
+        Path out = Path.of("out");
+        Path scriptFile = null;
+        for (int i = 0; i < args.length; i += 2) {
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("argument " + args[i] + " has no value");
+            }
+            switch (args[i]) {
+                case "--input":
+                    input = Path.of(args[i + 1]);
+                    break;
+                case "--out":
+                    out = Path.of(args[i + 1]);
+                    break;
+                case "--provider-script":
+                    scriptFile = Path.of(args[i + 1]);
+                    break;
+                default:
+                    options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+            }
+        }
+        if (input == null) {
+            input = Files.createTempDirectory("notiflow-demo");
+            Path demoScript = DemoData.write(input);
+            if (scriptFile == null) {
+                scriptFile = demoScript;
+            }
+            say("No --input: running the built-in demo (%d users, %d events) from %s", DemoData.USERS, DemoData.EVENTS, input);
+        }
+        if (!Files.isRegularFile(input.resolve("events.jsonl"))) {
+            throw new IllegalArgumentException(input + " has no events.jsonl");
+        }
+        ProviderScript script = scriptFile == null ? ProviderScript.acceptAll() : ProviderScript.load(scriptFile);
+        System.exit(run(input, out, script, options));
+    }
+
+    static int run(Path input, Path out, ProviderScript script, Map<String, String> overrides) throws Exception {
+        long started = System.nanoTime();
+        Files.createDirectories(out);
+        Path work = Files.createTempDirectory("notiflow-local");
+        say("Starting a local Kafka broker (KRaft) ...");
+        try (LocalKafka kafka = LocalKafka.start();
+                LocalProviders providers = LocalProviders.start(script)) {
+            KafkaGroups.createJobTopics(kafka, 2);
+            say("Kafka at %s; local providers up (APNs, FCM, Twilio, SMTP)", kafka.bootstrapServers());
+
+            Configuration config = jobConfig(kafka, providers, work, overrides);
+            int profiles = produce(kafka, input.resolve("preferences.jsonl"), "user-preferences", "userId", null);
+            int devices = produce(kafka, input.resolve("tokens.jsonl"), "device-tokens", "userId", "token");
+            int templates = produce(kafka, input.resolve("templates.jsonl"), "notification-templates", "templateId", "locale");
+            say("Loaded %d profiles, %d device tokens, %d templates", profiles, devices, templates);
+
+            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+            NotificationJob.build(env, config);
+            JobClient job = env.executeAsync("notiflow-local");
+            say("Job %s running on a MiniCluster; waiting until it has read profiles and tokens ...", job.getJobID());
+            KafkaGroups.awaitCaughtUp(kafka, config.get(JobOptions.KAFKA_GROUP_ID), Duration.ofMinutes(2), "user-preferences", "device-tokens");
+
+            int events = produce(kafka, input.resolve("events.jsonl"), "notification-events", "eventId", null);
+            say("Sent %d events", events);
+
+            Outputs outputs = watch(kafka, config, events);
+            job.cancel().get();
+
+            write(out.resolve("deliveries.jsonl"), outputs.deliveries);
+            write(out.resolve("dlq.jsonl"), outputs.dlq);
+            write(out.resolve("token-invalidations.jsonl"), outputs.invalidations);
+            ObjectNode summary = Summary.of(outputs.deliveries, outputs.dlq, outputs.invalidations);
+            Files.writeString(out.resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+            System.out.println();
+            System.out.println(Summary.table(summary));
+            say("Wrote %s (deliveries.jsonl, dlq.jsonl, token-invalidations.jsonl, summary.json) in %.1f s",
+                    out.toAbsolutePath(), (System.nanoTime() - started) / 1e9);
+            return 0;
+        }
+    }
+
+    private static Configuration jobConfig(
+            LocalKafka kafka, LocalProviders providers, Path work, Map<String, String> overrides) {
+        Map<String, String> c = new LinkedHashMap<>();
+        c.put("state.backend.type", "rocksdb");
+        c.put("state.backend.incremental", "true");
+        c.put("state.backend.rocksdb.localdir", work.resolve("rocksdb").toString());
+        c.put("execution.checkpointing.interval", "1 s");
+        c.put("execution.checkpointing.mode", "EXACTLY_ONCE");
+        c.put("execution.checkpointing.storage", "filesystem");
+        c.put("execution.checkpointing.dir", work.resolve("checkpoints").toUri().toString());
+        c.put("pipeline.generic-types", "false");
+        c.put("pipeline.auto-generate-uids", "false");
+        c.put("parallelism.default", "2");
+        c.put("restart-strategy.type", "fixed-delay");
+        c.put("restart-strategy.fixed-delay.attempts", "3");
+        c.put("restart-strategy.fixed-delay.delay", "1 s");
+        c.put(JobOptions.KAFKA_BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers());
+        c.put(JobOptions.KAFKA_GROUP_ID.key(), "notiflow-local");
+        c.put(JobOptions.KAFKA_TRANSACTIONAL_ID_PREFIX.key(), "notiflow-local-" + System.currentTimeMillis());
+        c.put(JobOptions.PROFILE_WAIT.key(), PROFILE_WAIT.toSeconds() + " s");
+        c.putAll(providers.senderConfig());
+        c.putAll(overrides);
+        return Configuration.fromMap(c);
+    }
+
+    /** Produces each line of a JSONL file; a line that is not JSON is sent as it is. */
+    private static int produce(LocalKafka kafka, Path file, String topic, String keyField, String keyField2)
+            throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return 0;
+        }
+        int n = 0;
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String key = null;
+            try {
+                JsonNode node = JSON.readTree(line);
+                if (node != null && node.hasNonNull(keyField)) {
+                    key = node.get(keyField).asText();
+                    if (keyField2 != null && node.hasNonNull(keyField2)) {
+                        key = key + ":" + node.get(keyField2).asText();
+                    }
+                }
+            } catch (IOException notJson) {
+                // sent as it is, to exercise the DLQ
+            }
+            kafka.produce(topic, key, line);
+            n++;
+        }
+        return n;
+    }
+
+    private static final class Outputs {
+        final List<String> deliveries = new ArrayList<>();
+        final List<String> dlq = new ArrayList<>();
+        final List<String> invalidations = new ArrayList<>();
+    }
+
+    /** Reads the output topics, printing progress, until events are read and the outputs go quiet. */
+    private static Outputs watch(LocalKafka kafka, Configuration config, int events) throws Exception {
+        Outputs outputs = new Outputs();
+        Properties props = kafka.clientProperties();
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "notiflow-local-watch-" + System.nanoTime());
+        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        String deliveriesTopic = config.get(JobOptions.TOPIC_DELIVERIES);
+        String dlqTopic = config.get(JobOptions.TOPIC_DLQ);
+        String invalidationsTopic = config.get(JobOptions.TOPIC_INVALIDATIONS);
+        long lastOutput = System.nanoTime();
+        long lastPrint = System.nanoTime();
+        Map<String, Integer> window = new TreeMap<>();
+        boolean eventsRead = false;
+        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
+            consumer.subscribe(List.of(deliveriesTopic, dlqTopic, invalidationsTopic));
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                    lastOutput = System.nanoTime();
+                    if (r.topic().equals(deliveriesTopic)) {
+                        outputs.deliveries.add(r.value());
+                        JsonNode d = JSON.readTree(r.value());
+                        String channel = d.path("channel").isNull() ? "-" : d.path("channel").asText("-");
+                        window.merge(channel + " " + d.path("status").asText(), 1, Integer::sum);
+                    } else if (r.topic().equals(dlqTopic)) {
+                        outputs.dlq.add(r.value());
+                    } else {
+                        outputs.invalidations.add(r.value());
+                    }
+                }
+                if (System.nanoTime() - lastPrint > 1_000_000_000L) {
+                    say("progress: %d deliveries, %d dlq, %d invalidations | last second: %s",
+                            outputs.deliveries.size(), outputs.dlq.size(), outputs.invalidations.size(),
+                            window.isEmpty() ? "-" : window.toString());
+                    window.clear();
+                    lastPrint = System.nanoTime();
+                    if (!eventsRead) {
+                        try {
+                            KafkaGroups.awaitCaughtUp(kafka, config.get(JobOptions.KAFKA_GROUP_ID), Duration.ofMillis(1), "notification-events");
+                            eventsRead = true;
+                        } catch (IllegalStateException notYet) {
+                            // keep watching
+                        }
+                    }
+                }
+                if (eventsRead && System.nanoTime() - lastOutput > QUIET.plus(PROFILE_WAIT).toNanos()) {
+                    return outputs;
+                }
+            }
+        }
+        say("Stopped waiting after 10 minutes; writing what arrived");
+        return outputs;
+    }
+
+    private static void write(Path file, List<String> lines) throws IOException {
+        Files.write(file, lines, StandardCharsets.UTF_8);
+    }
+
+    static void say(String format, Object... args) {
+        System.out.printf("[notiflow] " + format + "%n", args);
+    }
+}

@@ -1,0 +1,313 @@
+package dev.notiflow.sandbox.deploy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.notiflow.testkit.kafka.LocalKafka;
+import dev.notiflow.testkit.providers.LocalProviders;
+import dev.notiflow.testkit.providers.ProviderScript;
+import dev.notiflow.testkit.providers.ReceivedCall;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The deployment path end to end: the shaded job jar on a real standalone Flink session cluster
+ * (scripts/cluster.sh: JobManager and TaskManager JVMs from Maven artifacts), submitted, stopped
+ * with a savepoint and resubmitted from it with another parallelism through the REST API
+ * (scripts/submit.sh), reading a real Kafka broker and sending to the local mock providers.
+ *
+ * <p>It proves that what the job keeps in state survives an upgrade: the dedupe set (a repeated
+ * event is dropped as DUPLICATE_EVENT), the user's profile (a new event is sent by e-mail without
+ * the preferences being sent again) and the device tokens (the new event reaches the same FCM
+ * token), and that nothing is sent twice.
+ */
+class ClusterDeploymentITCase {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterDeploymentITCase.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration OUTCOME_TIMEOUT = Duration.ofMinutes(3);
+
+    private static final String EVENTS = "notification-events";
+    private static final String PREFERENCES = "user-preferences";
+    private static final String DEVICES = "device-tokens";
+    private static final String DELIVERIES = "notification-deliveries";
+    private static final String DLQ = "notification-dlq";
+    private static final String INVALIDATIONS = "device-token-invalidations";
+
+    private static final String USER = "deploy-user-1";
+    private static final String EMAIL = "deploy-user-1@example.com";
+    private static final String FCM_TOKEN = "deploy-fcm-token-" + "a1b2c3d4".repeat(4);
+    private static final String FIRST_EVENT = "deploy-order-1-shipped";
+    private static final String SECOND_EVENT = "deploy-order-2-shipped";
+
+    @TempDir static Path temp;
+
+    private static Path root;
+    private static Scripts scripts;
+    private static LocalKafka kafka;
+    private static LocalProviders providers;
+    private static Path jobConfig;
+    private static int restPort;
+    private static final List<String> jobs = new ArrayList<>();
+
+    @BeforeAll
+    static void startKafkaProvidersAndCluster() throws Exception {
+        root = Scripts.repositoryRoot();
+        kafka = LocalKafka.start();
+        kafka.createTopic(EVENTS, 2, false);
+        kafka.createTopic(PREFERENCES, 2, true);
+        kafka.createTopic(DEVICES, 2, true);
+        kafka.createTopic(DELIVERIES, 2, false);
+        kafka.createTopic(DLQ, 1, false);
+        kafka.createTopic(INVALIDATIONS, 2, false);
+        providers = LocalProviders.start(ProviderScript.acceptAll());
+
+        restPort = freePort();
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("NOTIFLOW_FLINK_HOME", root.resolve("sandbox/target/flink-deploy-it").toString());
+        env.put("FLINK_CLASSPATH_FILE", root.resolve(".local/flink/classpath.txt").toString());
+        env.put("FLINK_REST_PORT", Integer.toString(restPort));
+        env.put("FLINK_RPC_PORT", Integer.toString(freePort()));
+        env.put("FLINK_START_TIMEOUT", "240");
+        scripts = new Scripts(root, env);
+
+        jobConfig = writeJobConfig();
+        scripts.succeed(SCRIPT_TIMEOUT, "cluster.sh", "start");
+    }
+
+    @AfterAll
+    static void stopEverything() throws Exception {
+        try {
+            if (scripts != null) {
+                for (String job : jobs) {
+                    scripts.run(SCRIPT_TIMEOUT, "submit.sh", "cancel", job);
+                }
+                scripts.run(SCRIPT_TIMEOUT, "cluster.sh", "stop");
+            }
+        } finally {
+            if (providers != null) {
+                providers.close();
+            }
+            if (kafka != null) {
+                kafka.close();
+            }
+        }
+    }
+
+    @Test
+    void shouldKeepDedupeProfilesAndDevicesAcrossStopWithSavepointAndRescale() throws Exception {
+        Path jar = Scripts.shadedJobJar(root);
+        kafka.produce(PREFERENCES, USER, preferences());
+        kafka.produce(DEVICES, USER + ":" + FCM_TOKEN, device());
+
+        String first = submit(jar, "2", null);
+        kafka.produce(EVENTS, FIRST_EVENT, event(FIRST_EVENT));
+        List<JsonNode> before =
+                awaitDeliveries(
+                        d -> sentOn(d, FIRST_EVENT, "email") && sentOn(d, FIRST_EVENT, "push"));
+        assertThat(before).filteredOn(d -> FIRST_EVENT.equals(text(d, "eventId"))).hasSize(2);
+
+        String savepoint = scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "stop", first);
+        jobs.remove(first);
+        assertThat(savepoint).contains("savepoint-");
+
+        String second = submit(jar, "1", savepoint);
+        assertThat(vertexParallelisms(second)).containsOnly(1);
+        JsonNode restored =
+                restGet("/jobs/" + second + "/checkpoints").path("latest").path("restored");
+        assertThat(restored.path("is_savepoint").asBoolean()).isTrue();
+        assertThat(restored.path("external_path").asText()).isEqualTo(savepoint);
+
+        kafka.produce(EVENTS, FIRST_EVENT, event(FIRST_EVENT));
+        kafka.produce(EVENTS, SECOND_EVENT, event(SECOND_EVENT));
+        List<JsonNode> after =
+                awaitDeliveries(
+                        d ->
+                                duplicateOf(d, FIRST_EVENT)
+                                        && sentOn(d, SECOND_EVENT, "email")
+                                        && sentOn(d, SECOND_EVENT, "push"));
+
+        List<JsonNode> firstEvent =
+                after.stream()
+                        .filter(d -> FIRST_EVENT.equals(text(d, "eventId")))
+                        .collect(Collectors.toList());
+        assertThat(firstEvent)
+                .as("the repeated event adds one DUPLICATE_EVENT record and nothing else")
+                .hasSize(3)
+                .filteredOn(d -> "DUPLICATE_EVENT".equals(text(d, "reason")))
+                .hasSize(1)
+                .allSatisfy(d -> assertThat(text(d, "status")).isEqualTo("SKIPPED"));
+        assertThat(after)
+                .filteredOn(d -> SECOND_EVENT.equals(text(d, "eventId")))
+                .extracting(d -> text(d, "channel") + ":" + text(d, "status"))
+                .containsExactlyInAnyOrder("email:SENT", "push:SENT");
+        assertThat(kafka.readAllCommitted(DLQ, Duration.ofSeconds(2))).isEmpty();
+
+        assertThat(calls("fcm", FCM_TOKEN)).as("FCM sends to the remembered token").hasSize(2);
+        assertThat(calls("email", EMAIL)).as("e-mails to the remembered address").hasSize(2);
+    }
+
+    private static String submit(Path jar, String parallelism, String savepoint) throws Exception {
+        List<String> args =
+                new ArrayList<>(
+                        List.of("run", "--jar", jar.toString(), "--parallelism", parallelism));
+        if (savepoint != null) {
+            args.add("--savepoint");
+            args.add(savepoint);
+        }
+        args.add("--");
+        args.add("--config");
+        args.add(jobConfig.toString());
+        String job = scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", args.toArray(String[]::new));
+        jobs.add(job);
+        LOG.info("job {} running with parallelism {}", job, parallelism);
+        return job;
+    }
+
+    private static Path writeJobConfig() throws IOException {
+        ObjectNode config = JSON.createObjectNode();
+        config.put("kafka.bootstrap-servers", kafka.bootstrapServers());
+        config.put("kafka.group-id", "notiflow-deploy-it");
+        config.put("kafka.transactional-id-prefix", "notiflow-deploy-" + UUID.randomUUID());
+        config.put("profile.wait", "20 s");
+        config.put("execution.checkpointing.interval", "2 s");
+        providers.senderConfig().forEach(config::put);
+        Path file = temp.resolve("job.yaml");
+        // JSON is YAML: the job reads it with its YAML loader.
+        Files.writeString(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(config));
+        return file;
+    }
+
+    private static List<JsonNode> awaitDeliveries(Predicate<List<JsonNode>> done) throws Exception {
+        long deadline = System.nanoTime() + OUTCOME_TIMEOUT.toNanos();
+        List<JsonNode> deliveries = List.of();
+        while (System.nanoTime() < deadline) {
+            deliveries = new ArrayList<>();
+            for (ConsumerRecord<String, String> r :
+                    kafka.readAllCommitted(DELIVERIES, Duration.ofSeconds(2))) {
+                deliveries.add(JSON.readTree(r.value()));
+            }
+            if (done.test(deliveries)) {
+                return deliveries;
+            }
+        }
+        throw new AssertionError(
+                "deliveries not complete after " + OUTCOME_TIMEOUT + ": " + deliveries);
+    }
+
+    private static boolean sentOn(List<JsonNode> deliveries, String eventId, String channel) {
+        return deliveries.stream()
+                .anyMatch(
+                        d ->
+                                eventId.equals(text(d, "eventId"))
+                                        && channel.equals(text(d, "channel"))
+                                        && "SENT".equals(text(d, "status")));
+    }
+
+    private static boolean duplicateOf(List<JsonNode> deliveries, String eventId) {
+        return deliveries.stream()
+                .anyMatch(
+                        d ->
+                                eventId.equals(text(d, "eventId"))
+                                        && "DUPLICATE_EVENT".equals(text(d, "reason")));
+    }
+
+    private static List<ReceivedCall> calls(String provider, String recipient) {
+        return providers.received().stream()
+                .filter(c -> c.provider().equals(provider) && recipient.equals(c.recipient()))
+                .collect(Collectors.toList());
+    }
+
+    private static List<Integer> vertexParallelisms(String job) throws Exception {
+        List<Integer> out = new ArrayList<>();
+        restGet("/jobs/" + job)
+                .path("vertices")
+                .forEach(v -> out.add(v.path("parallelism").asInt()));
+        return out;
+    }
+
+    private static JsonNode restGet(String path) throws Exception {
+        HttpResponse<String> response =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(
+                                                URI.create("http://localhost:" + restPort + path))
+                                        .timeout(Duration.ofSeconds(30))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("GET %s: %s", path, response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asText();
+    }
+
+    private static String preferences() {
+        return "{\"userId\":\""
+                + USER
+                + "\",\"email\":\""
+                + EMAIL
+                + "\",\"locale\":\"en\","
+                + "\"timeZone\":\"UTC\",\"channels\":{\"push\":true,\"email\":true,\"sms\":false},"
+                + "\"updatedAt\":\"2026-11-21T22:00:00Z\"}";
+    }
+
+    private static String device() {
+        return "{\"userId\":\""
+                + USER
+                + "\",\"token\":\""
+                + FCM_TOKEN
+                + "\",\"platform\":\"android\","
+                + "\"appId\":\"com.example.app\",\"active\":true,\"updatedAt\":\"2026-11-21T22:00:00Z\"}";
+    }
+
+    private static String event(String eventId) {
+        return "{\"eventId\":\""
+                + eventId
+                + "\",\"type\":\"order.shipped\",\"userIds\":[\""
+                + USER
+                + "\"],"
+                + "\"data\":{\"orderId\":\""
+                + eventId
+                + "\"},\"channels\":[\"push\",\"email\"],"
+                + "\"priority\":\"high\",\"createdAt\":\""
+                + Instant.now().truncatedTo(ChronoUnit.SECONDS)
+                + "\"}";
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs the whole job on this machine with embedded defaults: a real local Kafka broker (KRaft),
+# the local providers (APNs, FCM, Twilio, SMTP mocks reached by the real client libraries) and
+# Flink's MiniCluster with RocksDB and exactly-once checkpoints.
+#
+#   scripts/run-local.sh                                   # the built-in demo
+#   scripts/run-local.sh --input DIR --out DIR [--provider-script FILE] [--key value ...]
+#
+# Steps:
+#   1. check Java 17+ and Maven (ensure_java_maven);
+#   2. build and install the sandbox and the modules it needs, without tests;
+#   3. compute the sandbox module's classpath;
+#   4. run dev.notiflow.sandbox.LocalRun with Flink's JVM flags; it loads profiles and tokens,
+#      sends the events, prints live progress, stops when every input reached a final outcome,
+#      writes deliveries.jsonl, dlq.jsonl, token-invalidations.jsonl and summary.json to --out
+#      (default ./out) and prints a summary table.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=scripts/lib.sh
+source "$ROOT/scripts/lib.sh"
+
+ensure_java_maven
+cd "$ROOT"
+log_info "building the sandbox and what it needs (first run downloads dependencies) ..."
+BUILD_LOG="$(mktemp)"
+if ! mvn_cmd -q -pl sandbox -am install -Dmaven.test.skip=true >"$BUILD_LOG" 2>&1; then
+    cat "$BUILD_LOG" >&2
+    die "the build failed (output above)"
+fi
+rm -f "$BUILD_LOG"
+CP_FILE="$ROOT/sandbox/target/classpath.txt"
+mvn_cmd -q -pl sandbox dependency:build-classpath -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=runtime >/dev/null
+CP="$ROOT/sandbox/target/classes:$(cat "$CP_FILE")"
+
+JVM_FLAGS=(
+  -Xmx2g
+  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED
+  --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED
+  --add-opens=java.base/java.text=ALL-UNNAMED --add-opens=java.sql/java.sql=ALL-UNNAMED
+  -Dsun.net.httpserver.nodelay=true
+)
+exec java "${JVM_FLAGS[@]}" -cp "$CP" dev.notiflow.sandbox.LocalRun "$@"
