@@ -86,6 +86,15 @@ public final class FcmOptions {
                             "Timeout waiting for FCM's answer; then the send is RETRYABLE TIMEOUT"
                                     + " (firebase-admin's default is none).");
 
+    public static final ConfigOption<Duration> REQUEST_TIMEOUT =
+            ConfigOptions.key("fcm.request-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription(
+                            "Longest wait for a send, firebase-admin's own 503 retries included;"
+                                    + " then the send is RETRYABLE TIMEOUT and its in-flight slot"
+                                    + " is freed.");
+
     public static final ConfigOption<Integer> THREADS =
             ConfigOptions.key("fcm.threads")
                     .intType()
@@ -160,6 +169,7 @@ public final class FcmOptions {
         }
         Duration connectTimeout = positive(conf, CONNECT_TIMEOUT);
         Duration readTimeout = positive(conf, READ_TIMEOUT);
+        Duration requestTimeout = positive(conf, REQUEST_TIMEOUT);
         int threads = positiveInt(conf, THREADS);
         int maxInFlight = positiveInt(conf, MAX_IN_FLIGHT);
         Duration ttl = conf.get(TTL);
@@ -179,6 +189,7 @@ public final class FcmOptions {
                 trimmed(conf.get(TRUSTED_CERTIFICATE_FILE)),
                 connectTimeout,
                 readTimeout,
+                requestTimeout,
                 threads,
                 maxInFlight,
                 ttl,

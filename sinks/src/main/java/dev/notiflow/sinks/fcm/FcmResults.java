@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Maps firebase-admin's errors to {@link SendResult}s, following the reliability table: 404
@@ -46,6 +47,9 @@ public final class FcmResults {
         Throwable cause = unwrap(error);
         if (cause instanceof FirebaseMessagingException) {
             return fromFirebase((FirebaseMessagingException) cause, now);
+        }
+        if (cause instanceof RejectedExecutionException) {
+            return SendResult.retryable("SENDER_BUSY", "FCM executor is full", null);
         }
         return fromTransport(cause, cause.getClass().getSimpleName());
     }

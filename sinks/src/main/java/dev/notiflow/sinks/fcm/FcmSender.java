@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Sends push notifications to Android and web devices through firebase-admin's {@code sendAsync} on
@@ -44,8 +45,9 @@ import java.util.concurrent.Semaphore;
  * FcmResults}). firebase-admin retries a 503 itself, at most 4 times with exponential backoff
  * (about 7.5 s in all), and not at all when Retry-After exceeds 60 s; only then does the send end
  * as PROVIDER_UNAVAILABLE. In-flight sends are bounded by {@link FcmSettings#maxInFlight()}
- * (beyond: RETRYABLE SENDER_BUSY at once) and run on {@link FcmSettings#threads()} threads.
- * Thread-safe; close once.
+ * (beyond: RETRYABLE SENDER_BUSY at once) and run on {@link FcmSettings#threads()} threads; a send
+ * unanswered after {@link FcmSettings#requestTimeout()} is RETRYABLE TIMEOUT. Thread-safe; close
+ * once.
  */
 public final class FcmSender implements ChannelSender {
 
@@ -125,6 +127,13 @@ public final class FcmSender implements ChannelSender {
         } catch (IllegalStateException e) {
             result.complete(SendResult.retryable("CONNECTION_ERROR", "FCM client closed", null));
         }
+        result.completeOnTimeout(
+                SendResult.retryable(
+                        "TIMEOUT",
+                        "no answer in " + settings.requestTimeout().toMillis() + " ms",
+                        null),
+                settings.requestTimeout().toMillis(),
+                TimeUnit.MILLISECONDS);
         if (LOG.isDebugEnabled()) {
             result.thenAccept(
                     r ->

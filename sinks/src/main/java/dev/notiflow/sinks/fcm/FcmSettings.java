@@ -14,6 +14,7 @@ import java.time.Duration;
  * @param endpoint base URL that replaces {@code https://fcm.googleapis.com}, without a trailing
  *     slash
  * @param trustedCertificateFile PEM CA file to trust instead of the JDK's, or {@code null}
+ * @param requestTimeout longest wait for one send, retries included
  * @param maxPayloadBytes payload limit checked before sending
  */
 public record FcmSettings(
@@ -24,6 +25,7 @@ public record FcmSettings(
         String trustedCertificateFile,
         Duration connectTimeout,
         Duration readTimeout,
+        Duration requestTimeout,
         int threads,
         int maxInFlight,
         Duration ttl,

@@ -291,6 +291,23 @@ class FcmSenderTest {
     }
 
     @Test
+    void shouldGiveUpAfterTheRequestTimeoutAndFreeTheSlot() throws Exception {
+        Map<String, String> conf = fcm.senderConfig();
+        conf.put("fcm.request-timeout", "400 ms");
+        try (ChannelSender impatient = senderFor(conf)) {
+            fcm.setScript(ProviderScript.parse("{\"latencyMs\": 2000}"));
+
+            SendResult result =
+                    impatient.send(request("n-stuck", newToken())).get(20, TimeUnit.SECONDS);
+
+            assertThat(result.status()).isEqualTo(SendStatus.RETRYABLE);
+            assertThat(result.reason()).isEqualTo("TIMEOUT");
+            assertThat(result.detail()).isEqualTo("no answer in 400 ms");
+            assertThat(((FcmSender) impatient).inFlight()).isZero();
+        }
+    }
+
+    @Test
     void shouldReportConnectionErrorWhenTheEndpointIsDown() throws Exception {
         int freePort;
         try (ServerSocket socket = new ServerSocket(0)) {
