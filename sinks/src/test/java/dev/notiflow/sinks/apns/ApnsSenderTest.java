@@ -204,6 +204,57 @@ class ApnsSenderTest {
     }
 
     @Test
+    void shouldReportCredentialsRejectedForATopicTheKeyMayNotUse() throws Exception {
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        generator.initialize(new ECGenParameterSpec("secp256r1"));
+        KeyPair scoped = generator.generateKeyPair();
+        apns.registerSigningKey(
+                "SCOPEDKEY1",
+                "TEAMSCOPED",
+                (java.security.interfaces.ECPublicKey) scoped.getPublic(),
+                java.util.Set.of("com.allowed.app"));
+        Path keyFile = Files.createTempFile("scoped-", ".p8");
+        Files.writeString(
+                keyFile, LocalCertificate.toPem("PRIVATE KEY", scoped.getPrivate().getEncoded()));
+        Map<String, String> conf = apns.senderConfig();
+        conf.put("apns.signing-key-file", keyFile.toString());
+        conf.put("apns.key-id", "SCOPEDKEY1");
+        conf.put("apns.team-id", "TEAMSCOPED");
+
+        try (ChannelSender scopedSender = senderFor(conf)) {
+            SendResult allowed =
+                    scopedSender
+                            .send(
+                                    request(
+                                            "n-scoped-ok",
+                                            newToken(),
+                                            Priority.HIGH,
+                                            "t",
+                                            "b",
+                                            "com.allowed.app"))
+                            .get(20, TimeUnit.SECONDS);
+            SendResult other =
+                    scopedSender
+                            .send(
+                                    request(
+                                            "n-scoped-no",
+                                            newToken(),
+                                            Priority.HIGH,
+                                            "t",
+                                            "b",
+                                            "com.other.app"))
+                            .get(20, TimeUnit.SECONDS);
+
+            assertThat(allowed.status()).isEqualTo(SendStatus.ACCEPTED);
+            assertThat(other.reason()).isEqualTo("CREDENTIALS_REJECTED");
+            assertThat(other.detail()).isEqualTo("403 InvalidProviderToken");
+        } finally {
+            apns.revokeSigningKey("SCOPEDKEY1");
+            Files.deleteIfExists(keyFile);
+        }
+    }
+
+    @Test
     void shouldMarkTokenDeadAtTheUnregisteredTimestampOn410() {
         String token = newToken();
         script(
