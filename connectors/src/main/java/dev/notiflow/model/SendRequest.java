@@ -45,6 +45,14 @@ public record SendRequest(
                 receivedAt, firstAttemptAt, lastReason);
     }
 
+    /** This request with its attempt number taken back by one (an attempt that never reached the provider). */
+    public SendRequest sameAttempt() {
+        return new SendRequest(
+                notificationId, eventId, userId, type, category, channel, provider, platform,
+                token, appId, address, locale, priority, templateId, data, content, attempt - 1,
+                createdAt, receivedAt, firstAttemptAt, lastReason);
+    }
+
     /** This request as the next attempt after a retryable failure. */
     public SendRequest nextAttempt(Instant firstAttempt, String reason) {
         return new SendRequest(

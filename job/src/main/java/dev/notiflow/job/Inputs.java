@@ -9,9 +9,12 @@ import dev.notiflow.model.RawRecord;
  * bounded collections in tests), each already given its uid.
  *
  * @param invalidations the job's own {@code device-token-invalidations} read back, or {@code null}
+ * @param retries the job's own {@code notification-retry} read back, or {@code null} (then no
+ *     retryable send is retried: it ends EXHAUSTED)
  */
 public record Inputs(
         DataStream<RawRecord> events,
         DataStream<RawRecord> preferences,
         DataStream<RawRecord> devices,
-        DataStream<RawRecord> invalidations) {}
+        DataStream<RawRecord> invalidations,
+        DataStream<RawRecord> retries) {}

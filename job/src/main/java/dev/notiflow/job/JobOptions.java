@@ -55,6 +55,11 @@ public final class JobOptions {
             topic("devices", "device-tokens", "Input, compacted: device tokens (key userId:token).");
     public static final ConfigOption<String> TOPIC_DELIVERIES =
             topic("deliveries", "notification-deliveries", "Output: one record per final outcome.");
+    public static final ConfigOption<String> TOPIC_RETRY =
+            topic(
+                    "retry",
+                    "notification-retry",
+                    "Internal, read back by the job: sends to try again after a backoff.");
     public static final ConfigOption<String> TOPIC_DLQ =
             topic("dlq", "notification-dlq", "Output: bad input and failed sends, with the reason.");
     public static final ConfigOption<String> TOPIC_INVALIDATIONS =
@@ -108,12 +113,40 @@ public final class JobOptions {
                             "Max parallelism (key groups). Fixed for the life of the state: changing it"
                                     + " breaks restore from savepoints.");
 
+    private static final Map<Provider, ConfigOption<Integer>> RETRY_MAX_ATTEMPTS = new EnumMap<>(Provider.class);
+    private static final Map<Provider, ConfigOption<Duration>> RETRY_INITIAL_BACKOFF = new EnumMap<>(Provider.class);
+    private static final Map<Provider, ConfigOption<Duration>> RETRY_MAX_BACKOFF = new EnumMap<>(Provider.class);
     private static final Map<Provider, ConfigOption<Duration>> SEND_TIMEOUT = new EnumMap<>(Provider.class);
     private static final Map<Provider, ConfigOption<Integer>> SEND_CAPACITY = new EnumMap<>(Provider.class);
     private static final Map<Provider, ConfigOption<Double>> SEND_RATE = new EnumMap<>(Provider.class);
 
     static {
         for (Provider p : Provider.values()) {
+            String retry = "retry." + p.wireName() + ".";
+            RETRY_MAX_ATTEMPTS.put(
+                    p,
+                    ConfigOptions.key(retry + "max-attempts")
+                            .intType()
+                            .defaultValue(5)
+                            .withDescription(
+                                    "Attempts per " + p.wireName()
+                                            + " notification before it ends EXHAUSTED (1 = no retry)."));
+            RETRY_INITIAL_BACKOFF.put(
+                    p,
+                    ConfigOptions.key(retry + "initial-backoff")
+                            .durationType()
+                            .defaultValue(Duration.ofSeconds(1))
+                            .withDescription(
+                                    "Backoff before the second " + p.wireName()
+                                            + " attempt; doubles per attempt, with jitter."));
+            RETRY_MAX_BACKOFF.put(
+                    p,
+                    ConfigOptions.key(retry + "max-backoff")
+                            .durationType()
+                            .defaultValue(Duration.ofMinutes(5))
+                            .withDescription(
+                                    "Cap of the " + p.wireName()
+                                            + " backoff; a provider's later Retry-After still wins."));
             String prefix = "send." + p.wireName() + ".";
             SEND_TIMEOUT.put(
                     p,
@@ -144,6 +177,18 @@ public final class JobOptions {
 
     private JobOptions() {}
 
+    public static ConfigOption<Integer> retryMaxAttempts(Provider p) {
+        return RETRY_MAX_ATTEMPTS.get(p);
+    }
+
+    public static ConfigOption<Duration> retryInitialBackoff(Provider p) {
+        return RETRY_INITIAL_BACKOFF.get(p);
+    }
+
+    public static ConfigOption<Duration> retryMaxBackoff(Provider p) {
+        return RETRY_MAX_BACKOFF.get(p);
+    }
+
     public static ConfigOption<Duration> sendTimeout(Provider p) {
         return SEND_TIMEOUT.get(p);
     }
@@ -169,6 +214,7 @@ public final class JobOptions {
                 TOPIC_PREFERENCES,
                 TOPIC_DEVICES,
                 TOPIC_DELIVERIES,
+                TOPIC_RETRY,
                 TOPIC_DLQ,
                 TOPIC_INVALIDATIONS,
                 MAX_RECORD_BYTES,
@@ -181,6 +227,9 @@ public final class JobOptions {
             all.add(SEND_TIMEOUT.get(p));
             all.add(SEND_CAPACITY.get(p));
             all.add(SEND_RATE.get(p));
+            all.add(RETRY_MAX_ATTEMPTS.get(p));
+            all.add(RETRY_INITIAL_BACKOFF.get(p));
+            all.add(RETRY_MAX_BACKOFF.get(p));
         }
         return all;
     }

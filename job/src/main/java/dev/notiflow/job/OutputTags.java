@@ -5,6 +5,7 @@ import org.apache.flink.util.OutputTag;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.Provider;
+import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.TokenInvalidation;
 
@@ -24,6 +25,9 @@ public final class OutputTags {
     /** Tokens a provider reported dead, bound for {@code device-token-invalidations}. */
     public static final OutputTag<TokenInvalidation> TOKEN_INVALIDATIONS =
             new OutputTag<>("token-invalidations") {};
+
+    /** Sends to try again, bound for {@code notification-retry}. */
+    public static final OutputTag<ScheduledRetry> RETRIES = new OutputTag<>("retries") {};
 
     private static final Map<Provider, OutputTag<SendRequest>> BY_PROVIDER =
             new EnumMap<>(Provider.class);

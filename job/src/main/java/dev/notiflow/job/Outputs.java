@@ -4,6 +4,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
+import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.TokenInvalidation;
 
 /**
@@ -20,4 +21,7 @@ public interface Outputs {
 
     /** Device tokens a provider reported dead. */
     void tokenInvalidations(DataStream<TokenInvalidation> invalidations);
+
+    /** Sends to try again after their backoff; read back by the job through {@link Inputs#retries()}. */
+    void retries(DataStream<ScheduledRetry> retries);
 }

@@ -8,10 +8,12 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import dev.notiflow.job.operators.DedupeEvents;
 import dev.notiflow.job.operators.FanOut;
 import dev.notiflow.job.operators.ParseEvents;
+import dev.notiflow.job.operators.ParseRetries;
 import dev.notiflow.job.operators.ParseUserUpdates;
 import dev.notiflow.job.operators.RecipientEvent;
 import dev.notiflow.job.operators.RecipientResolver;
 import dev.notiflow.job.operators.RenderContent;
+import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteOutcomes;
 import dev.notiflow.job.operators.RouteToProviders;
 import dev.notiflow.model.DeadLetter;
@@ -19,6 +21,7 @@ import dev.notiflow.model.Delivery;
 import dev.notiflow.model.NotificationEvent;
 import dev.notiflow.model.Provider;
 import dev.notiflow.model.RawRecord;
+import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.SendOutcome;
 import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.UserUpdate;
@@ -38,6 +41,8 @@ import java.util.concurrent.TimeUnit;
  *         DLQ                                        render ─▶ route per provider
  *                                                    ─▶ async send (apns | fcm | twilio | smtp)
  *                                                    ─▶ route outcomes ─▶ deliveries, DLQ, invalidations
+ *                                                          │ retryable
+ *                                    retry topic ─▶ wait for backoff (timer) ─▶ route per provider
  * </pre>
  *
  * It never builds a client, source or sink: callers pass {@link Inputs}, {@link Gateways} and
@@ -90,12 +95,26 @@ public final class Pipeline {
                         .uid(Uids.RESOLVE)
                         .name("Resolve recipients");
         deliveries.add(requests.getSideOutput(OutputTags.DELIVERIES));
+        deadLetters.add(requests.getSideOutput(OutputTags.DEAD_LETTERS));
 
+        DataStream<SendRequest> toSend =
+                requests.map(new RenderContent()).uid(Uids.RENDER).name("Render content");
+        if (inputs.retries() != null) {
+            SingleOutputStreamOperator<ScheduledRetry> retries =
+                    inputs.retries()
+                            .process(new ParseRetries())
+                            .uid(Uids.PARSE_RETRIES)
+                            .name("Parse retries");
+            deadLetters.add(retries.getSideOutput(OutputTags.DEAD_LETTERS));
+            toSend =
+                    toSend.union(
+                            retries.keyBy(r -> r.request().notificationId())
+                                    .process(new RetryScheduler())
+                                    .uid(Uids.SCHEDULE_RETRIES)
+                                    .name("Wait for retry backoff"));
+        }
         SingleOutputStreamOperator<Void> routed =
-                requests.map(new RenderContent())
-                        .uid(Uids.RENDER)
-                        .name("Render content")
-                        .process(new RouteToProviders(gateways.enabledProviders()))
+                toSend.process(new RouteToProviders(gateways.enabledProviders()))
                         .uid(Uids.ROUTE_PROVIDERS)
                         .name("Route to providers");
         deliveries.add(routed.getSideOutput(OutputTags.DELIVERIES));
@@ -120,10 +139,13 @@ public final class Pipeline {
         }
         if (outcomes != null) {
             SingleOutputStreamOperator<Delivery> finals =
-                    outcomes.process(new RouteOutcomes()).uid(Uids.ROUTE_OUTCOMES).name("Route outcomes");
+                    outcomes.process(new RouteOutcomes(settings.send()))
+                            .uid(Uids.ROUTE_OUTCOMES)
+                            .name("Route outcomes");
             deliveries.add(finals);
             deadLetters.add(finals.getSideOutput(OutputTags.DEAD_LETTERS));
             outputs.tokenInvalidations(finals.getSideOutput(OutputTags.TOKEN_INVALIDATIONS));
+            outputs.retries(finals.getSideOutput(OutputTags.RETRIES));
         }
 
         outputs.deliveries(unionAll(deliveries));

@@ -25,7 +25,13 @@ public record PipelineSettings(
         implements Serializable {
 
     /** Async settings of one provider's send operator. */
-    public record SendSettings(Duration timeout, int capacity, double ratePerSecond)
+    public record SendSettings(
+            Duration timeout,
+            int capacity,
+            double ratePerSecond,
+            int maxAttempts,
+            Duration initialBackoff,
+            Duration maxBackoff)
             implements Serializable {}
 
     public static PipelineSettings from(ReadableConfig config) {
@@ -45,7 +51,22 @@ public record PipelineSettings(
                     capacity > 0, "%s must be positive, was %s", JobOptions.sendCapacity(p).key(), capacity);
             checkArgument(
                     rate >= 0, "%s must not be negative, was %s", JobOptions.sendRateLimit(p).key(), rate);
-            send.put(p, new SendSettings(timeout, capacity, rate));
+            int attempts = config.get(JobOptions.retryMaxAttempts(p));
+            checkArgument(
+                    attempts >= 1,
+                    "%s must be at least 1, was %s",
+                    JobOptions.retryMaxAttempts(p).key(),
+                    attempts);
+            Duration initial = positive(config, JobOptions.retryInitialBackoff(p));
+            Duration max = positive(config, JobOptions.retryMaxBackoff(p));
+            checkArgument(
+                    max.compareTo(initial) >= 0,
+                    "%s (%s) must not be below %s (%s)",
+                    JobOptions.retryMaxBackoff(p).key(),
+                    max,
+                    JobOptions.retryInitialBackoff(p).key(),
+                    initial);
+            send.put(p, new SendSettings(timeout, capacity, rate, attempts, initial, max));
         }
         return new PipelineSettings(
                 maxBytes,

@@ -10,11 +10,14 @@ public final class Uids {
     public static final String PREFERENCES_SOURCE = "preferences-source";
     public static final String DEVICES_SOURCE = "devices-source";
     public static final String INVALIDATIONS_SOURCE = "invalidations-source";
+    public static final String RETRY_SOURCE = "retry-source";
 
     public static final String PARSE_EVENTS = "parse-events";
     public static final String PARSE_PREFERENCES = "parse-preferences";
     public static final String PARSE_DEVICES = "parse-devices";
     public static final String PARSE_INVALIDATIONS = "parse-invalidations";
+    public static final String PARSE_RETRIES = "parse-retries";
+    public static final String SCHEDULE_RETRIES = "schedule-retries";
 
     public static final String DEDUPE = "dedupe-events";
     public static final String FAN_OUT = "fan-out";
@@ -27,6 +30,7 @@ public final class Uids {
     public static final String DELIVERIES_SINK = "deliveries-sink";
     public static final String DLQ_SINK = "dlq-sink";
     public static final String INVALIDATIONS_SINK = "invalidations-sink";
+    public static final String RETRY_SINK = "retry-sink";
 
     private Uids() {}
 

@@ -14,6 +14,7 @@ import org.apache.flink.util.Collector;
 
 import dev.notiflow.job.OutputTags;
 import dev.notiflow.model.Channel;
+import dev.notiflow.model.Delivery;
 import dev.notiflow.model.DeliveryStatus;
 import dev.notiflow.model.DeviceToken;
 import dev.notiflow.model.NotificationEvent;
@@ -36,7 +37,8 @@ import java.util.Map;
  * Joins each recipient's event with that user's keyed state and decides, per channel, whether to
  * send: one {@link SendRequest} per channel, and for push one per active device. Everything
  * decided here without a send (opt-outs, missing contacts, invalid contacts, no profile) is a
- * final record on {@link OutputTags#DELIVERIES}.
+ * final record on {@link OutputTags#DELIVERIES}; an invalid contact is FAILED and also goes to
+ * {@link OutputTags#DEAD_LETTERS}.
  *
  * <p>Keyed by userId. Input 1: events; input 2: profile changes, device registrations and token
  * invalidations.
@@ -295,16 +297,19 @@ public final class RecipientResolver
                 channel == Channel.SMS ? Contacts.isValidE164(address) : Contacts.isValidEmail(address);
         if (!valid) {
             skips.inc();
-            ctx.output(
-                    OutputTags.DELIVERIES,
+            Delivery failed =
                     Records.skipped(
                             event,
                             userId,
                             channel,
                             DeliveryStatus.FAILED,
                             INVALID_CONTACT,
-                            channel == Channel.SMS ? "phone is not a valid E.164 number" : "email address is invalid",
-                            now));
+                            channel == Channel.SMS
+                                    ? "phone is not a valid E.164 number"
+                                    : "email address is invalid",
+                            now);
+            ctx.output(OutputTags.DELIVERIES, failed);
+            ctx.output(OutputTags.DEAD_LETTERS, Records.failedSend(failed));
             return;
         }
         requests.inc();

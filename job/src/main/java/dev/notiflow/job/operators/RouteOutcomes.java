@@ -7,12 +7,16 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 import dev.notiflow.job.OutputTags;
+import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.DeliveryStatus;
+import dev.notiflow.model.Provider;
+import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.SendOutcome;
 import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.SendResult;
 import dev.notiflow.model.TokenInvalidation;
+import dev.notiflow.sinks.SendFunction;
 
 import java.time.Instant;
 import java.util.HashMap;
@@ -20,21 +24,31 @@ import java.util.Map;
 
 /**
  * Turns send outcomes into final records: ACCEPTED → SENT; REJECTED → FAILED, plus a DLQ record,
- * plus a token invalidation when the provider declared the token dead; RETRYABLE → EXHAUSTED with
- * the last reason, plus a DLQ record (until the retry topic is wired, every retryable answer is
- * the last attempt). Counts outcomes per channel and status.
+ * plus a token invalidation when the provider declared the token dead; RETRYABLE → a {@link
+ * ScheduledRetry} on {@link OutputTags#RETRIES} with capped exponential backoff and jitter (the
+ * provider's Retry-After wins when later), or EXHAUSTED with the last reason plus a DLQ record
+ * after the provider's last attempt. A send refused because the channel is paused is retried
+ * without using up an attempt. Counts outcomes per channel and status.
  */
 public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> {
 
     private static final long serialVersionUID = 1L;
 
+    private final Map<Provider, PipelineSettings.SendSettings> settings;
+
     private transient Map<String, Counter> counters;
     private transient MetricGroup metrics;
+    private transient Counter retries;
+
+    public RouteOutcomes(Map<Provider, PipelineSettings.SendSettings> settings) {
+        this.settings = new HashMap<>(settings);
+    }
 
     @Override
     public void open(OpenContext openContext) {
         counters = new HashMap<>();
         metrics = getRuntimeContext().getMetricGroup();
+        retries = metrics.counter("retriesScheduled");
     }
 
     @Override
@@ -62,6 +76,24 @@ public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> 
                 }
                 break;
             default:
+                PipelineSettings.SendSettings send = settings.get(request.provider());
+                boolean paused = SendFunction.CHANNEL_PAUSED.equals(result.reason());
+                if (paused || request.attempt() < send.maxAttempts()) {
+                    Instant notBefore =
+                            now.plus(
+                                    Backoff.delay(
+                                            request.attempt(),
+                                            send.initialBackoff(),
+                                            send.maxBackoff(),
+                                            result.retryAfterMillis()));
+                    SendRequest next = request.nextAttempt(outcome.attemptedAt(), result.reason());
+                    if (paused) {
+                        next = next.sameAttempt();
+                    }
+                    ctx.output(OutputTags.RETRIES, new ScheduledRetry(next, notBefore));
+                    retries.inc();
+                    return;
+                }
                 delivery = Records.forOutcome(outcome, DeliveryStatus.EXHAUSTED, result.reason(), now);
         }
         if (delivery.status() != DeliveryStatus.SENT) {

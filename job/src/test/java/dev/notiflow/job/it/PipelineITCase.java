@@ -177,7 +177,7 @@ class PipelineITCase {
         if (failure != null) {
             events = events.map(failure).uid("test-fail-once").name("Fail once (test)");
         }
-        Inputs inputs = new Inputs(events, kafkaInputs.preferences(), kafkaInputs.devices(), kafkaInputs.invalidations());
+        Inputs inputs = new Inputs(events, kafkaInputs.preferences(), kafkaInputs.devices(), kafkaInputs.invalidations(), kafkaInputs.retries());
         Pipeline.defineWorkflow(env, inputs, Gateways.of(RecordingSenders.all()), KafkaWiring.outputs(config), PipelineSettings.from(config));
         job = env.executeAsync("pipeline-it");
     }

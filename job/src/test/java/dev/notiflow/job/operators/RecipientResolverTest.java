@@ -154,6 +154,9 @@ class RecipientResolverTest {
                         tuple(Channel.PUSH, DeliveryStatus.SKIPPED, "NO_DEVICE"),
                         tuple(Channel.SMS, DeliveryStatus.FAILED, "INVALID_CONTACT"),
                         tuple(Channel.EMAIL, DeliveryStatus.SKIPPED, "NO_CONTACT"));
+        assertThat(harness.getSideOutput(OutputTags.DEAD_LETTERS))
+                .extracting(r -> r.getValue().reason(), r -> r.getValue().channel())
+                .containsExactly(tuple("INVALID_CONTACT", Channel.SMS));
     }
 
     @Test

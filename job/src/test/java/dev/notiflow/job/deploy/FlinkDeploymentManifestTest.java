@@ -1,0 +1,302 @@
+package dev.notiflow.job.deploy;
+
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.notiflow.job.JobConfig;
+import dev.notiflow.job.JobOptions;
+import dev.notiflow.sinks.apns.ApnsOptions;
+import dev.notiflow.sinks.email.EmailOptions;
+import dev.notiflow.sinks.sms.SmsOptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.StreamSupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Parses the Kubernetes manifests in flink-conf/k8s (the Flink Kubernetes Operator's
+ * FlinkDeployment with its job ConfigMap, and the example Secrets) and checks what upgrades,
+ * secrets and autoscaling rely on.
+ */
+class FlinkDeploymentManifestTest {
+
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final Pattern FLINK_VERSION = Pattern.compile("v(\\d+)_(\\d+)");
+
+    private static List<JsonNode> manifests;
+    private static List<JsonNode> secrets;
+    private static JsonNode deployment;
+    private static JsonNode spec;
+    private static Map<String, String> flinkConfiguration;
+
+    @TempDir Path temp;
+
+    @BeforeAll
+    static void parse() throws IOException {
+        manifests = readAll(DeployFiles.file("k8s/flinkdeployment.yaml"));
+        secrets = readAll(DeployFiles.file("k8s/secrets.example.yaml"));
+        deployment = only(manifests, "FlinkDeployment");
+        spec = deployment.path("spec");
+        flinkConfiguration = new LinkedHashMap<>();
+        spec.path("flinkConfiguration")
+                .fields()
+                .forEachRemaining(e -> flinkConfiguration.put(e.getKey(), e.getValue().asText()));
+    }
+
+    @Test
+    void shouldDeclareAFlinkDeploymentForFlink2() {
+        assertThat(deployment.path("apiVersion").asText()).isEqualTo("flink.apache.org/v1beta1");
+        Matcher version = FLINK_VERSION.matcher(spec.path("flinkVersion").asText());
+        assertThat(version.matches()).as("flinkVersion %s", spec.path("flinkVersion")).isTrue();
+        assertThat(Integer.parseInt(version.group(1))).isGreaterThanOrEqualTo(2);
+        assertThat(spec.path("image").asText()).isNotBlank();
+    }
+
+    @Test
+    void shouldRunTheShadedJarAndUpgradeThroughSavepoints() {
+        JsonNode job = spec.path("job");
+        assertThat(job.path("jarURI").asText())
+                .isEqualTo("local:///opt/flink/usrlib/notiflow-job.jar");
+        assertThat(job.path("entryClass").asText()).isEqualTo("dev.notiflow.job.NotificationJob");
+        assertThat(job.path("upgradeMode").asText()).isEqualTo("savepoint");
+        assertThat(job.path("allowNonRestoredState").asBoolean(true)).isFalse();
+        assertThat(flinkConfiguration)
+                .containsKey("execution.checkpointing.savepoint-dir")
+                .containsKey("execution.checkpointing.dir");
+    }
+
+    @Test
+    void shouldKeepStateCompatibleAcrossUpgrades() {
+        Configuration config = Configuration.fromMap(flinkConfiguration);
+
+        assertThat(config.get(PipelineOptions.AUTO_GENERATE_UIDS)).isFalse();
+        assertThat(config.get(PipelineOptions.GENERIC_TYPES)).isFalse();
+        assertThat(config.get(PipelineOptions.MAX_PARALLELISM)).isEqualTo(128);
+        assertThat(config.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
+        assertThat(config.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
+        assertThat(config.get(CheckpointingOptions.SAVEPOINT_DIRECTORY)).isNotBlank();
+    }
+
+    @Test
+    void shouldUseOnlyCurrentFlinkKeys() {
+        assertThat(
+                        FlinkOptionKeys.unknown(
+                                flinkConfiguration.keySet(),
+                                List.of("kubernetes.operator.", "job.autoscaler.")))
+                .isEmpty();
+    }
+
+    @Test
+    void shouldEnableTheAutoscaler() {
+        assertThat(flinkConfiguration)
+                .containsEntry("job.autoscaler.enabled", "true")
+                .containsKeys(
+                        "job.autoscaler.metrics.window",
+                        "job.autoscaler.utilization.target",
+                        "job.autoscaler.stabilization.interval",
+                        "job.autoscaler.catch-up.duration");
+        double target =
+                Double.parseDouble(flinkConfiguration.get("job.autoscaler.utilization.target"));
+        assertThat(target).isBetween(0.3, 0.9);
+    }
+
+    @Test
+    void shouldPassTheMountedJobConfigAsTheOnlyArgument() throws IOException {
+        List<String> args = texts(spec.path("job").path("args"));
+        assertThat(args).hasSize(2).first().isEqualTo("--config");
+        String configPath = args.get(1);
+
+        JsonNode mount = mountContaining(configPath).orElseThrow();
+        JsonNode volume = volume(mount.path("name").asText());
+        String configMapName = volume.path("configMap").path("name").asText();
+        JsonNode configMap = only(manifests, "ConfigMap");
+        assertThat(configMap.path("metadata").path("name").asText()).isEqualTo(configMapName);
+        String fileName = Path.of(configPath).getFileName().toString();
+        assertThat(configMap.path("data").has(fileName)).isTrue();
+    }
+
+    @Test
+    void shouldHoldAJobConfigTheJobCanLoad() throws IOException {
+        Path jobYaml = temp.resolve("job.yaml");
+        Files.writeString(
+                jobYaml, only(manifests, "ConfigMap").path("data").path("job.yaml").asText());
+
+        assertThat(JobConfig.readYaml(jobYaml).keySet()).isSubsetOf(JobOptionKeys.known());
+        Configuration config = JobConfig.load(new String[] {"--config", jobYaml.toString()});
+        assertThat(config.get(JobOptions.KAFKA_BOOTSTRAP_SERVERS)).isNotBlank();
+        assertThat(config.get(JobOptions.MAX_PARALLELISM))
+                .as("job.max-parallelism must equal pipeline.max-parallelism")
+                .isEqualTo(Integer.parseInt(flinkConfiguration.get("pipeline.max-parallelism")));
+    }
+
+    @Test
+    void shouldReadProviderPasswordsFromSecretsAsEnvironmentVariables() {
+        Map<String, JsonNode> env = new LinkedHashMap<>();
+        mainContainer().path("env").forEach(e -> env.put(e.path("name").asText(), e));
+
+        for (String name :
+                List.of(
+                        SmsOptions.AUTH_TOKEN_ENV.defaultValue(),
+                        EmailOptions.SMTP_PASSWORD_ENV.defaultValue())) {
+            assertThat(env).containsKey(name);
+            JsonNode ref = env.get(name).path("valueFrom").path("secretKeyRef");
+            assertThat(ref.isMissingNode()).as("%s comes from a secretKeyRef", name).isFalse();
+            assertThat(secretKeys(ref.path("name").asText()))
+                    .as("Secret %s in secrets.example.yaml", ref.path("name").asText())
+                    .contains(ref.path("key").asText());
+        }
+        assertThat(env.values())
+                .as("no literal value for a password or token")
+                .allSatisfy(
+                        e -> {
+                            if (e.path("name").asText().matches(".*(PASSWORD|TOKEN|SECRET).*")) {
+                                assertThat(e.has("value")).isFalse();
+                            }
+                        });
+    }
+
+    @Test
+    void shouldMountTheApnsKeyAndFcmServiceAccountFromSecrets() throws IOException {
+        Path jobYaml = temp.resolve("job.yaml");
+        Files.writeString(
+                jobYaml, only(manifests, "ConfigMap").path("data").path("job.yaml").asText());
+        Configuration config = JobConfig.load(new String[] {"--config", jobYaml.toString()});
+
+        assertMountedFromSecret(config.get(ApnsOptions.SIGNING_KEY_FILE), "notiflow-apns");
+
+        String credentials =
+                StreamSupport.stream(mainContainer().path("env").spliterator(), false)
+                        .filter(
+                                e ->
+                                        e.path("name")
+                                                .asText()
+                                                .equals("GOOGLE_APPLICATION_CREDENTIALS"))
+                        .map(e -> e.path("value").asText())
+                        .findFirst()
+                        .orElseThrow();
+        assertMountedFromSecret(credentials, "notiflow-fcm");
+    }
+
+    @Test
+    void shouldMaskPersonalDataInTheOperatorLogConfiguration() throws IOException {
+        String operatorLog4j =
+                spec.path("logConfiguration").path("log4j-console.properties").asText();
+        List<String> masks =
+                Files.readAllLines(DeployFiles.file("log4j-console.properties")).stream()
+                        .filter(
+                                l ->
+                                        l.startsWith("property.mask")
+                                                || l.startsWith("property.pattern"))
+                        .collect(Collectors.toList());
+
+        assertThat(masks).hasSize(6);
+        assertThat(operatorLog4j.lines().map(String::strip)).containsAll(masks);
+        assertThat(operatorLog4j).contains("appender.console.layout.pattern = ${pattern}");
+    }
+
+    private void assertMountedFromSecret(String file, String secretName) {
+        JsonNode mount =
+                mountContaining(file).orElseThrow(() -> new AssertionError("no mount for " + file));
+        JsonNode volume = volume(mount.path("name").asText());
+        assertThat(volume.path("secret").path("secretName").asText()).isEqualTo(secretName);
+        String relative =
+                Path.of(mount.path("mountPath").asText()).relativize(Path.of(file)).toString();
+        List<String> items = new ArrayList<>();
+        volume.path("secret").path("items").forEach(i -> items.add(i.path("path").asText()));
+        assertThat(items).contains(relative);
+        String key =
+                StreamSupport.stream(volume.path("secret").path("items").spliterator(), false)
+                        .filter(i -> i.path("path").asText().equals(relative))
+                        .map(i -> i.path("key").asText())
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(secretKeys(secretName)).contains(key);
+    }
+
+    private static JsonNode mainContainer() {
+        for (JsonNode c : spec.path("podTemplate").path("spec").path("containers")) {
+            if (c.path("name").asText().equals("flink-main-container")) {
+                return c;
+            }
+        }
+        throw new AssertionError("podTemplate has no flink-main-container");
+    }
+
+    private static Optional<JsonNode> mountContaining(String file) {
+        for (JsonNode m : mainContainer().path("volumeMounts")) {
+            if (Path.of(file).startsWith(Path.of(m.path("mountPath").asText()))) {
+                return Optional.of(m);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static JsonNode volume(String name) {
+        for (JsonNode v : spec.path("podTemplate").path("spec").path("volumes")) {
+            if (v.path("name").asText().equals(name)) {
+                return v;
+            }
+        }
+        throw new AssertionError("no volume " + name);
+    }
+
+    private static List<String> secretKeys(String secretName) {
+        for (JsonNode s : secrets) {
+            if (s.path("kind").asText().equals("Secret")
+                    && s.path("metadata").path("name").asText().equals(secretName)) {
+                List<String> keys = new ArrayList<>();
+                s.path("stringData").fieldNames().forEachRemaining(keys::add);
+                s.path("data").fieldNames().forEachRemaining(keys::add);
+                return keys;
+            }
+        }
+        throw new AssertionError("no Secret " + secretName + " in secrets.example.yaml");
+    }
+
+    private static List<String> texts(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    private static JsonNode only(List<JsonNode> docs, String kind) {
+        List<JsonNode> found =
+                docs.stream()
+                        .filter(d -> d.path("kind").asText().equals(kind))
+                        .collect(Collectors.toList());
+        assertThat(found).as("documents of kind %s", kind).hasSize(1);
+        return found.get(0);
+    }
+
+    private static List<JsonNode> readAll(Path file) throws IOException {
+        List<JsonNode> docs = new ArrayList<>();
+        try (var it = YAML.readerFor(JsonNode.class).<JsonNode>readValues(file.toFile())) {
+            while (it.hasNext()) {
+                JsonNode doc = it.next();
+                if (doc != null && !doc.isNull() && !doc.isEmpty()) {
+                    docs.add(doc);
+                }
+            }
+        }
+        return docs;
+    }
+}

@@ -1,0 +1,28 @@
+package dev.notiflow.job.deploy;
+
+import org.apache.flink.configuration.ConfigOption;
+
+import dev.notiflow.job.JobOptions;
+import dev.notiflow.sinks.apns.ApnsOptions;
+import dev.notiflow.sinks.email.EmailOptions;
+import dev.notiflow.sinks.sms.SmsOptions;
+
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The keys a job config file may hold: the job's own options and the senders' options. */
+final class JobOptionKeys {
+
+    private JobOptionKeys() {}
+
+    static Set<String> known() {
+        Set<String> keys = new TreeSet<>();
+        for (ConfigOption<?> option : JobOptions.all()) {
+            keys.add(option.key());
+        }
+        keys.addAll(FlinkOptionKeys.keysOf(ApnsOptions.class));
+        keys.addAll(FlinkOptionKeys.keysOf(SmsOptions.class));
+        keys.addAll(FlinkOptionKeys.keysOf(EmailOptions.class));
+        return keys;
+    }
+}

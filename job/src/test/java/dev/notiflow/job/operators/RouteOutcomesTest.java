@@ -1,0 +1,120 @@
+package dev.notiflow.job.operators;
+
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+
+import dev.notiflow.job.OutputTags;
+import dev.notiflow.job.PipelineSettings;
+import dev.notiflow.model.Channel;
+import dev.notiflow.model.Delivery;
+import dev.notiflow.model.DeliveryStatus;
+import dev.notiflow.model.Platform;
+import dev.notiflow.model.Priority;
+import dev.notiflow.model.Provider;
+import dev.notiflow.model.ScheduledRetry;
+import dev.notiflow.model.SendOutcome;
+import dev.notiflow.model.SendRequest;
+import dev.notiflow.model.SendResult;
+import dev.notiflow.sinks.SendFunction;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RouteOutcomesTest {
+
+    private static final Instant ATTEMPTED = Instant.parse("2026-11-22T09:00:00Z");
+    private static final int MAX_ATTEMPTS = 3;
+
+    @Test
+    void shouldRecordSentForAnAcceptedSend() throws Exception {
+        var harness = harness();
+        harness.processElement(outcome(1, SendResult.accepted("apns-1")), 0);
+        Delivery d = harness.extractOutputValues().get(0);
+        assertThat(d.status()).isEqualTo(DeliveryStatus.SENT);
+        assertThat(d.attempts()).isEqualTo(1);
+        assertThat(d.providerMessageId()).isEqualTo("apns-1");
+        assertThat(d.device()).hasSize(16).doesNotContain("tok");
+        assertThat(harness.getSideOutput(OutputTags.DEAD_LETTERS)).isNull();
+    }
+
+    @Test
+    void shouldFailAndInvalidateADeadToken() throws Exception {
+        var harness = harness();
+        harness.processElement(
+                outcome(1, SendResult.tokenDead("TOKEN_UNREGISTERED", "410 Unregistered", ATTEMPTED)), 0);
+        assertThat(harness.extractOutputValues())
+                .extracting(Delivery::status, Delivery::reason)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(DeliveryStatus.FAILED, "TOKEN_UNREGISTERED"));
+        assertThat(harness.getSideOutput(OutputTags.TOKEN_INVALIDATIONS))
+                .extracting(r -> r.getValue().token(), r -> r.getValue().invalidatedAt())
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("tok-1", ATTEMPTED));
+        assertThat(harness.getSideOutput(OutputTags.DEAD_LETTERS)).hasSize(1);
+    }
+
+    @Test
+    void shouldScheduleARetryWithBackoffUntilTheLastAttempt() throws Exception {
+        var harness = harness();
+        Instant before = Instant.now();
+        harness.processElement(outcome(1, SendResult.retryable("PROVIDER_UNAVAILABLE", "503", null)), 0);
+        List<ScheduledRetry> retries = retries(harness);
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(retries).hasSize(1);
+        ScheduledRetry retry = retries.get(0);
+        assertThat(retry.request().attempt()).isEqualTo(2);
+        assertThat(retry.request().lastReason()).isEqualTo("PROVIDER_UNAVAILABLE");
+        assertThat(retry.request().firstAttemptAt()).isEqualTo(ATTEMPTED);
+        assertThat(retry.notBefore()).isBetween(before.plusMillis(500), Instant.now().plusMillis(1000));
+
+        harness.processElement(outcome(MAX_ATTEMPTS, SendResult.retryable("PROVIDER_UNAVAILABLE", "503", null)), 0);
+        assertThat(harness.extractOutputValues())
+                .extracting(Delivery::status, Delivery::reason, Delivery::attempts)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(DeliveryStatus.EXHAUSTED, "PROVIDER_UNAVAILABLE", MAX_ATTEMPTS));
+        assertThat(harness.getSideOutput(OutputTags.DEAD_LETTERS)).hasSize(1);
+    }
+
+    @Test
+    void shouldHonourALaterRetryAfter() throws Exception {
+        var harness = harness();
+        Instant before = Instant.now();
+        harness.processElement(outcome(1, SendResult.retryable("RATE_LIMITED", "429", 30_000L)), 0);
+        assertThat(retries(harness).get(0).notBefore()).isAfterOrEqualTo(before.plusSeconds(30));
+    }
+
+    @Test
+    void shouldNotUseUpAnAttemptWhileTheChannelIsPaused() throws Exception {
+        var harness = harness();
+        harness.processElement(
+                outcome(MAX_ATTEMPTS, SendResult.retryable(SendFunction.CHANNEL_PAUSED, "paused", 5_000L)), 0);
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(retries(harness).get(0).request().attempt()).isEqualTo(MAX_ATTEMPTS);
+    }
+
+    private static OneInputStreamOperatorTestHarness<SendOutcome, Delivery> harness() throws Exception {
+        Map<Provider, PipelineSettings.SendSettings> settings = new EnumMap<>(Provider.class);
+        for (Provider p : Provider.values()) {
+            settings.put(p, new PipelineSettings.SendSettings(Duration.ofSeconds(5), 10, 0, MAX_ATTEMPTS, Duration.ofSeconds(1), Duration.ofMinutes(1)));
+        }
+        ProcessFunction<SendOutcome, Delivery> fn = new RouteOutcomes(settings);
+        return ProcessFunctionTestHarnesses.forProcessFunction(fn);
+    }
+
+    private static List<ScheduledRetry> retries(OneInputStreamOperatorTestHarness<SendOutcome, Delivery> h) {
+        return h.getSideOutput(OutputTags.RETRIES).stream().map(r -> r.getValue()).toList();
+    }
+
+    private static SendOutcome outcome(int attempt, SendResult result) {
+        SendRequest r =
+                new SendRequest("n-1", "e-1", "u-1", "order.shipped", "order", Channel.PUSH, Provider.APNS,
+                        Platform.IOS, "tok-1", "com.example.app", null, "en", Priority.HIGH, "order.shipped",
+                        Map.of(), null, attempt, ATTEMPTED, ATTEMPTED, attempt == 1 ? null : ATTEMPTED, null);
+        return new SendOutcome(r, result, ATTEMPTED, 12);
+    }
+}
