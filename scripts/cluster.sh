@@ -27,6 +27,7 @@
 #   FLINK_TM_SLOTS        task slots of the TaskManager    (default: from config.yaml, 2)
 #   FLINK_TM_MEMORY       TaskManager process size         (default: from config.yaml)
 #   FLINK_START_TIMEOUT   seconds to wait for the cluster  (default: 120)
+#   FLINK_CLASSPATH_FILE  cached cluster classpath         (default: $NOTIFLOW_FLINK_HOME/classpath.txt)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -45,10 +46,10 @@ START_TIMEOUT="${FLINK_START_TIMEOUT:-120}"
 CONF_DIR="$FLINK_HOME_DIR/conf"
 LOG_DIR="$FLINK_HOME_DIR/log"
 PID_DIR="$FLINK_HOME_DIR/pid"
-CP_FILE="$FLINK_HOME_DIR/classpath.txt"
+CP_FILE="${FLINK_CLASSPATH_FILE:-$FLINK_HOME_DIR/classpath.txt}"
 BJU_PREFIX="BASH_JAVA_UTILS_EXEC_RESULT:"
 
-say() { printf '[cluster] %s\n' "$*" >&2; }
+say() { printf '[cluster %s] %s\n' "$(date +%T)" "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
 rest_url() { printf 'http://localhost:%s' "$REST_PORT"; }
@@ -76,7 +77,7 @@ mvn_run() {
 
 # 1. The cluster classpath, rebuilt when the cluster pom or the parent pom is newer.
 build_classpath() {
-    mkdir -p "$FLINK_HOME_DIR"
+    mkdir -p "$FLINK_HOME_DIR" "$(dirname "$CP_FILE")"
     if [[ -s "$CP_FILE" && "$CP_FILE" -nt "$CLUSTER_POM" && "$CP_FILE" -nt "$ROOT/pom.xml" ]]; then
         return
     fi
@@ -122,10 +123,12 @@ write_config() {
     cp "$CONF_SRC/log4j.properties" "$CONF_SRC/log4j-console.properties" "$CONF_DIR/"
 }
 
+FLAT_CONFIG=""
+
 config_value() {
-    # Flattened value of one key of the effective config ('' when absent).
-    bash_java_utils UPDATE_AND_GET_FLINK_CONFIGURATION --configDir "$CONF_DIR" -flatten \
-        | sed -n "s/^$1: //p" | sed "s/^'\(.*\)'$/\1/" | tail -n 1
+    # Flattened value of one key of the effective config ('' when absent); FLAT_CONFIG is
+    # filled once by cmd_start.
+    printf '%s\n' "$FLAT_CONFIG" | sed -n "s/^$1: //p" | sed "s/^'\(.*\)'$/\1/" | tail -n 1
 }
 
 role_alive() {
@@ -171,7 +174,7 @@ start_process() {
     echo $! >"$PID_DIR/$role.pid"
 }
 
-# 4. Wait until the REST API answers and a TaskManager has registered.
+# 4. Wait until the REST API answers and a TaskManager has registered its slots.
 wait_ready() {
     local deadline=$((SECONDS + START_TIMEOUT)) overview
     while ((SECONDS < deadline)); do
@@ -179,7 +182,8 @@ wait_ready() {
             role_alive "$role" || { tail -n 30 "$LOG_DIR/flink-$role.out" "$LOG_DIR/flink-$role.log" >&2 2>/dev/null || true; die "$role exited during start"; }
         done
         if overview="$(curl -fsS --max-time 2 "$(rest_url)/overview" 2>/dev/null)" \
-            && [[ "$(jq -r '.taskmanagers' <<<"$overview")" -ge 1 ]]; then
+            && [[ "$(jq -r '.taskmanagers' <<<"$overview")" -ge 1 ]] \
+            && [[ "$(jq -r '."slots-total"' <<<"$overview")" -ge 1 ]]; then
             say "cluster up: $(jq -c '{taskmanagers, "slots-total", "slots-available", "flink-version"}' <<<"$overview")"
             say "web UI: $(rest_url)"
             return
@@ -203,6 +207,7 @@ cmd_start() {
     fi
     build_classpath
     write_config
+    FLAT_CONFIG="$(bash_java_utils UPDATE_AND_GET_FLINK_CONFIGURATION --configDir "$CONF_DIR" -flatten)"
     JAVA_OPTS_ALL="$(config_value env.java.opts.all)"
     start_process jobmanager
     start_process taskmanager
