@@ -82,26 +82,34 @@ public final class DeliveryTableSink {
 
         @Override
         public void accept(PreparedStatement ps, Delivery d) throws SQLException {
-            ps.setString(1, d.notificationId());
-            ps.setString(2, d.eventId());
-            ps.setString(3, d.userId());
-            ps.setString(4, d.type());
-            ps.setString(5, d.category());
-            ps.setString(6, d.channel() == null ? null : d.channel().wireName());
-            ps.setString(7, d.provider() == null ? null : d.provider().wireName());
-            ps.setString(8, d.platform() == null ? null : d.platform().wireName());
-            ps.setString(9, d.device());
-            ps.setString(10, d.status() == null ? null : d.status().name());
-            ps.setString(11, d.reason());
-            ps.setString(12, d.detail());
-            ps.setInt(13, d.attempts());
-            ps.setString(14, d.priority() == null ? null : d.priority().wireName());
-            ps.setString(15, d.providerMessageId());
-            setInstant(ps, 16, d.createdAt());
-            setInstant(ps, 17, d.receivedAt());
-            setInstant(ps, 18, d.firstAttemptAt());
-            setInstant(ps, 19, d.finalAt());
+            bind(ps, d);
         }
+    }
+
+    /**
+     * Binds one delivery to the parameters of {@link #UPSERT_SQL}, e.g. for a backfill through
+     * plain JDBC.
+     */
+    public static void bind(PreparedStatement ps, Delivery d) throws SQLException {
+        ps.setString(1, d.notificationId());
+        ps.setString(2, d.eventId());
+        ps.setString(3, d.userId());
+        ps.setString(4, d.type());
+        ps.setString(5, d.category());
+        ps.setString(6, d.channel() == null ? null : d.channel().wireName());
+        ps.setString(7, d.provider() == null ? null : d.provider().wireName());
+        ps.setString(8, d.platform() == null ? null : d.platform().wireName());
+        ps.setString(9, d.device());
+        ps.setString(10, d.status() == null ? null : d.status().name());
+        ps.setString(11, d.reason());
+        ps.setString(12, d.detail());
+        ps.setInt(13, d.attempts());
+        ps.setString(14, d.priority() == null ? null : d.priority().wireName());
+        ps.setString(15, d.providerMessageId());
+        setInstant(ps, 16, d.createdAt());
+        setInstant(ps, 17, d.receivedAt());
+        setInstant(ps, 18, d.firstAttemptAt());
+        setInstant(ps, 19, d.finalAt());
     }
 
     /**
