@@ -12,6 +12,7 @@ import dev.notiflow.job.JobConfig;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.sinks.apns.ApnsOptions;
 import dev.notiflow.sinks.email.EmailOptions;
+import dev.notiflow.sinks.fcm.FcmOptions;
 import dev.notiflow.sinks.sms.SmsOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -183,16 +184,13 @@ class FlinkDeploymentManifestTest {
 
         assertMountedFromSecret(config.get(ApnsOptions.SIGNING_KEY_FILE), "notiflow-apns");
 
+        String credentialsEnv = config.get(FcmOptions.CREDENTIALS_ENV);
         String credentials =
                 StreamSupport.stream(mainContainer().path("env").spliterator(), false)
-                        .filter(
-                                e ->
-                                        e.path("name")
-                                                .asText()
-                                                .equals("GOOGLE_APPLICATION_CREDENTIALS"))
+                        .filter(e -> e.path("name").asText().equals(credentialsEnv))
                         .map(e -> e.path("value").asText())
                         .findFirst()
-                        .orElseThrow();
+                        .orElseThrow(() -> new AssertionError("no env " + credentialsEnv));
         assertMountedFromSecret(credentials, "notiflow-fcm");
     }
 

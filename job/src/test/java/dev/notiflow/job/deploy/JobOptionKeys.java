@@ -5,6 +5,7 @@ import org.apache.flink.configuration.ConfigOption;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.sinks.apns.ApnsOptions;
 import dev.notiflow.sinks.email.EmailOptions;
+import dev.notiflow.sinks.fcm.FcmOptions;
 import dev.notiflow.sinks.sms.SmsOptions;
 
 import java.util.Set;
@@ -21,6 +22,7 @@ final class JobOptionKeys {
             keys.add(option.key());
         }
         keys.addAll(FlinkOptionKeys.keysOf(ApnsOptions.class));
+        keys.addAll(FlinkOptionKeys.keysOf(FcmOptions.class));
         keys.addAll(FlinkOptionKeys.keysOf(SmsOptions.class));
         keys.addAll(FlinkOptionKeys.keysOf(EmailOptions.class));
         return keys;
