@@ -24,7 +24,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 
 /**
@@ -54,6 +53,7 @@ public final class ApnsSender implements ChannelSender {
     private final ApnsSettings settings;
     private final Semaphore inFlight;
     private final Clock clock;
+    private final SendResult timeoutResult;
 
     /**
      * Wraps a built client; the sender owns it and its event loop group and closes both.
@@ -67,6 +67,11 @@ public final class ApnsSender implements ChannelSender {
         this.settings = settings;
         this.inFlight = new Semaphore(settings.maxInFlight());
         this.clock = clock;
+        this.timeoutResult =
+                SendResult.retryable(
+                        "TIMEOUT",
+                        "no answer in " + settings.requestTimeout().toMillis() + " ms",
+                        null);
     }
 
     @Override
@@ -134,9 +139,7 @@ public final class ApnsSender implements ChannelSender {
             result.complete(ApnsResults.failure(e));
         }
         result.completeOnTimeout(
-                ApnsResults.failure(new TimeoutException()),
-                settings.requestTimeout().toMillis(),
-                TimeUnit.MILLISECONDS);
+                timeoutResult, settings.requestTimeout().toMillis(), TimeUnit.MILLISECONDS);
         if (LOG.isDebugEnabled()) {
             result.thenAccept(
                     r ->

@@ -487,6 +487,7 @@ class ApnsSenderTest {
 
             assertThat(result.status()).isEqualTo(SendStatus.RETRYABLE);
             assertThat(result.reason()).isEqualTo("TIMEOUT");
+            assertThat(result.detail()).isEqualTo("no answer in 300 ms");
             assertThat(((ApnsSender) impatient).inFlight()).isZero();
         }
     }
