@@ -152,18 +152,20 @@ public final class JobOptions {
                     p,
                     ConfigOptions.key(prefix + "timeout")
                             .durationType()
-                            .defaultValue(Duration.ofSeconds(10))
+                            .defaultValue(Duration.ofSeconds(40))
                             .withDescription(
                                     "Async timeout of one " + p.wireName()
-                                            + " send; a timeout becomes a retryable TIMEOUT."));
+                                            + " send; a timeout becomes a retryable TIMEOUT. Keep it above"
+                                            + " the sender's own request timeout, so the sender answers first."));
             SEND_CAPACITY.put(
                     p,
                     ConfigOptions.key(prefix + "capacity")
                             .intType()
-                            .defaultValue(p.channel() == dev.notiflow.model.Channel.PUSH ? 1000 : 100)
+                            .defaultValue(p == Provider.APNS ? 1000 : p == Provider.FCM ? 500 : 100)
                             .withDescription(
                                     "Sends in flight per subtask to " + p.wireName()
-                                            + "; the back-pressure valve."));
+                                            + "; the back-pressure valve. Keep it at or below the sender's"
+                                            + " own max-in-flight."));
             SEND_RATE.put(
                     p,
                     ConfigOptions.key(prefix + "rate-limit")
