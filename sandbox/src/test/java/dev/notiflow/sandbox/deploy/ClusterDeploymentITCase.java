@@ -130,7 +130,9 @@ class ClusterDeploymentITCase {
 
     @Test
     void shouldKeepDedupeProfilesAndDevicesAcrossStopWithSavepointAndRescale() throws Exception {
-        Path jar = Scripts.shadedJobJar(root);
+        // One artifact for both deployments, copied so that a rebuild of job/target cannot
+        // change it between them.
+        Path jar = Files.copy(Scripts.shadedJobJar(root), temp.resolve("notiflow-job.jar"));
         kafka.produce(PREFERENCES, USER, preferences());
         kafka.produce(DEVICES, USER + ":" + FCM_TOKEN, device());
 
