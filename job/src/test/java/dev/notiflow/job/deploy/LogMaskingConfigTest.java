@@ -95,7 +95,9 @@ class LogMaskingConfigTest {
         String message =
                 "Job "
                         + FLINK_JOB_ID
-                        + " checkpoint 42 took 1234 ms at 2026-11-21T22:00:00Z, order +12 items";
+                        + " checkpoint 42 took 1234 ms at 2026-11-21T22:00:00Z, order +12 items;"
+                        + " job manager 00000000000000000000000000000000@pekko.tcp://flink@localhost:6123"
+                        + "/user/rpc/jobmanager_2";
 
         String line = format(file, appender, event(message, null));
 

@@ -67,13 +67,19 @@ class ClusterDeploymentITCase {
 
     private static final String USER = "deploy-user-1";
     private static final String EMAIL = "deploy-user-1@example.com";
-    private static final String FCM_TOKEN = "deploy-fcm-token-" + "a1b2c3d4".repeat(4);
+
+    /** Shaped like a real FCM registration token, so the cluster's log masking recognises it. */
+    private static final String FCM_TOKEN =
+            "dpl0yUs3r1xYz:APA91b"
+                    + "Hun4MxP5egoKMwt2KZFBaFUH-1RYqx3ZPaXj3uO2Hh0w8Mq1Wq_".repeat(3);
+
     private static final String FIRST_EVENT = "deploy-order-1-shipped";
     private static final String SECOND_EVENT = "deploy-order-2-shipped";
 
     @TempDir static Path temp;
 
     private static Path root;
+    private static Path flinkHome;
     private static Scripts scripts;
     private static LocalKafka kafka;
     private static LocalProviders providers;
@@ -97,8 +103,8 @@ class ClusterDeploymentITCase {
         restPort = freePort();
         Map<String, String> env = new LinkedHashMap<>();
         // A fresh cluster directory per run, kept in target/ for its logs.
-        String home = "sandbox/target/flink-deploy-it/" + System.currentTimeMillis();
-        env.put("NOTIFLOW_FLINK_HOME", root.resolve(home).toString());
+        flinkHome = root.resolve("sandbox/target/flink-deploy-it/" + System.currentTimeMillis());
+        env.put("NOTIFLOW_FLINK_HOME", flinkHome.toString());
         env.put("FLINK_CLASSPATH_FILE", root.resolve(".local/flink/classpath.txt").toString());
         env.put("FLINK_REST_PORT", Integer.toString(restPort));
         env.put("FLINK_RPC_PORT", Integer.toString(freePort()));
@@ -176,6 +182,24 @@ class ClusterDeploymentITCase {
         // Every provider call is accounted for by exactly one SENT record: nothing sent twice.
         assertThat(calls("fcm", FCM_TOKEN)).hasSize(sentCount(all, "push"));
         assertThat(calls("email", EMAIL)).hasSize(sentCount(all, "email"));
+
+        // The cluster's logs never show the user's contacts or device token.
+        for (Path log : clusterLogs()) {
+            assertThat(Files.readString(log))
+                    .as("%s", log)
+                    .doesNotContain(EMAIL)
+                    .doesNotContain(FCM_TOKEN);
+        }
+    }
+
+    private static List<Path> clusterLogs() throws IOException {
+        try (var files = Files.list(flinkHome.resolve("log"))) {
+            List<Path> logs =
+                    files.filter(f -> f.getFileName().toString().startsWith("flink-"))
+                            .collect(Collectors.toList());
+            assertThat(logs).isNotEmpty();
+            return logs;
+        }
     }
 
     /**
