@@ -36,6 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -55,6 +57,8 @@ class ClusterDeploymentITCase {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterDeploymentITCase.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern PROMETHEUS_PORT =
+            Pattern.compile("Started PrometheusReporter HTTP server on port (\\d+)");
 
     private static final Duration SCRIPT_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration OUTCOME_TIMEOUT = Duration.ofMinutes(3);
@@ -183,6 +187,10 @@ class ClusterDeploymentITCase {
         assertThat(calls("fcm", FCM_TOKEN)).hasSize(sentCount(all, "push"));
         assertThat(calls("email", EMAIL)).hasSize(sentCount(all, "email"));
 
+        // The job's own metrics reach Prometheus: the restored job counted one duplicate.
+        assertThat(prometheusSamples("flink_taskmanager_job_task_operator_duplicateEvents"))
+                .containsExactly("1.0");
+
         // The cluster's logs never show the user's contacts or device token.
         for (Path log : clusterLogs()) {
             assertThat(Files.readString(log))
@@ -190,6 +198,29 @@ class ClusterDeploymentITCase {
                     .doesNotContain(EMAIL)
                     .doesNotContain(FCM_TOKEN);
         }
+    }
+
+    /** Values of one metric of the running notiflow job, scraped from the TaskManager. */
+    private static List<String> prometheusSamples(String metric) throws Exception {
+        Path log = flinkHome.resolve("log/flink-taskmanager.log");
+        Matcher port = PROMETHEUS_PORT.matcher(Files.readString(log));
+        assertThat(port.find()).as("Prometheus reporter started in %s", log).isTrue();
+        HttpResponse<String> response =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(
+                                                URI.create(
+                                                        "http://localhost:"
+                                                                + port.group(1)
+                                                                + "/metrics"))
+                                        .timeout(Duration.ofSeconds(30))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+        return response.body()
+                .lines()
+                .filter(l -> l.startsWith(metric + "{") && l.contains("job_name=\"notiflow\""))
+                .map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                .collect(Collectors.toList());
     }
 
     private static List<Path> clusterLogs() throws IOException {
