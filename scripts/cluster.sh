@@ -131,9 +131,28 @@ config_value() {
     printf '%s\n' "$FLAT_CONFIG" | sed -n "s/^$1: //p" | sed "s/^'\(.*\)'$/\1/" | tail -n 1
 }
 
+main_class_of() {
+    case "$1" in
+        jobmanager) echo org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint ;;
+        taskmanager) echo org.apache.flink.runtime.taskexecutor.TaskManagerRunner ;;
+    esac
+}
+
+# True when the pid file names a live process that is this cluster's process of that role
+# (a recycled pid of an unrelated process does not count).
+is_our_process() {
+    local role=$1 pid=$2
+    kill -0 "$pid" 2>/dev/null || return 1
+    if [[ -r "/proc/$pid/cmdline" ]]; then
+        local cmdline
+        cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline")"
+        [[ "$cmdline" == *"$(main_class_of "$role")"* && "$cmdline" == *"$CONF_DIR"* ]] || return 1
+    fi
+}
+
 role_alive() {
     local f="$PID_DIR/$1.pid"
-    [[ -f "$f" ]] && kill -0 "$(cat "$f")" 2>/dev/null
+    [[ -f "$f" ]] && is_our_process "$1" "$(cat "$f")"
 }
 
 port_busy() {
@@ -143,13 +162,10 @@ port_busy() {
 # 3. One Flink process: JobManager (jobmanager) or TaskManager (taskmanager).
 start_process() {
     local role=$1 main_class utils_cmd role_opts
+    main_class="$(main_class_of "$role")"
     case "$role" in
-        jobmanager)
-            main_class=org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint
-            utils_cmd=GET_JM_RESOURCE_PARAMS ;;
-        taskmanager)
-            main_class=org.apache.flink.runtime.taskexecutor.TaskManagerRunner
-            utils_cmd=GET_TM_RESOURCE_PARAMS ;;
+        jobmanager) utils_cmd=GET_JM_RESOURCE_PARAMS ;;
+        taskmanager) utils_cmd=GET_TM_RESOURCE_PARAMS ;;
     esac
     if role_alive "$role"; then
         say "$role already running (pid $(cat "$PID_DIR/$role.pid"))"
@@ -218,7 +234,7 @@ stop_process() {
     local role=$1 f="$PID_DIR/$1.pid" pid
     [[ -f "$f" ]] || return 0
     pid="$(cat "$f")"
-    if kill -0 "$pid" 2>/dev/null; then
+    if is_our_process "$role" "$pid"; then
         say "stopping $role (pid $pid)"
         kill "$pid" 2>/dev/null || true
         for _ in $(seq 1 60); do
