@@ -6,6 +6,7 @@ import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import dev.notiflow.job.operators.ReadDeliveryLog;
 import dev.notiflow.kafka.KafkaIO;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
@@ -32,6 +33,25 @@ public final class KafkaWiring {
                 source(env, bootstrap, group, config.get(JobOptions.TOPIC_DEVICES), Uids.DEVICES_SOURCE, "Device tokens"),
                 source(env, bootstrap, group, config.get(JobOptions.TOPIC_INVALIDATIONS), Uids.INVALIDATIONS_SOURCE, "Token invalidations"),
                 source(env, bootstrap, group, config.get(JobOptions.TOPIC_RETRY), Uids.RETRY_SOURCE, "Retries"));
+    }
+
+    /**
+     * The job's own committed deliveries, read back for the delivery table. This branch shares no
+     * edge with the sending pipeline, so it is its own failover region: a database outage restarts
+     * only this branch (from its last checkpoint) and never re-sends a notification.
+     */
+    public static DataStream<Delivery> deliveryLog(StreamExecutionEnvironment env, Configuration config) {
+        String bootstrap = JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS);
+        return source(
+                        env,
+                        bootstrap,
+                        config.get(JobOptions.KAFKA_GROUP_ID) + "-delivery-log",
+                        config.get(JobOptions.TOPIC_DELIVERIES),
+                        Uids.DELIVERY_LOG_SOURCE,
+                        "Delivery log")
+                .flatMap(new ReadDeliveryLog())
+                .uid(Uids.READ_DELIVERY_LOG)
+                .name("Read delivery log");
     }
 
     public static Outputs outputs(Configuration config) {

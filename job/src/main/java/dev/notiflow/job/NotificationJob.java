@@ -3,12 +3,20 @@ package dev.notiflow.job;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import dev.notiflow.jdbc.JdbcOptions;
+import dev.notiflow.jdbc.JdbcSettings;
+import dev.notiflow.jdbc.Migrations;
+import dev.notiflow.job.analytics.DeliveryAnalytics;
+
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The job's entry point for {@code flink run} or the REST API: reads the configuration, builds the
  * real sources, sinks and provider clients, and hands them to {@link Pipeline#defineWorkflow}.
+ * With {@code jdbc.url} set, it also applies the database migrations and writes the delivery
+ * table and per-minute metrics from the deliveries topic, in a branch of its own (see {@link
+ * KafkaWiring#deliveryLog}).
  *
  * <pre>{@code
  * flink run -c dev.notiflow.job.NotificationJob notiflow-job-shaded.jar --config /etc/notiflow/job.yaml
@@ -39,5 +47,13 @@ public final class NotificationJob {
                 gateways,
                 KafkaWiring.outputs(config),
                 settings);
+        if (JdbcOptions.enabled(config)) {
+            JdbcSettings jdbc = JdbcOptions.settings(config);
+            Migrations.apply(jdbc);
+            DeliveryAnalytics.attach(KafkaWiring.deliveryLog(env, config), jdbc);
+            LOG.info("Delivery table and per-minute metrics enabled");
+        } else {
+            LOG.info("{} is not set: no delivery table", JdbcOptions.URL.key());
+        }
     }
 }

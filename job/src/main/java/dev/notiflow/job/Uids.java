@@ -32,6 +32,9 @@ public final class Uids {
     public static final String INVALIDATIONS_SINK = "invalidations-sink";
     public static final String RETRY_SINK = "retry-sink";
 
+    public static final String DELIVERY_LOG_SOURCE = "delivery-log-source";
+    public static final String READ_DELIVERY_LOG = "read-delivery-log";
+
     private Uids() {}
 
     /** The uid of a provider's async send operator, e.g. {@code send-apns}. */

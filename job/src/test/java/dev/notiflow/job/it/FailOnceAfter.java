@@ -4,34 +4,36 @@ import org.apache.flink.api.common.functions.MapFunction;
 
 import dev.notiflow.model.RawRecord;
 
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Test-only: passes records through and throws once, after {@code n} records in this JVM, to make
- * the job restore from its last checkpoint. Static state, because the restarted task is a new
- * instance.
+ * Test-only: passes records through and throws each time another {@code every} records went by in
+ * this JVM (replays included), {@code times} times in all, so the job restores from its last
+ * checkpoint again and again. Static state, because a restarted task is a new instance.
  */
 final class FailOnceAfter implements MapFunction<RawRecord, RawRecord> {
 
-    static final AtomicBoolean FAILED = new AtomicBoolean();
+    static final AtomicInteger FAILURES = new AtomicInteger();
     static final AtomicInteger SEEN = new AtomicInteger();
 
-    private final int n;
+    private final int every;
+    private final int times;
 
-    FailOnceAfter(int n) {
-        this.n = n;
+    FailOnceAfter(int every, int times) {
+        this.every = every;
+        this.times = times;
     }
 
     static void reset() {
-        FAILED.set(false);
+        FAILURES.set(0);
         SEEN.set(0);
     }
 
     @Override
     public RawRecord map(RawRecord value) {
-        if (SEEN.incrementAndGet() > n && FAILED.compareAndSet(false, true)) {
-            throw new IllegalStateException("test failure after " + n + " records");
+        int seen = SEEN.incrementAndGet();
+        if (seen % every == 0 && FAILURES.get() < times && FAILURES.incrementAndGet() <= times) {
+            throw new IllegalStateException("test failure " + FAILURES.get() + " after " + seen + " records");
         }
         return value;
     }

@@ -28,7 +28,7 @@ final class TestJobs {
                                 Map.entry("pipeline.generic-types", "false"),
                                 Map.entry("pipeline.auto-generate-uids", "false"),
                                 Map.entry("restart-strategy.type", "fixed-delay"),
-                                Map.entry("restart-strategy.fixed-delay.attempts", "3"),
+                                Map.entry("restart-strategy.fixed-delay.attempts", "10"),
                                 Map.entry("restart-strategy.fixed-delay.delay", "500 ms"),
                                 Map.entry("parallelism.default", "2")));
         c.set(JobOptions.KAFKA_BOOTSTRAP_SERVERS, bootstrapServers);
