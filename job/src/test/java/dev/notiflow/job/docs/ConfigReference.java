@@ -41,9 +41,11 @@ import java.util.stream.Collectors;
  * its class (for {@link JobOptions}, first {@link JobOptions#all()} in its order, which includes
  * the per-provider options that have no field), with key, type, default and description.
  *
- * <p>Regenerate the file from the repository root with:
+ * <p>Regenerate the file from the repository root with (installing connectors and sinks first, so
+ * that the job module sees their current options):
  *
  * <pre>{@code
+ * mvn -o -q -B -pl connectors,sinks install -DskipTests
  * mvn -o -q -B -pl job test -Dtest=ConfigReferenceTest -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dnotiflow.docs.regenerate=true
  * }</pre>
@@ -62,7 +64,8 @@ public final class ConfigReference {
 
     /** How to regenerate, for failure messages. */
     public static final String HOW_TO_REGENERATE =
-            "cd <repo root> && mvn -o -q -B -pl job test -Dtest=ConfigReferenceTest"
+            "cd <repo root> && mvn -o -q -B -pl connectors,sinks install -DskipTests"
+                    + " && mvn -o -q -B -pl job test -Dtest=ConfigReferenceTest"
                     + " -Dsurefire.failIfNoSpecifiedTests=false -D"
                     + REGENERATE_PROPERTY
                     + "=true";
