@@ -8,9 +8,11 @@
 #
 # Steps:
 #   1. check Java 17+ and Maven (ensure_java_maven);
-#   2. build and install the sandbox and the modules it needs, without tests;
-#   3. compute the sandbox module's classpath;
-#   4. run dev.notiflow.sandbox.LocalRun with Flink's JVM flags; it loads profiles and tokens,
+#   2. make sure PostgreSQL's binaries are installed (apt-get when missing; the run starts a
+#      private server for the delivery table and prints the analysts' summary from it);
+#   3. build and install the sandbox and the modules it needs, without tests;
+#   4. compute the sandbox module's classpath;
+#   5. run dev.notiflow.sandbox.LocalRun with Flink's JVM flags; it loads profiles and tokens,
 #      sends the events, prints live progress, stops when every input reached a final outcome,
 #      writes deliveries.jsonl, dlq.jsonl, token-invalidations.jsonl and summary.json to --out
 #      (default ./out) and prints a summary table.
@@ -21,6 +23,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib.sh"
 
 ensure_java_maven
+# The delivery table needs PostgreSQL's binaries; without them the run goes on without the table.
+ensure_postgres || log_warn "PostgreSQL unavailable: running without the delivery table"
 cd "$ROOT"
 log_info "building the sandbox and what it needs (first run downloads dependencies) ..."
 BUILD_LOG="$(mktemp)"

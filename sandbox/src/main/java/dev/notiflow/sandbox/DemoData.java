@@ -75,6 +75,7 @@ final class DemoData {
             }
         }
         List<String> events = new ArrayList<>();
+        String createdAt = java.time.Instant.now().toString();
         String[] types = {"order.shipped", "order.delivered", "marketing.sale", "security.login"};
         for (int e = 0; e < EVENTS; e++) {
             String type = types[e % types.length];
@@ -88,8 +89,8 @@ final class DemoData {
                     String.format(
                             "{\"eventId\":\"demo-%d\",\"type\":\"%s\",\"userIds\":[%s]%s,"
                                     + "\"priority\":\"%s\",\"data\":{\"title\":\"주문 %d\",\"body\":\"Your order %d is on its way 🚚\"},"
-                                    + "\"createdAt\":\"2026-11-21T23:00:00Z\"}",
-                            e, type, users, channels, e % 7 == 0 ? "high" : "normal", e, e));
+                                    + "\"createdAt\":\"%s\"}",
+                            e, type, users, channels, e % 7 == 0 ? "high" : "normal", e, e, createdAt));
             if (e % 50 == 0) {
                 events.add(events.get(events.size() - 1));
             }

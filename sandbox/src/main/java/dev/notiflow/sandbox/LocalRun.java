@@ -4,10 +4,12 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import dev.notiflow.jdbc.JdbcOptions;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.job.NotificationJob;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.LocalKafka;
+import dev.notiflow.testkit.postgres.LocalPostgres;
 import dev.notiflow.testkit.providers.LocalProviders;
 import dev.notiflow.testkit.providers.ProviderScript;
 
@@ -93,12 +95,17 @@ public final class LocalRun {
         Files.createDirectories(out);
         Path work = Files.createTempDirectory("notiflow-local");
         say("Starting a local Kafka broker (KRaft) ...");
+        LocalPostgres postgres = startPostgres();
         try (LocalKafka kafka = LocalKafka.start();
                 LocalProviders providers = LocalProviders.start(script)) {
             KafkaGroups.createJobTopics(kafka, 2);
             say("Kafka at %s; local providers up (APNs, FCM, Twilio, SMTP)", kafka.bootstrapServers());
 
             Configuration config = jobConfig(kafka, providers, work, overrides);
+            if (postgres != null) {
+                config.set(JdbcOptions.URL, postgres.jdbcUrl());
+                config.set(JdbcOptions.USER, postgres.user());
+            }
             int profiles = produce(kafka, input.resolve("preferences.jsonl"), "user-preferences", "userId", null);
             int devices = produce(kafka, input.resolve("tokens.jsonl"), "device-tokens", "userId", "token");
             int templates = produce(kafka, input.resolve("templates.jsonl"), "notification-templates", "templateId", "locale");
@@ -114,6 +121,9 @@ public final class LocalRun {
             say("Sent %d events", events);
 
             Outputs outputs = watch(kafka, config, events);
+            if (postgres != null) {
+                AnalystSummary.print(postgres, outputs.deliveries.size());
+            }
             job.cancel().get();
 
             write(out.resolve("deliveries.jsonl"), outputs.deliveries);
@@ -126,6 +136,22 @@ public final class LocalRun {
             say("Wrote %s (deliveries.jsonl, dlq.jsonl, token-invalidations.jsonl, summary.json) in %.1f s",
                     out.toAbsolutePath(), (System.nanoTime() - started) / 1e9);
             return 0;
+        } finally {
+            if (postgres != null) {
+                postgres.close();
+            }
+        }
+    }
+
+    /** A private PostgreSQL for the delivery table, or {@code null} when none can be started here. */
+    private static LocalPostgres startPostgres() {
+        try {
+            LocalPostgres postgres = LocalPostgres.start();
+            say("PostgreSQL at %s (delivery table and per-minute metrics)", postgres.jdbcUrl());
+            return postgres;
+        } catch (RuntimeException e) {
+            say("No PostgreSQL (%s): running without the delivery table", e.getMessage());
+            return null;
         }
     }
 
@@ -201,13 +227,14 @@ public final class LocalRun {
         String deliveriesTopic = config.get(JobOptions.TOPIC_DELIVERIES);
         String dlqTopic = config.get(JobOptions.TOPIC_DLQ);
         String invalidationsTopic = config.get(JobOptions.TOPIC_INVALIDATIONS);
+        String retryTopic = config.get(JobOptions.TOPIC_RETRY);
         long lastOutput = System.nanoTime();
         long lastPrint = System.nanoTime();
         Map<String, Integer> window = new TreeMap<>();
         boolean eventsRead = false;
         long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
-            consumer.subscribe(List.of(deliveriesTopic, dlqTopic, invalidationsTopic));
+            consumer.subscribe(List.of(deliveriesTopic, dlqTopic, invalidationsTopic, retryTopic));
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
                     lastOutput = System.nanoTime();
@@ -216,6 +243,9 @@ public final class LocalRun {
                         JsonNode d = JSON.readTree(r.value());
                         String channel = d.path("channel").isNull() ? "-" : d.path("channel").asText("-");
                         window.merge(channel + " " + d.path("status").asText(), 1, Integer::sum);
+                    } else if (r.topic().equals(retryTopic)) {
+                        JsonNode retry = JSON.readTree(r.value());
+                        window.merge(retry.at("/request/channel").asText("-") + " RETRYING", 1, Integer::sum);
                     } else if (r.topic().equals(dlqTopic)) {
                         outputs.dlq.add(r.value());
                     } else {

@@ -118,6 +118,32 @@ class LocalRunITCase {
         assertThat(spread).as("two waits of at least the 2 s Retry-After").isGreaterThanOrEqualTo(Duration.ofSeconds(4));
     }
 
+    @Test
+    void shouldTurnTimeoutsIntoRetriesAndKeepCheckpointing() throws Exception {
+        Path input = Files.createDirectories(out.resolve("slow-input"));
+        Files.write(input.resolve("preferences.jsonl"), List.of("{\"userId\":\"slow\",\"email\":\"slow@example.com\"}"));
+        Files.write(
+                input.resolve("events.jsonl"),
+                List.of("{\"eventId\":\"slow-1\",\"type\":\"order.shipped\",\"userIds\":[\"slow\"],\"channels\":[\"email\"]}"));
+
+        int exit =
+                LocalRun.run(
+                        input,
+                        out,
+                        ProviderScript.parse("{\"latencyMs\": 1500}"),
+                        Map.of(
+                                "send.smtp.timeout", "300 ms",
+                                "retry.smtp.max-attempts", "3",
+                                "retry.smtp.initial-backoff", "100 ms",
+                                "restart-strategy.type", "none"));
+
+        assertThat(exit).isZero();
+        // Records reach read_committed consumers only when checkpoints complete.
+        assertThat(read("deliveries.jsonl"))
+                .extracting(d -> text(d, "status"), d -> text(d, "reason"), d -> d.get("attempts").asInt())
+                .containsExactly(tuple("EXHAUSTED", "TIMEOUT", 3));
+    }
+
     private Path scenario(String name) throws URISyntaxException {
         return Path.of(getClass().getResource("/scenarios/" + name + "/events.jsonl").toURI()).getParent();
     }

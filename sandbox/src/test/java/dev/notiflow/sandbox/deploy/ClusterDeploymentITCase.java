@@ -233,6 +233,33 @@ class ClusterDeploymentITCase {
         }
     }
 
+    @Test
+    void experimentDisableProviderOnUpgrade() throws Exception {
+        Path jar = Files.copy(Scripts.shadedJobJar(root), temp.resolve("notiflow-job-2.jar"));
+        ObjectNode all = (ObjectNode) JSON.readTree(Files.readString(jobConfig));
+        all.put("kafka.group-id", "notiflow-deploy-it-upgrade");
+        all.put("kafka.transactional-id-prefix", "notiflow-upgrade-" + UUID.randomUUID());
+        Path withSms = temp.resolve("with-sms.yaml");
+        Files.writeString(withSms, JSON.writeValueAsString(all));
+        ObjectNode noSms = all.deepCopy();
+        List<String> smsKeys = new ArrayList<>();
+        noSms.fieldNames().forEachRemaining(k -> { if (k.startsWith("sms.")) smsKeys.add(k); });
+        smsKeys.forEach(noSms::remove);
+        Path withoutSms = temp.resolve("without-sms.yaml");
+        Files.writeString(withoutSms, JSON.writeValueAsString(noSms));
+
+        String job = scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "run", "--jar", jar.toString(), "--parallelism", "1", "--", "--config", withSms.toString());
+        jobs.add(job);
+        Thread.sleep(10_000);
+        String savepoint = scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "stop", job);
+        jobs.remove(job);
+        Scripts.Result result = scripts.run(SCRIPT_TIMEOUT, "submit.sh", "run", "--jar", jar.toString(), "--parallelism", "1", "--savepoint", savepoint, "--", "--config", withoutSms.toString());
+        LOG.warn("EXPERIMENT exit={} stdout={} stderr={}", result.exitCode(), result.stdout(), result.stderr());
+        if (result.exitCode() == 0) {
+            jobs.add(result.lastLine());
+        }
+    }
+
     /**
      * Preferences and tokens arrive on their own topics, in no fixed order relative to events:
      * probe with push-only events until one reaches the user's device.
