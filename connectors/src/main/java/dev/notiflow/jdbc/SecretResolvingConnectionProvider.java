@@ -32,7 +32,7 @@ final class SecretResolvingConnectionProvider implements JdbcConnectionProvider 
     private static final Logger LOG = LoggerFactory.getLogger(SecretResolvingConnectionProvider.class);
 
     /** How long connecting is retried before the failure is passed on. */
-    static final Duration RECONNECT_WINDOW = Duration.ofMinutes(5);
+    static final Duration RECONNECT_WINDOW = Duration.ofMinutes(2);
 
     private final JdbcSettings settings;
     private transient SimpleJdbcConnectionProvider delegate;
