@@ -38,6 +38,12 @@ public final class DedupeEvents
 
     @Override
     public void open(OpenContext openContext) {
+        seen = getRuntimeContext().getState(seenDescriptor(ttl));
+        duplicates = getRuntimeContext().getMetricGroup().counter("duplicateEvents");
+    }
+
+    /** The dedupe state: also how savepoint tools must declare it to read it. */
+    public static ValueStateDescriptor<Boolean> seenDescriptor(Duration ttl) {
         ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>(SEEN_STATE, Boolean.class);
         descriptor.enableTimeToLive(
                 StateTtlConfig.newBuilder(ttl)
@@ -45,8 +51,7 @@ public final class DedupeEvents
                         .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
                         .cleanupInRocksdbCompactFilter(1000)
                         .build());
-        seen = getRuntimeContext().getState(descriptor);
-        duplicates = getRuntimeContext().getMetricGroup().counter("duplicateEvents");
+        return descriptor;
     }
 
     @Override

@@ -88,23 +88,31 @@ public final class RecipientResolver
 
     @Override
     public void open(OpenContext openContext) {
-        preferences =
-                getRuntimeContext()
-                        .getState(new ValueStateDescriptor<>(PREFERENCES_STATE, UserPreferences.class));
-        MapStateDescriptor<String, DeviceToken> devicesDescriptor =
-                new MapStateDescriptor<>(DEVICES_STATE, String.class, DeviceToken.class);
-        devicesDescriptor.enableTimeToLive(
-                StateTtlConfig.newBuilder(deviceTtl)
-                        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
-                        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
-                        .cleanupInRocksdbCompactFilter(1000)
-                        .build());
-        devices = getRuntimeContext().getMapState(devicesDescriptor);
+        preferences = getRuntimeContext().getState(preferencesDescriptor());
+        devices = getRuntimeContext().getMapState(devicesDescriptor(deviceTtl));
         pending =
                 getRuntimeContext()
                         .getListState(new ListStateDescriptor<>(PENDING_STATE, PendingEvent.class));
         requests = getRuntimeContext().getMetricGroup().counter("sendRequests");
         skips = getRuntimeContext().getMetricGroup().counter("skippedBeforeSend");
+    }
+
+    /** The profile state: also how savepoint tools must declare it to read it. */
+    public static ValueStateDescriptor<UserPreferences> preferencesDescriptor() {
+        return new ValueStateDescriptor<>(PREFERENCES_STATE, UserPreferences.class);
+    }
+
+    /** The device state: also how savepoint tools must declare it to read it. */
+    public static MapStateDescriptor<String, DeviceToken> devicesDescriptor(Duration deviceTtl) {
+        MapStateDescriptor<String, DeviceToken> descriptor =
+                new MapStateDescriptor<>(DEVICES_STATE, String.class, DeviceToken.class);
+        descriptor.enableTimeToLive(
+                StateTtlConfig.newBuilder(deviceTtl)
+                        .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
+                        .setStateVisibility(StateTtlConfig.StateVisibility.NeverReturnExpired)
+                        .cleanupInRocksdbCompactFilter(1000)
+                        .build());
+        return descriptor;
     }
 
     @Override

@@ -1,0 +1,145 @@
+package dev.notiflow.job.it;
+
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.state.api.OperatorIdentifier;
+import org.apache.flink.state.api.SavepointReader;
+import org.apache.flink.state.api.functions.KeyedStateReaderFunction;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.CloseableIterator;
+
+import dev.notiflow.job.Gateways;
+import dev.notiflow.job.JobOptions;
+import dev.notiflow.job.KafkaWiring;
+import dev.notiflow.job.Pipeline;
+import dev.notiflow.job.PipelineSettings;
+import dev.notiflow.job.Uids;
+import dev.notiflow.job.operators.DedupeEvents;
+import dev.notiflow.job.operators.RecipientResolver;
+import dev.notiflow.model.DeviceToken;
+import dev.notiflow.model.UserPreferences;
+import dev.notiflow.testkit.KafkaGroups;
+import dev.notiflow.testkit.kafka.KafkaExtension;
+import dev.notiflow.testkit.kafka.LocalKafka;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Runs the topology, stops it with a savepoint, and reads the keyed state back by uid with the
+ * State Processor API: what an upgrade restores.
+ */
+class SavepointRoundTripITCase {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    @RegisterExtension final KafkaExtension kafkaExtension = new KafkaExtension();
+
+    @TempDir Path checkpoints;
+    @TempDir Path savepoints;
+
+    @Test
+    void shouldKeepDedupeProfilesAndDevicesInTheSavepoint() throws Exception {
+        LocalKafka kafka = kafkaExtension.kafka();
+        KafkaGroups.createJobTopics(kafka, 2);
+        RecordingSenders.SENDS.clear();
+        kafka.produce("user-preferences", "u1", "{\"userId\":\"u1\",\"email\":\"u1@example.com\",\"locale\":\"ko-KR\"}");
+        kafka.produce("device-tokens", "u1:tok-1", "{\"userId\":\"u1\",\"token\":\"tok-1\",\"platform\":\"android\"}");
+        kafka.produce("notification-events", "e1", "{\"eventId\":\"e1\",\"type\":\"order.shipped\",\"userIds\":[\"u1\"],\"channels\":[\"email\"]}");
+
+        Configuration config = TestJobs.config(kafka.bootstrapServers(), checkpoints, "sp-it-" + System.nanoTime());
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+        env.setMaxParallelism(128);
+        Pipeline.defineWorkflow(env, KafkaWiring.inputs(env, config), Gateways.of(RecordingSenders.all()),
+                KafkaWiring.outputs(config), PipelineSettings.from(config));
+        JobClient job = env.executeAsync("savepoint-it");
+        kafka.readCommitted("notification-deliveries", 1, Duration.ofSeconds(90));
+
+        String savepoint =
+                job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL).get();
+
+        StreamExecutionEnvironment readEnv = StreamExecutionEnvironment.getExecutionEnvironment();
+        SavepointReader reader = SavepointReader.read(readEnv, savepoint, new EmbeddedRocksDBStateBackend());
+        List<String> seen = collect(reader.readKeyedState(OperatorIdentifier.forUid(Uids.DEDUPE), new SeenReader(config.get(JobOptions.DEDUPE_TTL))));
+        List<String> users = collect(reader.readKeyedState(OperatorIdentifier.forUid(Uids.RESOLVE), new UserReader(config.get(JobOptions.DEVICE_TTL))));
+
+        assertThat(seen).containsExactly("e1");
+        assertThat(users).containsExactly("u1 ko-KR [tok-1]");
+    }
+
+    private static List<String> collect(org.apache.flink.streaming.api.datastream.DataStream<String> stream) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (CloseableIterator<String> it = stream.executeAndCollect()) {
+            it.forEachRemaining(out::add);
+        }
+        return out;
+    }
+
+    /** Lists the event ids the dedupe operator remembers. */
+    static final class SeenReader extends KeyedStateReaderFunction<String, String> {
+        private final Duration ttl;
+        private transient ValueState<Boolean> seen;
+
+        SeenReader(Duration ttl) {
+            this.ttl = ttl;
+        }
+
+        @Override
+        public void open(org.apache.flink.api.common.functions.OpenContext context) {
+            seen = getRuntimeContext().getState(DedupeEvents.seenDescriptor(ttl));
+        }
+
+        @Override
+        public void readKey(String key, Context ctx, Collector<String> out) throws Exception {
+            if (Boolean.TRUE.equals(seen.value())) {
+                out.collect(key);
+            }
+        }
+    }
+
+    /** Describes each user's profile and devices as the resolver holds them. */
+    static final class UserReader extends KeyedStateReaderFunction<String, String> {
+        private final Duration deviceTtl;
+        private transient ValueState<UserPreferences> preferences;
+        private transient MapState<String, DeviceToken> devices;
+
+        UserReader(Duration deviceTtl) {
+            this.deviceTtl = deviceTtl;
+        }
+
+        @Override
+        public void open(org.apache.flink.api.common.functions.OpenContext context) {
+            preferences = getRuntimeContext().getState(RecipientResolver.preferencesDescriptor());
+            devices = getRuntimeContext().getMapState(RecipientResolver.devicesDescriptor(deviceTtl));
+        }
+
+        @Override
+        public void readKey(String key, Context ctx, Collector<String> out) throws Exception {
+            UserPreferences p = preferences.value();
+            List<String> tokens = new ArrayList<>();
+            devices.keys().forEach(tokens::add);
+            out.collect(key + " " + (p == null ? "-" : p.locale()) + " " + tokens);
+        }
+    }
+}
