@@ -1,4 +1,11 @@
 package dev.notiflow.job.operators;
 
-/** An event waiting for its user's profile, until {@code deadline} (processing time, millis). */
-public record PendingEvent(RecipientEvent recipient, long deadline) {}
+import java.time.Instant;
+
+/**
+ * An event waiting for its user's profile, until {@code deadline} (processing time, millis).
+ *
+ * @param queuedAt when it started waiting; {@code null} in state written before this field
+ *     existed (savepoints of version 0.1)
+ */
+public record PendingEvent(RecipientEvent recipient, long deadline, Instant queuedAt) {}

@@ -120,8 +120,9 @@ public final class RecipientResolver
             throws Exception {
         UserPreferences prefs = preferences.value();
         if (prefs == null) {
-            long deadline = ctx.timerService().currentProcessingTime() + profileWait.toMillis();
-            pending.add(new PendingEvent(recipient, deadline));
+            long now = ctx.timerService().currentProcessingTime();
+            long deadline = now + profileWait.toMillis();
+            pending.add(new PendingEvent(recipient, deadline, Instant.ofEpochMilli(now)));
             ctx.timerService().registerProcessingTimeTimer(deadline);
             return;
         }
@@ -199,7 +200,9 @@ public final class RecipientResolver
                                 null,
                                 DeliveryStatus.SKIPPED,
                                 NO_PROFILE,
-                                "no profile within " + profileWait,
+                                p.queuedAt() == null
+                                        ? "no profile within " + profileWait
+                                        : "no profile since " + p.queuedAt(),
                                 now));
             } else {
                 keep.add(p);

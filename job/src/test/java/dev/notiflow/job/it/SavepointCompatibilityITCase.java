@@ -1,0 +1,123 @@
+package dev.notiflow.job.it;
+
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+
+import dev.notiflow.job.Gateways;
+import dev.notiflow.job.JobOptions;
+import dev.notiflow.job.KafkaWiring;
+import dev.notiflow.job.Pipeline;
+import dev.notiflow.job.PipelineSettings;
+import dev.notiflow.testkit.KafkaGroups;
+import dev.notiflow.testkit.kafka.KafkaExtension;
+import dev.notiflow.testkit.kafka.LocalKafka;
+
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Restores the current topology from a savepoint written by an earlier version (kept under {@code
+ * src/test/resources/savepoints/v0.1-pending}), whose state POJO {@code PendingEvent} had fewer
+ * fields: a user without a profile had an event waiting in the resolver's state when it was
+ * taken. After the upgrade, the profile arrives and the waiting event is delivered.
+ */
+class SavepointCompatibilityITCase {
+
+    static final Path FIXTURE = Path.of("src/test/resources/savepoints/v0.1-pending");
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    @RegisterExtension final KafkaExtension kafkaExtension = new KafkaExtension();
+
+    @TempDir Path checkpoints;
+    @TempDir Path savepoints;
+
+    @Test
+    void shouldDeliverAnEventThatWaitedInAnOlderVersionsSavepoint() throws Exception {
+        LocalKafka kafka = kafkaExtension.kafka();
+        KafkaGroups.createJobTopics(kafka, 2);
+        RecordingSenders.SENDS.clear();
+        Path savepoint = Files.list(FIXTURE).filter(p -> p.getFileName().toString().startsWith("savepoint-")).findFirst().orElseThrow();
+
+        Configuration config = config(kafka);
+        config.setString("execution.state-recovery.path", savepoint.toUri().toString());
+        config.setString("execution.state-recovery.ignore-unclaimed-state", "false");
+        JobClient job = start(config);
+        try {
+            kafka.produce("user-preferences", "late-user", "{\"userId\":\"late-user\",\"email\":\"late@example.com\"}");
+
+            List<ConsumerRecord<String, String>> deliveries =
+                    kafka.readCommitted("notification-deliveries", 1, Duration.ofSeconds(90));
+            assertThat(deliveries).hasSize(1);
+            assertThat(deliveries.get(0).value())
+                    .contains("\"eventId\":\"waiting-1\"")
+                    .contains("\"userId\":\"late-user\"")
+                    .contains("\"status\":\"SENT\"");
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    /** Writes the fixture; run once per format change with {@code -Dnotiflow.savepoint.fixture=write}. */
+    @Test
+    @EnabledIfSystemProperty(named = "notiflow.savepoint.fixture", matches = "write")
+    void writeFixture() throws Exception {
+        LocalKafka kafka = kafkaExtension.kafka();
+        KafkaGroups.createJobTopics(kafka, 2);
+        JobClient job = start(config(kafka));
+        kafka.produce("notification-events", "waiting-1", "{\"eventId\":\"waiting-1\",\"type\":\"order.shipped\",\"userIds\":[\"late-user\"],\"channels\":[\"email\"]}");
+        KafkaGroups.awaitCaughtUp(kafka, TestJobs.GROUP, Duration.ofSeconds(60), "notification-events");
+        String written = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL).get();
+        copy(Path.of(java.net.URI.create(written)), FIXTURE.resolve(Path.of(java.net.URI.create(written)).getFileName()));
+    }
+
+    private Configuration config(LocalKafka kafka) {
+        Configuration config = TestJobs.config(kafka.bootstrapServers(), checkpoints, "compat-it-" + System.nanoTime());
+        config.set(JobOptions.PROFILE_WAIT, Duration.ofHours(1));
+        return config;
+    }
+
+    private static JobClient start(Configuration config) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+        env.setMaxParallelism(128);
+        Pipeline.defineWorkflow(env, KafkaWiring.inputs(env, config), Gateways.of(RecordingSenders.all()),
+                KafkaWiring.outputs(config), PipelineSettings.from(config));
+        return env.executeAsync("savepoint-compat-it");
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Path target = to.resolve(from.relativize(f).toString());
+                if (Files.isDirectory(f)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+            }
+        }
+    }
+}
