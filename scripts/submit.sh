@@ -4,7 +4,7 @@
 #
 #   scripts/submit.sh run [options] [-- program args...]
 #       uploads the job jar (POST /jars/upload), runs it (POST /jars/:id/run) and prints the
-#       job id on stdout; waits until the job is RUNNING.
+#       job id on stdout; waits until the job and all its tasks are RUNNING.
 #       --jar FILE            job jar (default: job/target/notiflow-job-*-shaded.jar)
 #       --parallelism N       job parallelism (default: the cluster's parallelism.default)
 #       --savepoint PATH      restore from this savepoint or retained checkpoint
@@ -17,7 +17,8 @@
 #   scripts/submit.sh savepoint JOB_ID [--target DIR]   savepoint without stopping
 #   scripts/submit.sh cancel JOB_ID                      cancel without a savepoint
 #   scripts/submit.sh list                               jobs: id, state, name
-#   scripts/submit.sh status JOB_ID                      state of one job (RUNNING, FINISHED...)
+#   scripts/submit.sh status JOB_ID                      state of one job (RUNNING, FINISHED...;
+#                                                        STARTING while tasks are deploying)
 #   scripts/submit.sh wait JOB_ID STATE [SECONDS]        wait until the job reaches STATE
 #   scripts/submit.sh jars                               uploaded jars
 #
@@ -39,6 +40,16 @@ if ! command -v jq >/dev/null; then
     (apt-get update -qq && apt-get install -y -qq jq) >/dev/null || die "could not install jq"
 fi
 
+# Flink's error answer, shortened to its first line and its root causes (the "Caused by" lines).
+error_summary() {
+    local errors
+    errors="$(jq -r '(.errors // [.]) | map(tostring) | join("\n")' <<<"$1" 2>/dev/null || printf '%s' "$1")"
+    {
+        printf '%s\n' "$errors" | head -n 1
+        printf '%s\n' "$errors" | grep -E '^(Caused by: |[a-z]+\.[A-Za-z.]+(Exception|Error): )' | tail -n 4
+    } | awk '!seen[$0]++' | cut -c1-600
+}
+
 # One REST call; prints the body, fails with Flink's error message on a non-2xx answer.
 rest() {
     local method=$1 path=$2
@@ -49,7 +60,7 @@ rest() {
     status="${body##*$'\n'}"
     body="${body%$'\n'*}"
     if [[ "$status" != 2* ]]; then
-        die "$method $path -> HTTP $status: $(jq -r '(.errors // [.]) | join(" | ")' <<<"$body" 2>/dev/null | head -c 4000 || echo "$body")"
+        die "$method $path -> HTTP $status: $(error_summary "$body")"
     fi
     printf '%s\n' "$body"
 }
@@ -60,7 +71,12 @@ default_jar() {
     echo "${jars[0]}"
 }
 
-job_state() { rest GET "/jobs/$1" | jq -r '.state'; }
+# The job's state; RUNNING only once every task runs (Flink reports a job RUNNING while its
+# tasks are still deploying, and a savepoint can only be taken when all of them run).
+job_state() {
+    rest GET "/jobs/$1" | jq -r 'if .state == "RUNNING" and ([.vertices[].status]
+        | any(. != "RUNNING" and . != "FINISHED")) then "STARTING" else .state end'
+}
 
 wait_state() {
     local job=$1 want=$2 timeout=${3:-120} deadline state
@@ -205,5 +221,5 @@ case "${1:-}" in
     status) job_state "${2:?job id}" ;;
     wait) wait_state "${2:?job id}" "${3:?state}" "${4:-120}" ;;
     jars) rest GET /jars | jq -r '.files[] | [.id, .name] | @tsv' ;;
-    *) sed -n '2,27p' "$0" >&2; exit 2 ;;
+    *) sed -n '2,/^set -euo/p' "$0" | grep '^#' >&2; exit 2 ;;
 esac

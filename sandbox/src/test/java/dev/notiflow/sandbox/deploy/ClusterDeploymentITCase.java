@@ -142,7 +142,7 @@ class ClusterDeploymentITCase {
     void shouldKeepDedupeProfilesAndDevicesAcrossStopWithSavepointAndRescale() throws Exception {
         // One artifact for both deployments, copied so that a rebuild of job/target cannot
         // change it between them.
-        Path jar = Files.copy(Scripts.shadedJobJar(root), temp.resolve("notiflow-job.jar"));
+        Path jar = Scripts.copyShadedJobJar(root, temp.resolve("notiflow-job.jar"));
         kafka.produce(PREFERENCES, USER, preferences());
         kafka.produce(DEVICES, USER + ":" + FCM_TOKEN, device());
 
@@ -233,31 +233,75 @@ class ClusterDeploymentITCase {
         }
     }
 
+    /**
+     * Restoring never drops state silently. Disabling a provider removes its send operator (and the
+     * sends it may hold in flight) from the topology: a restore into that topology is refused
+     * unless the operator asks for it with {@code --allow-non-restored}.
+     */
     @Test
-    void experimentDisableProviderOnUpgrade() throws Exception {
-        Path jar = Files.copy(Scripts.shadedJobJar(root), temp.resolve("notiflow-job-2.jar"));
-        ObjectNode all = (ObjectNode) JSON.readTree(Files.readString(jobConfig));
-        all.put("kafka.group-id", "notiflow-deploy-it-upgrade");
-        all.put("kafka.transactional-id-prefix", "notiflow-upgrade-" + UUID.randomUUID());
-        Path withSms = temp.resolve("with-sms.yaml");
-        Files.writeString(withSms, JSON.writeValueAsString(all));
-        ObjectNode noSms = all.deepCopy();
+    void shouldRefuseToDropOperatorStateUnlessAllowed() throws Exception {
+        Path jar = Scripts.copyShadedJobJar(root, temp.resolve("notiflow-job-upgrade.jar"));
+        ObjectNode withSms = (ObjectNode) JSON.readTree(Files.readString(jobConfig));
+        withSms.put("kafka.group-id", "notiflow-deploy-it-upgrade");
+        withSms.put("kafka.transactional-id-prefix", "notiflow-upgrade-" + UUID.randomUUID());
+        // Topics of its own, so that this job never sees the other test's events.
+        for (ConfigOption<?> option : JobOptions.all()) {
+            if (option.key().startsWith("topics.")) {
+                String topic = "upgrade-" + option.defaultValue();
+                kafka.createTopic(topic, 2, false);
+                withSms.put(option.key(), topic);
+            }
+        }
+        assertThat(withSms.has("sms.account-sid")).isTrue();
+        ObjectNode withoutSms = withSms.deepCopy();
         List<String> smsKeys = new ArrayList<>();
-        noSms.fieldNames().forEachRemaining(k -> { if (k.startsWith("sms.")) smsKeys.add(k); });
-        smsKeys.forEach(noSms::remove);
-        Path withoutSms = temp.resolve("without-sms.yaml");
-        Files.writeString(withoutSms, JSON.writeValueAsString(noSms));
+        withoutSms.fieldNames().forEachRemaining(k -> smsKeys.add(k));
+        smsKeys.stream().filter(k -> k.startsWith("sms.")).forEach(withoutSms::remove);
 
-        String job = scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "run", "--jar", jar.toString(), "--parallelism", "1", "--", "--config", withSms.toString());
-        jobs.add(job);
-        Thread.sleep(10_000);
+        String job = submit(jar, "1", null, writeConfig("with-sms.yaml", withSms));
         String savepoint = scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "stop", job);
         jobs.remove(job);
-        Scripts.Result result = scripts.run(SCRIPT_TIMEOUT, "submit.sh", "run", "--jar", jar.toString(), "--parallelism", "1", "--savepoint", savepoint, "--", "--config", withoutSms.toString());
-        LOG.warn("EXPERIMENT exit={} stdout={} stderr={}", result.exitCode(), result.stdout(), result.stderr());
-        if (result.exitCode() == 0) {
-            jobs.add(result.lastLine());
-        }
+        Path smsDisabled = writeConfig("without-sms.yaml", withoutSms);
+
+        Scripts.Result refused =
+                scripts.run(
+                        SCRIPT_TIMEOUT,
+                        "submit.sh",
+                        "run",
+                        "--jar",
+                        jar.toString(),
+                        "--savepoint",
+                        savepoint,
+                        "--",
+                        "--config",
+                        smsDisabled.toString());
+        assertThat(refused.exitCode()).isNotZero();
+        assertThat(refused.stderr()).contains("Cannot map checkpoint/savepoint state for operator");
+
+        String allowed =
+                scripts.succeed(
+                        SCRIPT_TIMEOUT,
+                        "submit.sh",
+                        "run",
+                        "--jar",
+                        jar.toString(),
+                        "--savepoint",
+                        savepoint,
+                        "--allow-non-restored",
+                        "--",
+                        "--config",
+                        smsDisabled.toString());
+        jobs.add(allowed);
+        assertThat(scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "status", allowed))
+                .isEqualTo("RUNNING");
+        scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "cancel", allowed);
+        jobs.remove(allowed);
+    }
+
+    private static Path writeConfig(String name, ObjectNode config) throws IOException {
+        Path file = temp.resolve(name);
+        Files.writeString(file, JSON.writeValueAsString(config));
+        return file;
     }
 
     /**
@@ -280,6 +324,11 @@ class ClusterDeploymentITCase {
     }
 
     private static String submit(Path jar, String parallelism, String savepoint) throws Exception {
+        return submit(jar, parallelism, savepoint, jobConfig);
+    }
+
+    private static String submit(Path jar, String parallelism, String savepoint, Path config)
+            throws Exception {
         List<String> args =
                 new ArrayList<>(
                         List.of("run", "--jar", jar.toString(), "--parallelism", parallelism));
@@ -289,7 +338,7 @@ class ClusterDeploymentITCase {
         }
         args.add("--");
         args.add("--config");
-        args.add(jobConfig.toString());
+        args.add(config.toString());
         String job = scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", args.toArray(String[]::new));
         jobs.add(job);
         LOG.info("job {} running with parallelism {}", job, parallelism);

@@ -5,11 +5,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarFile;
 
 /**
  * Runs the repository's deployment scripts (scripts/cluster.sh, scripts/submit.sh) as a user would,
@@ -65,6 +67,30 @@ final class Scripts {
                             + ": build it with mvn -pl job package -DskipTests");
         }
         return found.get(0);
+    }
+
+    /**
+     * Copies the shaded job jar to {@code target}, retrying while the copy is not a complete jar
+     * with the job's main class (another build may be rewriting job/target at that moment).
+     */
+    static Path copyShadedJobJar(Path root, Path target) throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            Files.copy(shadedJobJar(root), target, StandardCopyOption.REPLACE_EXISTING);
+            try (JarFile jar = new JarFile(target.toFile())) {
+                if (jar.getEntry("dev/notiflow/job/NotificationJob.class") != null) {
+                    return target;
+                }
+            } catch (IOException incomplete) {
+                if (attempt >= 10) {
+                    throw incomplete;
+                }
+            }
+            if (attempt >= 10) {
+                throw new IllegalStateException(
+                        "no complete job jar with NotificationJob in job/target");
+            }
+            Thread.sleep(3_000);
+        }
     }
 
     Result run(Duration timeout, String script, String... args)
