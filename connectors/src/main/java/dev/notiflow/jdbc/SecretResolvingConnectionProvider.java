@@ -1,16 +1,15 @@
 package dev.notiflow.jdbc;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import java.time.Duration;
-
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
 import org.apache.flink.connector.jdbc.datasource.connections.JdbcConnectionProvider;
 import org.apache.flink.connector.jdbc.datasource.connections.SimpleJdbcConnectionProvider;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Properties;
 
 /**
@@ -18,18 +17,19 @@ import java.util.Properties;
  * serialization and reads the password from the environment or file on the TaskManager when it
  * first connects. The work is delegated to Flink's {@link SimpleJdbcConnectionProvider}.
  *
- * <p>Connecting waits out a database outage: a refused or failed connection is tried again with
- * a backoff (1 s doubling to 10 s) for up to {@link #RECONNECT_WINDOW}, blocking the sink's task.
- * The sink's branch back-pressures instead of failing, because a failing JDBC writer fails again
- * while closing, which Flink treats as fatal for the whole TaskManager. Checkpoints wait for the
- * branch meanwhile, so keep the window below the checkpoint timeout.
+ * <p>Connecting waits out a database outage: a refused or failed connection is tried again with a
+ * backoff (1 s doubling to 10 s) for up to {@link #RECONNECT_WINDOW}, blocking the sink's task. The
+ * sink's branch back-pressures instead of failing, because a failing JDBC writer fails again while
+ * closing, which Flink treats as fatal for the whole TaskManager. Checkpoints wait for the branch
+ * meanwhile, so keep the window below the checkpoint timeout.
  *
  * <p>Not thread-safe, like the provider it wraps: one instance serves one sink writer.
  */
 final class SecretResolvingConnectionProvider implements JdbcConnectionProvider {
 
     private static final long serialVersionUID = 1L;
-    private static final Logger LOG = LoggerFactory.getLogger(SecretResolvingConnectionProvider.class);
+    private static final Logger LOG =
+            LoggerFactory.getLogger(SecretResolvingConnectionProvider.class);
 
     /** How long connecting is retried before the failure is passed on. */
     static final Duration RECONNECT_WINDOW = Duration.ofMinutes(2);
@@ -97,7 +97,8 @@ final class SecretResolvingConnectionProvider implements JdbcConnectionProvider 
         Connection get() throws SQLException, ClassNotFoundException;
     }
 
-    private static Connection withRetries(Connect connect) throws SQLException, ClassNotFoundException {
+    private static Connection withRetries(Connect connect)
+            throws SQLException, ClassNotFoundException {
         long deadline = System.nanoTime() + RECONNECT_WINDOW.toNanos();
         long backoffMillis = 1000;
         while (true) {

@@ -8,7 +8,6 @@ import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsIni
 
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.serde.Json;
-
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -44,7 +43,8 @@ public final class KafkaIO {
                 .setBootstrapServers(bootstrapServers)
                 .setGroupId(groupId)
                 .setTopics(topics)
-                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setStartingOffsets(
+                        OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
                 .setDeserializer(new RawRecordDeserializer())
                 .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                 .setProperty("commit.offsets.on.checkpoint", "true")
@@ -77,7 +77,8 @@ public final class KafkaIO {
                                         : key.apply(element).getBytes(StandardCharsets.UTF_8),
                                 Json.toBytes(element));
         Properties props = new Properties();
-        props.setProperty(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(transactionTimeoutMs));
+        props.setProperty(
+                ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(transactionTimeoutMs));
         props.setProperty(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         props.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
         return KafkaSink.<T>builder()

@@ -5,7 +5,6 @@ import org.apache.flink.connector.kafka.source.reader.deserializer.KafkaRecordDe
 import org.apache.flink.util.Collector;
 
 import dev.notiflow.model.RawRecord;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**

@@ -5,7 +5,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.util.Locale;
 
-/** A user-facing channel. On the wire it is lower case: {@code push}, {@code sms}, {@code email}. */
+/**
+ * A user-facing channel. On the wire it is lower case: {@code push}, {@code sms}, {@code email}.
+ */
 public enum Channel {
     PUSH,
     SMS,

@@ -5,9 +5,9 @@ import java.time.Instant;
 /**
  * One final outcome on {@code notification-deliveries} and one row of the delivery table.
  *
- * <p>Per-channel skips carry no device; push records carry {@code platform} and {@code device},
- * a short one-way hash of the token, never the token itself. A duplicate event's record has no
- * user and no channel.
+ * <p>Per-channel skips carry no device; push records carry {@code platform} and {@code device}, a
+ * short one-way hash of the token, never the token itself. A duplicate event's record has no user
+ * and no channel.
  *
  * @param reason UPPER_SNAKE reason, {@code null} for SENT
  * @param detail the provider's own words or a validation message, without PII

@@ -15,7 +15,9 @@ public final class NotificationIds {
 
     private NotificationIds() {}
 
-    /** The id of one notification; {@code token} is {@code null} for non-push and per-channel skips. */
+    /**
+     * The id of one notification; {@code token} is {@code null} for non-push and per-channel skips.
+     */
     public static String of(String eventId, String userId, Channel channel, String token) {
         return hash(
                         eventId,

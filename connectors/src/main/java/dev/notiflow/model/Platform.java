@@ -4,7 +4,9 @@ import com.fasterxml.jackson.annotation.JsonValue;
 
 import java.util.Locale;
 
-/** A device platform as written in {@code device-tokens}: {@code ios}, {@code android}, {@code web}. */
+/**
+ * A device platform as written in {@code device-tokens}: {@code ios}, {@code android}, {@code web}.
+ */
 public enum Platform {
     IOS,
     ANDROID,

@@ -5,8 +5,8 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
- * The provider that carries a notification. Push picks its provider per device: iOS devices go
- * to APNs, Android and web devices to FCM.
+ * The provider that carries a notification. Push picks its provider per device: iOS devices go to
+ * APNs, Android and web devices to FCM.
  */
 public enum Provider {
     APNS(Channel.PUSH),

@@ -38,6 +38,10 @@ public record RawRecord(
 
     @Override
     public String toString() {
-        return "RawRecord{" + sourceRef() + ", " + (value == null ? "tombstone" : value.length + " B") + "}";
+        return "RawRecord{"
+                + sourceRef()
+                + ", "
+                + (value == null ? "tombstone" : value.length + " B")
+                + "}";
     }
 }

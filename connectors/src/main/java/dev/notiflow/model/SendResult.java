@@ -3,13 +3,14 @@ package dev.notiflow.model;
 import java.time.Instant;
 
 /**
- * What a provider answered to one send attempt. Expected answers, rejections included, are
- * values of this type; senders never throw for them.
+ * What a provider answered to one send attempt. Expected answers, rejections included, are values
+ * of this type; senders never throw for them.
  *
  * @param reason UPPER_SNAKE reason for REJECTED and RETRYABLE (e.g. TOKEN_UNREGISTERED, TIMEOUT)
  * @param detail the provider's own words (status, error code), without PII
  * @param retryAfterMillis the provider's Retry-After, or {@code null}
- * @param tokenInvalidatedAt for a dead device token, when the provider says it died; {@code null} otherwise
+ * @param tokenInvalidatedAt for a dead device token, when the provider says it died; {@code null}
+ *     otherwise
  * @param providerMessageId the provider's id for an accepted message, or {@code null}
  */
 public record SendResult(

@@ -8,7 +8,8 @@ import java.util.Map;
  *
  * @param channels per channel wire name: {@code false} opts out; a missing key allows the channel
  * @param categories per category: {@code false} opts out; a missing key allows the category
- * @param updatedAt the newer {@code updatedAt} wins; an update without one is applied in arrival order
+ * @param updatedAt the newer {@code updatedAt} wins; an update without one is applied in arrival
+ *     order
  */
 public record UserPreferences(
         String userId,

@@ -1,8 +1,8 @@
 package dev.notiflow.model;
 
 /**
- * A change to one user's keyed state: a profile, its deletion, a device registration or removal,
- * or a token a provider reported dead. Exactly one payload field is set, per {@code kind}.
+ * A change to one user's keyed state: a profile, its deletion, a device registration or removal, or
+ * a token a provider reported dead. Exactly one payload field is set, per {@code kind}.
  */
 public record UserUpdate(
         String userId,

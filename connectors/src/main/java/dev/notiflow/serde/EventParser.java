@@ -1,11 +1,10 @@
 package dev.notiflow.serde;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.NotificationEvent;
 import dev.notiflow.model.Priority;
 import dev.notiflow.model.RawRecord;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -101,7 +100,9 @@ public final class EventParser {
     private static String id(JsonNode obj, String field, boolean required)
             throws InvalidRecordException {
         String value =
-                required ? JsonFields.requiredText(obj, field) : JsonFields.optionalText(obj, field);
+                required
+                        ? JsonFields.requiredText(obj, field)
+                        : JsonFields.optionalText(obj, field);
         if (value != null && value.length() > MAX_ID_LENGTH) {
             throw new InvalidRecordException(
                     Rejection.INVALID_FIELD,

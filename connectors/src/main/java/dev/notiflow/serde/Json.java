@@ -11,8 +11,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The one Jackson configuration for every topic: ISO-8601 timestamps, unknown fields ignored (the
- * contracts only grow additively), records written with all fields so the output schema is
- * stable. {@link ObjectMapper} is thread-safe once configured.
+ * contracts only grow additively), records written with all fields so the output schema is stable.
+ * {@link ObjectMapper} is thread-safe once configured.
  */
 public final class Json {
 
@@ -30,7 +30,8 @@ public final class Json {
         try {
             return MAPPER.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
-            throw new UncheckedIOException("cannot serialize " + value.getClass().getSimpleName(), e);
+            throw new UncheckedIOException(
+                    "cannot serialize " + value.getClass().getSimpleName(), e);
         }
     }
 

@@ -46,7 +46,8 @@ final class JsonFields {
                             .decode(ByteBuffer.wrap(value))
                             .toString();
         } catch (CharacterCodingException e) {
-            throw new InvalidRecordException(Rejection.INVALID_ENCODING, "value is not valid UTF-8");
+            throw new InvalidRecordException(
+                    Rejection.INVALID_ENCODING, "value is not valid UTF-8");
         }
         JsonNode node;
         try {
@@ -60,7 +61,8 @@ final class JsonFields {
         }
         if (!node.isObject()) {
             throw new InvalidRecordException(
-                    Rejection.MALFORMED_JSON, "value must be a JSON object, was " + node.getNodeType());
+                    Rejection.MALFORMED_JSON,
+                    "value must be a JSON object, was " + node.getNodeType());
         }
         return node;
     }
@@ -76,7 +78,8 @@ final class JsonFields {
         }
         String value = optionalText(obj, field);
         if (value.isBlank()) {
-            throw new InvalidRecordException(Rejection.INVALID_FIELD, field + ": must not be blank");
+            throw new InvalidRecordException(
+                    Rejection.INVALID_FIELD, field + ": must not be blank");
         }
         return value;
     }
@@ -100,7 +103,8 @@ final class JsonFields {
         }
         if (!n.isBoolean()) {
             throw new InvalidRecordException(
-                    Rejection.INVALID_FIELD, field + ": must be true or false, was " + n.getNodeType());
+                    Rejection.INVALID_FIELD,
+                    field + ": must be true or false, was " + n.getNodeType());
         }
         return n.booleanValue();
     }
@@ -127,7 +131,8 @@ final class JsonFields {
         }
         if (!n.isArray()) {
             throw new InvalidRecordException(
-                    Rejection.INVALID_FIELD, field + ": must be an array of strings, was " + n.getNodeType());
+                    Rejection.INVALID_FIELD,
+                    field + ": must be an array of strings, was " + n.getNodeType());
         }
         List<String> out = new ArrayList<>(n.size());
         for (int i = 0; i < n.size(); i++) {
@@ -142,7 +147,8 @@ final class JsonFields {
     }
 
     /** An object of booleans, or {@code null} when absent. */
-    static Map<String, Boolean> optionalFlags(JsonNode obj, String field) throws InvalidRecordException {
+    static Map<String, Boolean> optionalFlags(JsonNode obj, String field)
+            throws InvalidRecordException {
         JsonNode n = obj.get(field);
         if (n == null || n.isNull()) {
             return null;
@@ -157,7 +163,8 @@ final class JsonFields {
             var e = it.next();
             if (!e.getValue().isBoolean()) {
                 throw new InvalidRecordException(
-                        Rejection.INVALID_FIELD, field + "." + e.getKey() + ": must be true or false");
+                        Rejection.INVALID_FIELD,
+                        field + "." + e.getKey() + ": must be true or false");
             }
             out.put(e.getKey(), e.getValue().booleanValue());
         }
@@ -165,7 +172,8 @@ final class JsonFields {
     }
 
     /** An object whose values become text: strings as they are, other JSON as JSON text. */
-    static Map<String, String> optionalTextMap(JsonNode obj, String field) throws InvalidRecordException {
+    static Map<String, String> optionalTextMap(JsonNode obj, String field)
+            throws InvalidRecordException {
         JsonNode n = obj.get(field);
         if (n == null || n.isNull()) {
             return null;

@@ -1,9 +1,8 @@
 package dev.notiflow.serde;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.model.NotificationTemplate;
 import dev.notiflow.model.RawRecord;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * Parses {@code notification-templates} records (key {@code templateId:locale}). Stateless and

@@ -1,5 +1,6 @@
 package dev.notiflow.serde;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.DeviceToken;
 import dev.notiflow.model.Platform;
@@ -9,8 +10,6 @@ import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.TokenInvalidation;
 import dev.notiflow.model.UserPreferences;
 import dev.notiflow.model.UserUpdate;
-
-import com.fasterxml.jackson.databind.JsonNode;
 
 import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
@@ -42,7 +41,8 @@ public final class UserUpdateParser {
                 ZoneId.of(timeZone);
             } catch (DateTimeException e) {
                 throw new InvalidRecordException(
-                        Rejection.INVALID_FIELD, "timeZone: '" + timeZone + "' is not a time zone id");
+                        Rejection.INVALID_FIELD,
+                        "timeZone: '" + timeZone + "' is not a time zone id");
             }
         }
         Map<String, Boolean> channels = JsonFields.optionalFlags(obj, "channels");
@@ -60,7 +60,8 @@ public final class UserUpdateParser {
         if (qh != null && !qh.isNull()) {
             if (!qh.isObject()) {
                 throw new InvalidRecordException(
-                        Rejection.INVALID_FIELD, "quietHours: must be an object with start and end");
+                        Rejection.INVALID_FIELD,
+                        "quietHours: must be an object with start and end");
             }
             quietHours = new QuietHours(clock(qh, "start"), clock(qh, "end"));
         }
@@ -84,7 +85,8 @@ public final class UserUpdateParser {
             int colon = key.indexOf(':');
             if (colon <= 0 || colon == key.length() - 1) {
                 throw new InvalidRecordException(
-                        Rejection.INVALID_FIELD, "key: a device tombstone needs the key userId:token");
+                        Rejection.INVALID_FIELD,
+                        "key: a device tombstone needs the key userId:token");
             }
             return UserUpdate.deviceDeleted(key.substring(0, colon), key.substring(colon + 1));
         }
@@ -142,13 +144,15 @@ public final class UserUpdateParser {
     private static String clock(JsonNode obj, String field) throws InvalidRecordException {
         String text = JsonFields.optionalText(obj, field);
         if (text == null) {
-            throw new InvalidRecordException(Rejection.MISSING_FIELD, "quietHours." + field + ": is required");
+            throw new InvalidRecordException(
+                    Rejection.MISSING_FIELD, "quietHours." + field + ": is required");
         }
         try {
             LocalTime.parse(text);
         } catch (DateTimeParseException e) {
             throw new InvalidRecordException(
-                    Rejection.INVALID_FIELD, "quietHours." + field + ": '" + text + "' is not HH:mm");
+                    Rejection.INVALID_FIELD,
+                    "quietHours." + field + ": '" + text + "' is not HH:mm");
         }
         return text;
     }

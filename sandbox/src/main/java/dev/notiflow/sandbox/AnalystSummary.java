@@ -33,11 +33,17 @@ final class AnalystSummary {
         try (Connection c = postgres.connect();
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery(BY_CHANNEL)) {
-            System.out.printf("%-8s %-10s %14s %8s %8s%n", "channel", "status", "notifications", "p50 ms", "p95 ms");
+            System.out.printf(
+                    "%-8s %-10s %14s %8s %8s%n",
+                    "channel", "status", "notifications", "p50 ms", "p95 ms");
             while (rs.next()) {
                 System.out.printf(
                         "%-8s %-10s %14d %8s %8s%n",
-                        rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4), rs.getString(5));
+                        rs.getString(1),
+                        rs.getString(2),
+                        rs.getLong(3),
+                        rs.getString(4),
+                        rs.getString(5));
             }
         } catch (SQLException e) {
             LocalRun.say("Could not query the delivery table: %s", e.getMessage());

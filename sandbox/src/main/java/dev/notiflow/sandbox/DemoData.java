@@ -48,13 +48,20 @@ final class DemoData {
                             "{\"userId\":\"%s\",\"email\":\"%s\",\"phone\":\"%s\",\"locale\":\"%s\","
                                     + "\"timeZone\":\"Asia/Seoul\",\"channels\":{\"push\":%s,\"sms\":%s,\"email\":true},"
                                     + "\"categories\":{\"marketing\":%s},\"updatedAt\":\"2026-11-21T22:00:00Z\"}",
-                            id, email, phone, u % 2 == 0 ? "ko-KR" : "en-US", push, sms, marketing));
+                            id,
+                            email,
+                            phone,
+                            u % 2 == 0 ? "ko-KR" : "en-US",
+                            push,
+                            sms,
+                            marketing));
             int devices = u % 7 == 0 ? 0 : 1 + random.nextInt(2);
             for (int d = 0; d < devices; d++) {
                 String platform = d == 0 ? (u % 2 == 0 ? "ios" : "android") : "web";
                 String token =
                         platform.equals("ios")
-                                ? String.format("%064x", new java.math.BigInteger(1, sha256(id + "/" + d)))
+                                ? String.format(
+                                        "%064x", new java.math.BigInteger(1, sha256(id + "/" + d)))
                                 : String.format("c%04d%d:APA91b%s", u, d, platform.toUpperCase());
                 tokens.add(
                         String.format(
@@ -82,7 +89,9 @@ final class DemoData {
             int first = random.nextInt(USERS);
             String users =
                     e % 10 == 0
-                            ? String.format("\"user-%d\",\"user-%d\",\"user-%d\"", first, (first + 1) % USERS, (first + 2) % USERS)
+                            ? String.format(
+                                    "\"user-%d\",\"user-%d\",\"user-%d\"",
+                                    first, (first + 1) % USERS, (first + 2) % USERS)
                             : "\"user-" + first + "\"";
             String channels = e % 3 == 0 ? "" : ",\"channels\":[\"push\",\"email\"]";
             events.add(
@@ -90,14 +99,22 @@ final class DemoData {
                             "{\"eventId\":\"demo-%d\",\"type\":\"%s\",\"userIds\":[%s]%s,"
                                     + "\"priority\":\"%s\",\"data\":{\"title\":\"주문 %d\",\"body\":\"Your order %d is on its way 🚚\"},"
                                     + "\"createdAt\":\"%s\"}",
-                            e, type, users, channels, e % 7 == 0 ? "high" : "normal", e, e, createdAt));
+                            e,
+                            type,
+                            users,
+                            channels,
+                            e % 7 == 0 ? "high" : "normal",
+                            e,
+                            e,
+                            createdAt));
             if (e % 50 == 0) {
                 events.add(events.get(events.size() - 1));
             }
         }
         events.add("{\"eventId\": \"broken\", ");
         events.add("{\"type\":\"order.shipped\",\"userIds\":[\"user-1\"]}");
-        events.add("{\"eventId\":\"fax-1\",\"type\":\"order.shipped\",\"userIds\":[\"user-1\"],\"channels\":[\"fax\"]}");
+        events.add(
+                "{\"eventId\":\"fax-1\",\"type\":\"order.shipped\",\"userIds\":[\"user-1\"],\"channels\":[\"fax\"]}");
         events.add("{\"eventId\":\"ghost-1\",\"type\":\"order.shipped\",\"userIds\":[\"nobody\"]}");
 
         Files.write(dir.resolve("preferences.jsonl"), prefs);
@@ -106,7 +123,11 @@ final class DemoData {
         Path script = dir.resolve("provider-script.json");
         Files.writeString(
                 script,
-                "{\"apns\":{" + apnsScript + "},\"fcm\":{" + fcmScript + "},"
+                "{\"apns\":{"
+                        + apnsScript
+                        + "},\"fcm\":{"
+                        + fcmScript
+                        + "},"
                         + "\"sms\":{\"+821010000003\":{\"status\":400,\"code\":21610}},"
                         + "\"email\":{\"user-11@example.com\":{\"smtp\":550}},"
                         + "\"transientFailureRate\":0.0,\"latencyMs\":5}");

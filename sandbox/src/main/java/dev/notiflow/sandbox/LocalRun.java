@@ -4,6 +4,9 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notiflow.jdbc.JdbcOptions;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.job.NotificationJob;
@@ -12,10 +15,6 @@ import dev.notiflow.testkit.kafka.LocalKafka;
 import dev.notiflow.testkit.postgres.LocalPostgres;
 import dev.notiflow.testkit.providers.LocalProviders;
 import dev.notiflow.testkit.providers.ProviderScript;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -37,8 +36,8 @@ import java.util.TreeMap;
  * Runs the whole job on this machine: a real KRaft Kafka broker, the local providers (APNs, FCM,
  * Twilio, SMTP mocks) reached by the real clients, and Flink's MiniCluster with RocksDB and
  * exactly-once checkpoints. Loads profiles and tokens, waits until the job has read them, sends the
- * events, prints live progress, and stops when every input has reached a final outcome (all
- * events read and no new output for a quiet period). Then writes the topics' records and a summary.
+ * events, prints live progress, and stops when every input has reached a final outcome (all events
+ * read and no new output for a quiet period). Then writes the topics' records and a summary.
  *
  * <pre>{@code
  * LocalRun --input DIR --out DIR [--provider-script FILE] [--key value ...]
@@ -81,16 +80,20 @@ public final class LocalRun {
             if (scriptFile == null) {
                 scriptFile = demoScript;
             }
-            say("No --input: running the built-in demo (%d users, %d events) from %s", DemoData.USERS, DemoData.EVENTS, input);
+            say(
+                    "No --input: running the built-in demo (%d users, %d events) from %s",
+                    DemoData.USERS, DemoData.EVENTS, input);
         }
         if (!Files.isRegularFile(input.resolve("events.jsonl"))) {
             throw new IllegalArgumentException(input + " has no events.jsonl");
         }
-        ProviderScript script = scriptFile == null ? ProviderScript.acceptAll() : ProviderScript.load(scriptFile);
+        ProviderScript script =
+                scriptFile == null ? ProviderScript.acceptAll() : ProviderScript.load(scriptFile);
         System.exit(run(input, out, script, options));
     }
 
-    static int run(Path input, Path out, ProviderScript script, Map<String, String> overrides) throws Exception {
+    static int run(Path input, Path out, ProviderScript script, Map<String, String> overrides)
+            throws Exception {
         long started = System.nanoTime();
         Files.createDirectories(out);
         Path work = Files.createTempDirectory("notiflow-local");
@@ -99,25 +102,59 @@ public final class LocalRun {
         try (LocalKafka kafka = LocalKafka.start();
                 LocalProviders providers = LocalProviders.start(script)) {
             KafkaGroups.createJobTopics(kafka, 2);
-            say("Kafka at %s; local providers up (APNs, FCM, Twilio, SMTP)", kafka.bootstrapServers());
+            say(
+                    "Kafka at %s; local providers up (APNs, FCM, Twilio, SMTP)",
+                    kafka.bootstrapServers());
 
             Configuration config = jobConfig(kafka, providers, work, overrides);
             if (postgres != null) {
                 config.set(JdbcOptions.URL, postgres.jdbcUrl());
                 config.set(JdbcOptions.USER, postgres.user());
             }
-            int profiles = produce(kafka, input.resolve("preferences.jsonl"), "user-preferences", "userId", null);
-            int devices = produce(kafka, input.resolve("tokens.jsonl"), "device-tokens", "userId", "token");
-            int templates = produce(kafka, input.resolve("templates.jsonl"), "notification-templates", "templateId", "locale");
+            int profiles =
+                    produce(
+                            kafka,
+                            input.resolve("preferences.jsonl"),
+                            "user-preferences",
+                            "userId",
+                            null);
+            int devices =
+                    produce(
+                            kafka,
+                            input.resolve("tokens.jsonl"),
+                            "device-tokens",
+                            "userId",
+                            "token");
+            int templates =
+                    produce(
+                            kafka,
+                            input.resolve("templates.jsonl"),
+                            "notification-templates",
+                            "templateId",
+                            "locale");
             say("Loaded %d profiles, %d device tokens, %d templates", profiles, devices, templates);
 
-            StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(config);
             NotificationJob.build(env, config);
             JobClient job = env.executeAsync("notiflow-local");
-            say("Job %s running on a MiniCluster; waiting until it has read profiles and tokens ...", job.getJobID());
-            KafkaGroups.awaitCaughtUp(kafka, config.get(JobOptions.KAFKA_GROUP_ID), Duration.ofMinutes(2), "user-preferences", "device-tokens");
+            say(
+                    "Job %s running on a MiniCluster; waiting until it has read profiles and tokens ...",
+                    job.getJobID());
+            KafkaGroups.awaitCaughtUp(
+                    kafka,
+                    config.get(JobOptions.KAFKA_GROUP_ID),
+                    Duration.ofMinutes(2),
+                    "user-preferences",
+                    "device-tokens");
 
-            int events = produce(kafka, input.resolve("events.jsonl"), "notification-events", "eventId", null);
+            int events =
+                    produce(
+                            kafka,
+                            input.resolve("events.jsonl"),
+                            "notification-events",
+                            "eventId",
+                            null);
             say("Sent %d events", events);
 
             Outputs outputs = watch(kafka, config, events);
@@ -130,10 +167,13 @@ public final class LocalRun {
             write(out.resolve("dlq.jsonl"), outputs.dlq);
             write(out.resolve("token-invalidations.jsonl"), outputs.invalidations);
             ObjectNode summary = Summary.of(outputs.deliveries, outputs.dlq, outputs.invalidations);
-            Files.writeString(out.resolve("summary.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
+            Files.writeString(
+                    out.resolve("summary.json"),
+                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
             System.out.println();
             System.out.println(Summary.table(summary));
-            say("Wrote %s (deliveries.jsonl, dlq.jsonl, token-invalidations.jsonl, summary.json) in %.1f s",
+            say(
+                    "Wrote %s (deliveries.jsonl, dlq.jsonl, token-invalidations.jsonl, summary.json) in %.1f s",
                     out.toAbsolutePath(), (System.nanoTime() - started) / 1e9);
             return 0;
         } finally {
@@ -143,7 +183,9 @@ public final class LocalRun {
         }
     }
 
-    /** A private PostgreSQL for the delivery table, or {@code null} when none can be started here. */
+    /**
+     * A private PostgreSQL for the delivery table, or {@code null} when none can be started here.
+     */
     private static LocalPostgres startPostgres() {
         try {
             LocalPostgres postgres = LocalPostgres.start();
@@ -159,7 +201,7 @@ public final class LocalRun {
             LocalKafka kafka, LocalProviders providers, Path work, Map<String, String> overrides) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("state.backend.type", "rocksdb");
-        c.put("state.backend.incremental", "true");
+        c.put("execution.checkpointing.incremental", "true");
         c.put("state.backend.rocksdb.localdir", work.resolve("rocksdb").toString());
         c.put("execution.checkpointing.interval", "1 s");
         c.put("execution.checkpointing.mode", "EXACTLY_ONCE");
@@ -173,7 +215,9 @@ public final class LocalRun {
         c.put("restart-strategy.fixed-delay.delay", "1 s");
         c.put(JobOptions.KAFKA_BOOTSTRAP_SERVERS.key(), kafka.bootstrapServers());
         c.put(JobOptions.KAFKA_GROUP_ID.key(), "notiflow-local");
-        c.put(JobOptions.KAFKA_TRANSACTIONAL_ID_PREFIX.key(), "notiflow-local-" + System.currentTimeMillis());
+        c.put(
+                JobOptions.KAFKA_TRANSACTIONAL_ID_PREFIX.key(),
+                "notiflow-local-" + System.currentTimeMillis());
         c.put(JobOptions.PROFILE_WAIT.key(), PROFILE_WAIT.toSeconds() + " s");
         c.putAll(providers.senderConfig());
         c.putAll(overrides);
@@ -181,7 +225,8 @@ public final class LocalRun {
     }
 
     /** Produces each line of a JSONL file; a line that is not JSON is sent as it is. */
-    private static int produce(LocalKafka kafka, Path file, String topic, String keyField, String keyField2)
+    private static int produce(
+            LocalKafka kafka, Path file, String topic, String keyField, String keyField2)
             throws IOException {
         if (!Files.isRegularFile(file)) {
             return 0;
@@ -215,15 +260,19 @@ public final class LocalRun {
         final List<String> invalidations = new ArrayList<>();
     }
 
-    /** Reads the output topics, printing progress, until events are read and the outputs go quiet. */
-    private static Outputs watch(LocalKafka kafka, Configuration config, int events) throws Exception {
+    /**
+     * Reads the output topics, printing progress, until events are read and the outputs go quiet.
+     */
+    private static Outputs watch(LocalKafka kafka, Configuration config, int events)
+            throws Exception {
         Outputs outputs = new Outputs();
         Properties props = kafka.clientProperties();
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "notiflow-local-watch-" + System.nanoTime());
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        props.put(
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         String deliveriesTopic = config.get(JobOptions.TOPIC_DELIVERIES);
         String dlqTopic = config.get(JobOptions.TOPIC_DLQ);
         String invalidationsTopic = config.get(JobOptions.TOPIC_INVALIDATIONS);
@@ -241,11 +290,15 @@ public final class LocalRun {
                     if (r.topic().equals(deliveriesTopic)) {
                         outputs.deliveries.add(r.value());
                         JsonNode d = JSON.readTree(r.value());
-                        String channel = d.path("channel").isNull() ? "-" : d.path("channel").asText("-");
+                        String channel =
+                                d.path("channel").isNull() ? "-" : d.path("channel").asText("-");
                         window.merge(channel + " " + d.path("status").asText(), 1, Integer::sum);
                     } else if (r.topic().equals(retryTopic)) {
                         JsonNode retry = JSON.readTree(r.value());
-                        window.merge(retry.at("/request/channel").asText("-") + " RETRYING", 1, Integer::sum);
+                        window.merge(
+                                retry.at("/request/channel").asText("-") + " RETRYING",
+                                1,
+                                Integer::sum);
                     } else if (r.topic().equals(dlqTopic)) {
                         outputs.dlq.add(r.value());
                     } else {
@@ -253,21 +306,29 @@ public final class LocalRun {
                     }
                 }
                 if (System.nanoTime() - lastPrint > 1_000_000_000L) {
-                    say("progress: %d deliveries, %d dlq, %d invalidations | last second: %s",
-                            outputs.deliveries.size(), outputs.dlq.size(), outputs.invalidations.size(),
+                    say(
+                            "progress: %d deliveries, %d dlq, %d invalidations | last second: %s",
+                            outputs.deliveries.size(),
+                            outputs.dlq.size(),
+                            outputs.invalidations.size(),
                             window.isEmpty() ? "-" : window.toString());
                     window.clear();
                     lastPrint = System.nanoTime();
                     if (!eventsRead) {
                         try {
-                            KafkaGroups.awaitCaughtUp(kafka, config.get(JobOptions.KAFKA_GROUP_ID), Duration.ofMillis(1), "notification-events");
+                            KafkaGroups.awaitCaughtUp(
+                                    kafka,
+                                    config.get(JobOptions.KAFKA_GROUP_ID),
+                                    Duration.ofMillis(1),
+                                    "notification-events");
                             eventsRead = true;
                         } catch (IllegalStateException notYet) {
                             // keep watching
                         }
                     }
                 }
-                if (eventsRead && System.nanoTime() - lastOutput > QUIET.plus(PROFILE_WAIT).toNanos()) {
+                if (eventsRead
+                        && System.nanoTime() - lastOutput > QUIET.plus(PROFILE_WAIT).toNanos()) {
                     return outputs;
                 }
             }

@@ -38,7 +38,8 @@ final class Summary {
         Map<String, Integer> dlqByReason = new TreeMap<>();
         for (String line : dlq) {
             JsonNode d = read(line);
-            dlqByReason.merge(d.path("kind").asText() + "/" + d.path("reason").asText(), 1, Integer::sum);
+            dlqByReason.merge(
+                    d.path("kind").asText() + "/" + d.path("reason").asText(), 1, Integer::sum);
         }
         ObjectNode summary = JSON.createObjectNode();
         summary.put("deliveries", deliveries.size());
@@ -61,15 +62,24 @@ final class Summary {
         section(b, "channel/status", summary.get("byChannelAndStatus"));
         section(b, "reason", summary.get("byReason"));
         section(b, "dlq", summary.get("deadLettersByReason"));
-        b.append(String.format("%-34s %8d%n", "token invalidations", summary.get("tokenInvalidations").asInt()));
-        b.append(String.format("%-34s %8d%n", "total deliveries", summary.get("deliveries").asInt()));
+        b.append(
+                String.format(
+                        "%-34s %8d%n",
+                        "token invalidations", summary.get("tokenInvalidations").asInt()));
+        b.append(
+                String.format(
+                        "%-34s %8d%n", "total deliveries", summary.get("deliveries").asInt()));
         return b.toString();
     }
 
     private static void section(StringBuilder b, String title, JsonNode counts) {
         counts.fields()
                 .forEachRemaining(
-                        e -> b.append(String.format("%-34s %8d%n", title + " " + e.getKey(), e.getValue().asInt())));
+                        e ->
+                                b.append(
+                                        String.format(
+                                                "%-34s %8d%n",
+                                                title + " " + e.getKey(), e.getValue().asInt())));
     }
 
     private static String text(JsonNode d, String field) {

@@ -1,15 +1,14 @@
 package dev.notiflow.testkit;
 
 import dev.notiflow.testkit.kafka.LocalKafka;
-
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -52,8 +51,12 @@ public final class KafkaGroups {
         Map<TopicPartition, Long> next = new HashMap<>();
         Properties props = kafka.clientProperties();
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        props.put(
+                ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName());
+        props.put(
+                ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
+                ByteArrayDeserializer.class.getName());
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
             for (var e : ends.entrySet()) {
                 long end = e.getValue().offset();
@@ -80,7 +83,8 @@ public final class KafkaGroups {
      *
      * @throws IllegalStateException when that does not happen within {@code timeout}
      */
-    public static void awaitCaughtUp(LocalKafka kafka, String group, Duration timeout, String... topics) {
+    public static void awaitCaughtUp(
+            LocalKafka kafka, String group, Duration timeout, String... topics) {
         long deadline = System.nanoTime() + timeout.toNanos();
         try (Admin admin = Admin.create(kafka.clientProperties())) {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
@@ -93,10 +97,12 @@ public final class KafkaGroups {
                                             .forEach(
                                                     p ->
                                                             latest.put(
-                                                                    new TopicPartition(name, p.partition()),
+                                                                    new TopicPartition(
+                                                                            name, p.partition()),
                                                                     OffsetSpec.latest())));
             Map<TopicPartition, Long> ends =
-                    nextRecordOffsets(kafka, admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS));
+                    nextRecordOffsets(
+                            kafka, admin.listOffsets(latest).all().get(30, TimeUnit.SECONDS));
             do {
                 Map<TopicPartition, OffsetAndMetadata> committed =
                         admin.listConsumerGroupOffsets(group)
@@ -114,7 +120,8 @@ public final class KafkaGroups {
                 if (caughtUp) {
                     return;
                 }
-                Thread.sleep(Math.min(200, Math.max(0, (deadline - System.nanoTime()) / 1_000_000)));
+                Thread.sleep(
+                        Math.min(200, Math.max(0, (deadline - System.nanoTime()) / 1_000_000)));
             } while (System.nanoTime() < deadline);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -123,6 +130,11 @@ public final class KafkaGroups {
             throw new IllegalStateException("could not read offsets of group " + group, e);
         }
         throw new IllegalStateException(
-                "group " + group + " did not catch up on " + List.of(topics) + " within " + timeout);
+                "group "
+                        + group
+                        + " did not catch up on "
+                        + List.of(topics)
+                        + " within "
+                        + timeout);
     }
 }

@@ -19,7 +19,7 @@ final class TestJobs {
                 Configuration.fromMap(
                         Map.ofEntries(
                                 Map.entry("state.backend.type", "rocksdb"),
-                                Map.entry("state.backend.incremental", "true"),
+                                Map.entry("execution.checkpointing.incremental", "true"),
                                 Map.entry("state.backend.rocksdb.localdir", "/tmp/notiflow-rocksdb"),
                                 Map.entry("execution.checkpointing.interval", "500 ms"),
                                 Map.entry("execution.checkpointing.mode", "EXACTLY_ONCE"),

@@ -31,7 +31,10 @@ public final class LocalProviders implements AutoCloseable {
     private final ScriptedSmtpServer email;
 
     private LocalProviders(
-            MockApnsProvider apns, MockFcmProvider fcm, MockTwilioServer sms, ScriptedSmtpServer email) {
+            MockApnsProvider apns,
+            MockFcmProvider fcm,
+            MockTwilioServer sms,
+            ScriptedSmtpServer email) {
         this.apns = apns;
         this.fcm = fcm;
         this.sms = sms;

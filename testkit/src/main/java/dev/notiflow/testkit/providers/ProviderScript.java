@@ -23,8 +23,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * }</pre>
  *
  * Anything not named is accepted. Each answer is the raw JSON object, so every mock reads the
- * fields of its own protocol (and optional extras such as {@code "retryAfter"} seconds or
- * {@code "timestamp"} for an APNs 410). Immutable and thread-safe.
+ * fields of its own protocol (and optional extras such as {@code "retryAfter"} seconds or {@code
+ * "timestamp"} for an APNs 410). Immutable and thread-safe.
  */
 public final class ProviderScript {
 
@@ -35,7 +35,9 @@ public final class ProviderScript {
     private final long latencyMs;
 
     private ProviderScript(
-            Map<String, Map<String, JsonNode>> answers, double transientFailureRate, long latencyMs) {
+            Map<String, Map<String, JsonNode>> answers,
+            double transientFailureRate,
+            long latencyMs) {
         this.answers = answers;
         this.transientFailureRate = transientFailureRate;
         this.latencyMs = latencyMs;
@@ -77,7 +79,8 @@ public final class ProviderScript {
             }
             return new ProviderScript(Collections.unmodifiableMap(answers), rate, latency);
         } catch (IOException e) {
-            throw new IllegalArgumentException("provider script is not valid JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "provider script is not valid JSON: " + e.getMessage(), e);
         }
     }
 

@@ -8,8 +8,8 @@ import java.time.Instant;
  *
  * @param provider {@code apns}, {@code fcm}, {@code sms} or {@code email}
  * @param recipient device token, E.164 number or email address
- * @param notificationRef the notification id the sender attached (APNs apns-id, FCM data
- *     {@code notificationId}, email Message-ID, SMS: the message body), or {@code null}
+ * @param notificationRef the notification id the sender attached (APNs apns-id, FCM data {@code
+ *     notificationId}, email Message-ID, SMS: the message body), or {@code null}
  * @param status the HTTP status or SMTP reply code the mock answered
  */
 public record ReceivedCall(
