@@ -1,0 +1,199 @@
+package dev.notiflow.sinks.ledger;
+
+import dev.notiflow.jdbc.JdbcSettings;
+import dev.notiflow.model.Provider;
+
+import java.sql.Connection;
+import java.sql.Driver;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * The {@code send_ledger} table over plain JDBC, with a tiny pool of at most {@code maxConnections}
+ * connections. Its methods block: call them from a thread that may block (the {@link
+ * LedgeredSender}'s executor), never from a task thread.
+ *
+ * <p>A connection that fails is closed, and a statement that fails on a reused connection is tried
+ * once more on a new one (after a database restart every pooled connection is dead). The password
+ * is resolved from {@link JdbcSettings} when the first connection opens. Connect and socket
+ * timeouts are short, so a stuck database frees the calling thread.
+ *
+ * <p>Thread-safe.
+ */
+final class JdbcLedger implements AutoCloseable {
+
+    static final String LOOKUP_SQL =
+            "SELECT provider_message_id FROM send_ledger WHERE notification_id = ?";
+    static final String INSERT_SQL =
+            "INSERT INTO send_ledger (notification_id, provider, provider_message_id, sent_at)"
+                    + " VALUES (?, ?, ?, ?) ON CONFLICT (notification_id) DO NOTHING";
+
+    private static final String CONNECT_TIMEOUT_SECONDS = "2";
+    private static final String SOCKET_TIMEOUT_SECONDS = "5";
+    private static final int QUERY_TIMEOUT_SECONDS = 5;
+
+    /** A notification found in the ledger; {@code providerMessageId} may be {@code null}. */
+    record Entry(String providerMessageId) {}
+
+    private final JdbcSettings settings;
+    private final BlockingQueue<Connection> idle;
+    private volatile Properties properties;
+    private volatile Driver driver;
+    private volatile boolean closed;
+
+    JdbcLedger(JdbcSettings settings, int maxConnections) {
+        this.settings = settings;
+        this.idle = new ArrayBlockingQueue<>(maxConnections);
+    }
+
+    /** The entry of a notification, or {@code null} when the ledger has none. */
+    Entry find(String notificationId) throws SQLException {
+        return withConnection(
+                c -> {
+                    try (PreparedStatement s = c.prepareStatement(LOOKUP_SQL)) {
+                        s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                        s.setString(1, notificationId);
+                        try (ResultSet rs = s.executeQuery()) {
+                            return rs.next() ? new Entry(rs.getString(1)) : null;
+                        }
+                    }
+                });
+    }
+
+    /**
+     * Records an accepted send; a notification already recorded keeps its first row.
+     *
+     * @return true when a row was added, false when one was there already
+     */
+    boolean record(
+            String notificationId, Provider provider, String providerMessageId, Instant sentAt)
+            throws SQLException {
+        return withConnection(
+                c -> {
+                    try (PreparedStatement s = c.prepareStatement(INSERT_SQL)) {
+                        s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                        s.setString(1, notificationId);
+                        s.setString(2, provider.wireName());
+                        s.setString(3, providerMessageId);
+                        s.setTimestamp(4, Timestamp.from(sentAt));
+                        return s.executeUpdate() == 1;
+                    }
+                });
+    }
+
+    private interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T withConnection(Work<T> work) throws SQLException {
+        Connection pooled = idle.poll();
+        if (pooled != null) {
+            try {
+                T result = work.run(pooled);
+                release(pooled);
+                return result;
+            } catch (SQLException e) {
+                // The database may have restarted: every idle connection is suspect.
+                closeQuietly(pooled);
+                drainIdle();
+            }
+        }
+        Connection fresh = connect();
+        try {
+            T result = work.run(fresh);
+            release(fresh);
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            closeQuietly(fresh);
+            throw e;
+        }
+    }
+
+    private void release(Connection c) {
+        if (closed || !idle.offer(c)) {
+            closeQuietly(c);
+        }
+    }
+
+    private Connection connect() throws SQLException {
+        if (closed) {
+            throw new SQLException("the send ledger is closed", "08003");
+        }
+        Connection c =
+                driver() != null
+                        ? driver.connect(settings.url(), properties())
+                        : DriverManager.getConnection(settings.url(), properties());
+        if (c == null) {
+            throw new SQLException("no JDBC driver accepts the configured URL", "08001");
+        }
+        c.setAutoCommit(true);
+        return c;
+    }
+
+    /** The PostgreSQL driver, loaded directly so that Flink's user-code class loader finds it. */
+    private Driver driver() throws SQLException {
+        if (driver == null && settings.url().startsWith("jdbc:postgresql:")) {
+            try {
+                driver =
+                        (Driver)
+                                Class.forName(
+                                                "org.postgresql.Driver",
+                                                true,
+                                                JdbcLedger.class.getClassLoader())
+                                        .getDeclaredConstructor()
+                                        .newInstance();
+            } catch (ReflectiveOperationException e) {
+                throw new SQLException("PostgreSQL JDBC driver not found", "08001", e);
+            }
+        }
+        return driver;
+    }
+
+    private Properties properties() {
+        if (properties == null) {
+            Properties p = new Properties();
+            if (settings.user() != null) {
+                p.setProperty("user", settings.user());
+            }
+            String password = settings.resolvePassword();
+            if (password != null) {
+                p.setProperty("password", password);
+            }
+            p.setProperty("connectTimeout", CONNECT_TIMEOUT_SECONDS);
+            p.setProperty("loginTimeout", CONNECT_TIMEOUT_SECONDS);
+            p.setProperty("socketTimeout", SOCKET_TIMEOUT_SECONDS);
+            p.setProperty("ApplicationName", "notiflow-send-ledger");
+            properties = p;
+        }
+        return properties;
+    }
+
+    private void drainIdle() {
+        List<Connection> stale = new ArrayList<>();
+        idle.drainTo(stale);
+        stale.forEach(JdbcLedger::closeQuietly);
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException e) {
+            // already broken; nothing to release
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        drainIdle();
+    }
+}

@@ -1,0 +1,85 @@
+package dev.notiflow.sinks.ledger;
+
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ReadableConfig;
+
+import dev.notiflow.jdbc.JdbcOptions;
+import dev.notiflow.jdbc.JdbcSettings;
+
+import java.time.Duration;
+
+/**
+ * Configuration of the send ledger, keys prefixed {@code ledger.}. When {@link #ENABLED} is true,
+ * every provider's sender is wrapped in a {@link LedgeredSender}, which uses the database named by
+ * the {@code jdbc.*} options ({@link JdbcOptions}) and the table {@code send_ledger} (migration
+ * {@code V3__send_ledger.sql}).
+ *
+ * <pre>{@code
+ * ledger.enabled: true
+ * ledger.timeout: 500 ms
+ * jdbc.url: jdbc:postgresql://postgres:5432/notiflow
+ * }</pre>
+ *
+ * <p>Holds constants only; thread-safe.
+ */
+public final class LedgerOptions {
+
+    public static final ConfigOption<Boolean> ENABLED =
+            ConfigOptions.key("ledger.enabled")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Record every accepted send in the send_ledger table of the jdbc.url"
+                                    + " database and check it before each send, so a send replayed"
+                                    + " after a failure is not repeated when its first attempt was"
+                                    + " accepted. Fails open: sends go out when the database is"
+                                    + " down or slow. Requires jdbc.url.");
+
+    public static final ConfigOption<Duration> TIMEOUT =
+            ConfigOptions.key("ledger.timeout")
+                    .durationType()
+                    .defaultValue(LedgeredSender.DEFAULT_TIMEOUT)
+                    .withDescription(
+                            "Longest wait for a ledger lookup or write; after it the send goes"
+                                    + " out (lookup) or its result is passed on (write) without"
+                                    + " the ledger.");
+
+    private LedgerOptions() {}
+
+    /** True when {@link #ENABLED} is set. */
+    public static boolean enabled(ReadableConfig config) {
+        return config.get(ENABLED);
+    }
+
+    /** The configured ledger timeout, checked to be positive. */
+    public static Duration timeout(ReadableConfig config) {
+        Duration timeout = config.get(TIMEOUT);
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw new IllegalArgumentException(TIMEOUT.key() + " must be positive, was " + timeout);
+        }
+        return timeout;
+    }
+
+    /**
+     * The database settings of the ledger: the {@code jdbc.*} options.
+     *
+     * @throws IllegalArgumentException when {@code ledger.enabled} is true but {@code jdbc.url} is
+     *     not set
+     */
+    public static JdbcSettings jdbcSettings(ReadableConfig config) {
+        if (!JdbcOptions.enabled(config)) {
+            throw new IllegalArgumentException(
+                    ENABLED.key()
+                            + " is true but "
+                            + JdbcOptions.URL.key()
+                            + " is not set: the send ledger needs the PostgreSQL database"
+                            + " (set "
+                            + JdbcOptions.URL.key()
+                            + " or set "
+                            + ENABLED.key()
+                            + ": false)");
+        }
+        return JdbcOptions.settings(config);
+    }
+}

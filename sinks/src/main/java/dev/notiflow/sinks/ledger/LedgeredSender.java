@@ -1,0 +1,270 @@
+package dev.notiflow.sinks.ledger;
+
+import dev.notiflow.jdbc.JdbcSettings;
+import dev.notiflow.model.Provider;
+import dev.notiflow.model.SendRequest;
+import dev.notiflow.model.SendResult;
+import dev.notiflow.model.SendStatus;
+import dev.notiflow.sinks.ChannelSender;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * A {@link ChannelSender} decorator that stops a replayed send from reaching the provider again
+ * when an earlier attempt of the same notification was accepted. Before each send it looks the
+ * notification id up in the {@code send_ledger} table: when found, it completes with {@link
+ * SendResult#accepted} of the stored provider message id without calling the provider (counted in
+ * {@link #replaysSkipped()}). After an ACCEPTED answer it inserts the notification ({@code ON
+ * CONFLICT DO NOTHING}) and then passes the answer on, so a notification whose outcome left the
+ * send operator is in the ledger. REJECTED and RETRYABLE answers are not recorded: a retry calls
+ * the provider again.
+ *
+ * <p>The ledger fails open. A lookup or write that fails, times out (after {@code timeout}) or
+ * finds the ledger's queue full is skipped: the send goes out, and the provider's answer is passed
+ * on unchanged. After a failure the database is left alone for {@value #PAUSE_SECONDS} s, and a
+ * WARN (without ids, tokens or addresses) is logged at most once a minute. What stays at risk of a
+ * repeat is a send in flight at a crash, accepted but not yet recorded.
+ *
+ * <p>JDBC calls block, so they run on a small executor owned by this sender ({@value #CONNECTIONS}
+ * threads, one database connection each at most, a bounded queue), never on the caller's thread;
+ * the futures returned never block. Thread-safe, like the wrapped sender; {@link #close()} closes
+ * the wrapped sender too.
+ */
+public final class LedgeredSender implements ChannelSender {
+
+    private static final Logger LOG = LoggerFactory.getLogger(LedgeredSender.class);
+
+    /** Default for the longest wait on a lookup or a write. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(500);
+
+    static final int CONNECTIONS = 2;
+    static final int QUEUE_CAPACITY = 10_000;
+    static final long PAUSE_SECONDS = 5;
+    private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
+    private static final Duration CLOSE_GRACE = Duration.ofSeconds(2);
+    private static final AtomicInteger SENDER_IDS = new AtomicInteger();
+
+    private final ChannelSender inner;
+    private final JdbcLedger ledger;
+    private final Duration timeout;
+    private final long pauseNanos;
+    private final ThreadPoolExecutor executor;
+
+    private final AtomicLong replaysSkipped = new AtomicLong();
+    private final AtomicLong recorded = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final AtomicLong lastWarnNanos =
+            new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
+    private volatile long pausedUntilNanos = System.nanoTime();
+
+    /**
+     * @param inner the provider's sender; closed with this one
+     * @param settings the database holding {@code send_ledger}
+     * @param timeout longest wait for a lookup or a write before going on without the ledger
+     */
+    public LedgeredSender(ChannelSender inner, JdbcSettings settings, Duration timeout) {
+        this(
+                inner,
+                new JdbcLedger(settings, CONNECTIONS),
+                timeout,
+                Duration.ofSeconds(PAUSE_SECONDS));
+    }
+
+    LedgeredSender(ChannelSender inner, JdbcLedger ledger, Duration timeout, Duration pause) {
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw new IllegalArgumentException("ledger timeout must be positive: " + timeout);
+        }
+        this.inner = inner;
+        this.ledger = ledger;
+        this.timeout = timeout;
+        this.pauseNanos = pause.toNanos();
+        int id = SENDER_IDS.incrementAndGet();
+        AtomicInteger threads = new AtomicInteger();
+        this.executor =
+                new ThreadPoolExecutor(
+                        CONNECTIONS,
+                        CONNECTIONS,
+                        0,
+                        TimeUnit.MILLISECONDS,
+                        new ArrayBlockingQueue<>(QUEUE_CAPACITY),
+                        r -> {
+                            Thread t =
+                                    new Thread(
+                                            r,
+                                            "send-ledger-" + id + "-" + threads.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        },
+                        new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    @Override
+    public CompletableFuture<SendResult> send(SendRequest request) {
+        String id = request.notificationId();
+        return lookup(id)
+                .thenCompose(
+                        entry -> {
+                            if (entry != null) {
+                                long skipped = replaysSkipped.incrementAndGet();
+                                LOG.debug(
+                                        "{} send already accepted before, not repeated ({} so far)",
+                                        request.provider(),
+                                        skipped);
+                                return CompletableFuture.completedFuture(
+                                        SendResult.accepted(entry.providerMessageId()));
+                            }
+                            return inner.send(request)
+                                    .thenCompose(result -> recordIfAccepted(request, result));
+                        });
+    }
+
+    private CompletableFuture<JdbcLedger.Entry> lookup(String notificationId) {
+        return call(() -> ledger.find(notificationId), "lookup");
+    }
+
+    private CompletableFuture<SendResult> recordIfAccepted(SendRequest request, SendResult result) {
+        if (result == null
+                || result.status() != SendStatus.ACCEPTED
+                || request.notificationId() == null) {
+            return CompletableFuture.completedFuture(result);
+        }
+        Provider provider = request.provider();
+        Instant sentAt = Instant.now();
+        return call(
+                        () -> {
+                            if (ledger.record(
+                                    request.notificationId(),
+                                    provider,
+                                    result.providerMessageId(),
+                                    sentAt)) {
+                                recorded.incrementAndGet();
+                            }
+                            return null;
+                        },
+                        "write")
+                .thenApply(ignored -> result);
+    }
+
+    private interface LedgerCall<T> {
+        T run() throws SQLException;
+    }
+
+    /**
+     * Runs a ledger call on the executor; completes with {@code null} instead of failing when the
+     * ledger is paused, busy, failing or slow.
+     */
+    private <T> CompletableFuture<T> call(LedgerCall<T> work, String what) {
+        if (System.nanoTime() - pausedUntilNanos < 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        Supplier<T> task =
+                () -> {
+                    try {
+                        return work.run();
+                    } catch (SQLException e) {
+                        throw new CompletionException(e);
+                    }
+                };
+        CompletableFuture<T> future;
+        try {
+            future = CompletableFuture.supplyAsync(task, executor);
+        } catch (RejectedExecutionException e) {
+            unavailable(what, "queue full or closed", null);
+            return CompletableFuture.completedFuture(null);
+        }
+        return future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionally(
+                        error -> {
+                            Throwable cause =
+                                    error instanceof CompletionException && error.getCause() != null
+                                            ? error.getCause()
+                                            : error;
+                            unavailable(what, describe(cause), cause);
+                            return null;
+                        });
+    }
+
+    private void unavailable(String what, String why, Throwable cause) {
+        long total = failures.incrementAndGet();
+        long now = System.nanoTime();
+        pausedUntilNanos = now + pauseNanos;
+        long last = lastWarnNanos.get();
+        if (now - last >= WARN_INTERVAL_NANOS && lastWarnNanos.compareAndSet(last, now)) {
+            LOG.warn(
+                    "Send ledger {} failed ({}); sending without the ledger for the next {} s"
+                            + " ({} ledger failures so far)",
+                    what,
+                    why,
+                    TimeUnit.NANOSECONDS.toSeconds(pauseNanos),
+                    total);
+        } else if (LOG.isDebugEnabled()) {
+            LOG.debug("Send ledger {} failed ({})", what, why);
+        }
+    }
+
+    private static String describe(Throwable cause) {
+        if (cause instanceof SQLException sql) {
+            // logServerErrorDetail=false keeps bind values out of PostgreSQL's messages.
+            return sql.getClass().getSimpleName()
+                    + " SQLState "
+                    + sql.getSQLState()
+                    + ": "
+                    + sql.getMessage();
+        }
+        if (cause instanceof TimeoutException) {
+            return "no answer in time";
+        }
+        return cause.getClass().getSimpleName();
+    }
+
+    /** Sends answered from the ledger without calling the provider. */
+    public long replaysSkipped() {
+        return replaysSkipped.get();
+    }
+
+    /** Accepted sends this sender added to the ledger. */
+    public long recorded() {
+        return recorded.get();
+    }
+
+    /** Lookups and writes that failed, timed out or were refused, so went on without the ledger. */
+    public long ledgerFailures() {
+        return failures.get();
+    }
+
+    @Override
+    public void close() {
+        executor.shutdown();
+        try {
+            // Let queued writes of accepted sends finish, briefly.
+            if (!executor.awaitTermination(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                executor.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+        } finally {
+            ledger.close();
+            inner.close();
+            LOG.info(
+                    "Send ledger closed: {} replays skipped, {} sends recorded, {} ledger failures",
+                    replaysSkipped.get(),
+                    recorded.get(),
+                    failures.get());
+        }
+    }
+}

@@ -1,0 +1,286 @@
+package dev.notiflow.sinks.ledger;
+
+import dev.notiflow.jdbc.JdbcSettings;
+import dev.notiflow.jdbc.Migrations;
+import dev.notiflow.model.Channel;
+import dev.notiflow.model.Provider;
+import dev.notiflow.model.SendRequest;
+import dev.notiflow.model.SendResult;
+import dev.notiflow.model.SendStatus;
+import dev.notiflow.sinks.ChannelSender;
+import dev.notiflow.testkit.postgres.LocalPostgres;
+import dev.notiflow.testkit.postgres.PostgresExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The send ledger against a real PostgreSQL with the project's migrations applied. */
+class LedgeredSenderTest {
+
+    @RegisterExtension static final PostgresExtension PG = new PostgresExtension();
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(2);
+    private static final Duration SHORT_PAUSE = Duration.ofMillis(50);
+
+    private final List<ChannelSender> opened = new ArrayList<>();
+    private LocalPostgres postgres;
+    private JdbcSettings settings;
+
+    @BeforeEach
+    void setUp() throws SQLException {
+        postgres = PG.postgres();
+        Migrations.apply(postgres.jdbcUrl(), postgres.user(), postgres.password());
+        try (Connection c = postgres.connect();
+                Statement s = c.createStatement()) {
+            s.execute("TRUNCATE send_ledger");
+        }
+        settings =
+                JdbcSettings.of(postgres.jdbcUrl(), postgres.user())
+                        .withPasswordEnv("NOTIFLOW_LEDGER_TEST_UNSET_PASSWORD");
+    }
+
+    @AfterEach
+    void tearDown() {
+        opened.forEach(ChannelSender::close);
+    }
+
+    @Test
+    void shouldAnswerAReplayedSendFromTheLedgerWithoutCallingTheProvider() throws Exception {
+        FakeProvider firstRun = new FakeProvider();
+        LedgeredSender before = ledgered(firstRun, TIMEOUT, SHORT_PAUSE);
+        SendResult first = send(before, "n-1");
+        assertThat(first.status()).isEqualTo(SendStatus.ACCEPTED);
+        assertThat(first.providerMessageId()).isEqualTo("pm-n-1");
+        assertThat(before.recorded()).isEqualTo(1);
+
+        // A new sender, as after a restore, gets the replay of the same notification.
+        FakeProvider afterRestore = new FakeProvider();
+        LedgeredSender after = ledgered(afterRestore, TIMEOUT, SHORT_PAUSE);
+        SendResult replay = send(after, "n-1");
+
+        assertThat(replay.status()).isEqualTo(SendStatus.ACCEPTED);
+        assertThat(replay.providerMessageId()).isEqualTo("pm-n-1");
+        assertThat(afterRestore.calls("n-1")).isZero();
+        assertThat(after.replaysSkipped()).isEqualTo(1);
+        assertThat(row("n-1")).isEqualTo("smtp|pm-n-1");
+
+        // Another notification still reaches the provider.
+        assertThat(send(after, "n-2").providerMessageId()).isEqualTo("pm-n-2");
+        assertThat(afterRestore.calls("n-2")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldRememberAnAcceptedSendWithoutAProviderMessageId() throws Exception {
+        FakeProvider provider = new FakeProvider().answer("n-1", SendResult.accepted(null));
+        LedgeredSender sender = ledgered(provider, TIMEOUT, SHORT_PAUSE);
+        send(sender, "n-1");
+
+        SendResult replay = send(sender, "n-1");
+
+        assertThat(replay.status()).isEqualTo(SendStatus.ACCEPTED);
+        assertThat(replay.providerMessageId()).isNull();
+        assertThat(provider.calls("n-1")).isEqualTo(1);
+        assertThat(row("n-1")).isEqualTo("smtp|null");
+    }
+
+    @Test
+    void shouldCallTheProviderAgainAfterARetryableAnswer() throws Exception {
+        FakeProvider provider =
+                new FakeProvider()
+                        .answer("n-1", SendResult.retryable("PROVIDER_UNAVAILABLE", "503", null));
+        LedgeredSender sender = ledgered(provider, TIMEOUT, SHORT_PAUSE);
+
+        assertThat(send(sender, "n-1").status()).isEqualTo(SendStatus.RETRYABLE);
+        assertThat(row("n-1")).isNull();
+        assertThat(send(sender, "n-1").status()).isEqualTo(SendStatus.ACCEPTED);
+        assertThat(send(sender, "n-1").status()).isEqualTo(SendStatus.ACCEPTED);
+
+        assertThat(provider.calls("n-1")).isEqualTo(2);
+        assertThat(sender.replaysSkipped()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldNotRecordARejectedSend() throws Exception {
+        SendResult unregistered =
+                SendResult.tokenDead("TOKEN_UNREGISTERED", "410 Unregistered", Instant.EPOCH);
+        FakeProvider provider =
+                new FakeProvider().answer("n-1", unregistered).answer("n-1", unregistered);
+        LedgeredSender sender = ledgered(provider, TIMEOUT, SHORT_PAUSE);
+
+        assertThat(send(sender, "n-1")).isEqualTo(unregistered);
+        assertThat(send(sender, "n-1")).isEqualTo(unregistered);
+
+        assertThat(provider.calls("n-1")).isEqualTo(2);
+        assertThat(row("n-1")).isNull();
+        assertThat(sender.recorded()).isZero();
+    }
+
+    @Test
+    void shouldSendWithoutTheLedgerWhileTheDatabaseIsDownAndUseItAgainAfterwards()
+            throws Exception {
+        FakeProvider provider = new FakeProvider();
+        LedgeredSender sender = ledgered(provider, TIMEOUT, SHORT_PAUSE);
+        send(sender, "n-1");
+
+        postgres.stop();
+        try {
+            SendResult whileDown = send(sender, "n-2");
+            // Fails open: the ledger cannot tell, so even a recorded notification is sent.
+            SendResult recordedButUnreachable = send(sender, "n-1");
+
+            assertThat(whileDown.status()).isEqualTo(SendStatus.ACCEPTED);
+            assertThat(whileDown.providerMessageId()).isEqualTo("pm-n-2");
+            assertThat(recordedButUnreachable.status()).isEqualTo(SendStatus.ACCEPTED);
+            assertThat(provider.calls("n-2")).isEqualTo(1);
+            assertThat(provider.calls("n-1")).isEqualTo(2);
+            assertThat(sender.ledgerFailures()).isPositive();
+        } finally {
+            postgres.startAgain();
+        }
+
+        Thread.sleep(SHORT_PAUSE.toMillis() * 2);
+        send(sender, "n-3");
+        assertThat(row("n-3")).isEqualTo("smtp|pm-n-3");
+        assertThat(send(sender, "n-3").providerMessageId()).isEqualTo("pm-n-3");
+        assertThat(provider.calls("n-3")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldSendWithoutTheLedgerWhenItAnswersTooSlowly() throws Exception {
+        FakeProvider provider = new FakeProvider();
+        LedgeredSender sender = ledgered(provider, Duration.ofMillis(300), SHORT_PAUSE);
+        try (Connection locker = postgres.connect();
+                Statement s = locker.createStatement()) {
+            locker.setAutoCommit(false);
+            s.execute("LOCK TABLE send_ledger IN ACCESS EXCLUSIVE MODE");
+
+            long start = System.nanoTime();
+            SendResult result = send(sender, "n-1");
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+
+            assertThat(result.status()).isEqualTo(SendStatus.ACCEPTED);
+            assertThat(provider.calls("n-1")).isEqualTo(1);
+            assertThat(sender.ledgerFailures()).isPositive();
+            assertThat(millis).isLessThan(3_000);
+            locker.rollback();
+        }
+    }
+
+    @Test
+    void shouldKeepTheFirstRowWhenANotificationIsRecordedTwice() throws Exception {
+        try (JdbcLedger ledger = new JdbcLedger(settings, 1)) {
+            assertThat(ledger.record("n-1", Provider.APNS, "first", Instant.now())).isTrue();
+            assertThat(ledger.record("n-1", Provider.APNS, "second", Instant.now())).isFalse();
+            assertThat(ledger.find("n-1")).isEqualTo(new JdbcLedger.Entry("first"));
+            assertThat(ledger.find("n-2")).isNull();
+        }
+    }
+
+    private LedgeredSender ledgered(FakeProvider provider, Duration timeout, Duration pause) {
+        LedgeredSender sender =
+                new LedgeredSender(provider, new JdbcLedger(settings, 2), timeout, pause);
+        opened.add(sender);
+        return sender;
+    }
+
+    private static SendResult send(ChannelSender sender, String notificationId) throws Exception {
+        return sender.send(request(notificationId)).get(10, TimeUnit.SECONDS);
+    }
+
+    static SendRequest request(String notificationId) {
+        return new SendRequest(
+                notificationId,
+                "e-1",
+                "u-1",
+                "news.daily",
+                "news",
+                Channel.EMAIL,
+                Provider.SMTP,
+                null,
+                null,
+                null,
+                "u1@example.com",
+                "en",
+                null,
+                "news_daily",
+                Map.of(),
+                null,
+                1,
+                null,
+                Instant.now(),
+                null,
+                null);
+    }
+
+    /** "provider|provider_message_id" of the ledger row, or null when there is none. */
+    private String row(String notificationId) throws SQLException {
+        try (Connection c = postgres.connect();
+                Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery(
+                                "SELECT provider, provider_message_id, sent_at FROM send_ledger"
+                                        + " WHERE notification_id = '"
+                                        + notificationId
+                                        + "'")) {
+            if (!rs.next()) {
+                return null;
+            }
+            assertThat(rs.getTimestamp(3)).isNotNull();
+            return rs.getString(1) + "|" + rs.getString(2);
+        }
+    }
+
+    /**
+     * A provider that counts calls per notification and answers from a script (then accepts with
+     * message id {@code pm-<notificationId>}).
+     */
+    static final class FakeProvider implements ChannelSender {
+        private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+        private final Map<String, Deque<SendResult>> script = new ConcurrentHashMap<>();
+
+        FakeProvider answer(String notificationId, SendResult result) {
+            script.computeIfAbsent(notificationId, k -> new ArrayDeque<>()).add(result);
+            return this;
+        }
+
+        int calls(String notificationId) {
+            AtomicInteger n = calls.get(notificationId);
+            return n == null ? 0 : n.get();
+        }
+
+        @Override
+        public CompletableFuture<SendResult> send(SendRequest request) {
+            String id = request.notificationId();
+            calls.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
+            Deque<SendResult> answers = script.get(id);
+            SendResult scripted;
+            synchronized (this) {
+                scripted = answers == null ? null : answers.poll();
+            }
+            return CompletableFuture.completedFuture(
+                    scripted != null ? scripted : SendResult.accepted("pm-" + id));
+        }
+
+        @Override
+        public void close() {}
+    }
+}
