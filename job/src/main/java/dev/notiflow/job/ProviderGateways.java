@@ -2,6 +2,7 @@ package dev.notiflow.job;
 
 import org.apache.flink.configuration.ReadableConfig;
 
+import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.model.Provider;
 import dev.notiflow.sinks.SenderFactory;
 import dev.notiflow.sinks.apns.ApnsOptions;
@@ -10,19 +11,24 @@ import dev.notiflow.sinks.email.EmailOptions;
 import dev.notiflow.sinks.email.SmtpEmailSenderFactory;
 import dev.notiflow.sinks.fcm.FcmOptions;
 import dev.notiflow.sinks.fcm.FcmSenderFactory;
+import dev.notiflow.sinks.ledger.LedgerOptions;
+import dev.notiflow.sinks.ledger.LedgeredSenderFactory;
 import dev.notiflow.sinks.sms.SmsOptions;
 import dev.notiflow.sinks.sms.TwilioSmsSenderFactory;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 
 /**
  * Builds the sender factory of every configured provider from the configuration. A provider whose
  * required settings are absent is disabled (its notifications end as SKIPPED/CHANNEL_DISABLED); a
- * provider configured wrongly fails the start with a message naming the setting.
+ * provider configured wrongly fails the start with a message naming the setting. With {@code
+ * ledger.enabled} every factory is wrapped in a {@link LedgeredSenderFactory}, so a replayed send
+ * that was accepted before is not repeated.
  */
 public final class ProviderGateways {
 
@@ -48,6 +54,14 @@ public final class ProviderGateways {
             if (!factories.containsKey(p)) {
                 LOG.info("{} is not configured: its notifications end as SKIPPED/CHANNEL_DISABLED", p);
             }
+        }
+        if (LedgerOptions.enabled(config)) {
+            JdbcSettings ledger = LedgerOptions.jdbcSettings(config);
+            Duration timeout = LedgerOptions.timeout(config);
+            factories.replaceAll((p, f) -> new LedgeredSenderFactory(f, ledger, timeout));
+            LOG.info(
+                    "Send ledger enabled for {}: accepted sends are not repeated on replay",
+                    factories.keySet());
         }
         return Gateways.of(factories);
     }

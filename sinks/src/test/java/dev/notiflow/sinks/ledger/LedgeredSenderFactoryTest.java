@@ -19,8 +19,7 @@ class LedgeredSenderFactoryTest {
 
     @Test
     void shouldSurviveSerializationAndCreateALedgeredSender() throws Exception {
-        SenderFactory inner =
-                (SenderFactory & java.io.Serializable) LedgeredSenderTest.FakeProvider::new;
+        SenderFactory inner = LedgeredSenderTest.FakeProvider::new;
         LedgeredSenderFactory factory =
                 new LedgeredSenderFactory(
                         inner,
