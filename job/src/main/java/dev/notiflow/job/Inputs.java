@@ -5,8 +5,8 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import dev.notiflow.model.RawRecord;
 
 /**
- * The raw input streams of the topology, built by the caller (Kafka sources in production,
- * bounded collections in tests), each already given its uid.
+ * The raw input streams of the topology, built by the caller (Kafka sources in production, bounded
+ * collections in tests), each already given its uid.
  *
  * @param invalidations the job's own {@code device-token-invalidations} read back, or {@code null}
  * @param retries the job's own {@code notification-retry} read back, or {@code null} (then no

@@ -17,8 +17,8 @@ import static org.apache.flink.util.Preconditions.checkArgument;
 
 /**
  * Reads the job's configuration: a YAML file ({@code --config FILE}; nested keys are joined with
- * dots) and then {@code --key value} overrides. Flink's own keys (checkpointing, state backend)
- * may appear too and reach the execution environment.
+ * dots) and then {@code --key value} overrides. Flink's own keys (checkpointing, state backend) may
+ * appear too and reach the execution environment.
  *
  * <pre>{@code
  * Configuration config = JobConfig.load(new String[] {"--config", "job.yaml", "--profile.wait", "10 s"});
@@ -67,7 +67,9 @@ public final class JobConfig {
                     .forEachRemaining(
                             e ->
                                     flatten(
-                                            prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey(),
+                                            prefix.isEmpty()
+                                                    ? e.getKey()
+                                                    : prefix + "." + e.getKey(),
                                             e.getValue(),
                                             out));
         } else if (node.isArray()) {

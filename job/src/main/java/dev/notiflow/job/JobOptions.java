@@ -24,7 +24,8 @@ public final class JobOptions {
             ConfigOptions.key("kafka.bootstrap-servers")
                     .stringType()
                     .noDefaultValue()
-                    .withDescription("Kafka bootstrap servers, e.g. broker1:9092,broker2:9092. Required.");
+                    .withDescription(
+                            "Kafka bootstrap servers, e.g. broker1:9092,broker2:9092. Required.");
 
     public static final ConfigOption<String> KAFKA_GROUP_ID =
             ConfigOptions.key("kafka.group-id")
@@ -50,9 +51,15 @@ public final class JobOptions {
     public static final ConfigOption<String> TOPIC_EVENTS =
             topic("events", "notification-events", "Input: business events (key eventId).");
     public static final ConfigOption<String> TOPIC_PREFERENCES =
-            topic("preferences", "user-preferences", "Input, compacted: user preferences (key userId).");
+            topic(
+                    "preferences",
+                    "user-preferences",
+                    "Input, compacted: user preferences (key userId).");
     public static final ConfigOption<String> TOPIC_DEVICES =
-            topic("devices", "device-tokens", "Input, compacted: device tokens (key userId:token).");
+            topic(
+                    "devices",
+                    "device-tokens",
+                    "Input, compacted: device tokens (key userId:token).");
     public static final ConfigOption<String> TOPIC_DELIVERIES =
             topic("deliveries", "notification-deliveries", "Output: one record per final outcome.");
     public static final ConfigOption<String> TOPIC_RETRY =
@@ -61,7 +68,10 @@ public final class JobOptions {
                     "notification-retry",
                     "Internal, read back by the job: sends to try again after a backoff.");
     public static final ConfigOption<String> TOPIC_DLQ =
-            topic("dlq", "notification-dlq", "Output: bad input and failed sends, with the reason.");
+            topic(
+                    "dlq",
+                    "notification-dlq",
+                    "Output: bad input and failed sends, with the reason.");
     public static final ConfigOption<String> TOPIC_INVALIDATIONS =
             topic(
                     "invalidations",
@@ -72,7 +82,8 @@ public final class JobOptions {
             ConfigOptions.key("input.max-record-bytes")
                     .intType()
                     .defaultValue(64 * 1024)
-                    .withDescription("Input records larger than this go to the DLQ as RECORD_TOO_LARGE.");
+                    .withDescription(
+                            "Input records larger than this go to the DLQ as RECORD_TOO_LARGE.");
 
     public static final ConfigOption<Duration> DEDUPE_TTL =
             ConfigOptions.key("dedupe.ttl")
@@ -113,12 +124,18 @@ public final class JobOptions {
                             "Max parallelism (key groups). Fixed for the life of the state: changing it"
                                     + " breaks restore from savepoints.");
 
-    private static final Map<Provider, ConfigOption<Integer>> RETRY_MAX_ATTEMPTS = new EnumMap<>(Provider.class);
-    private static final Map<Provider, ConfigOption<Duration>> RETRY_INITIAL_BACKOFF = new EnumMap<>(Provider.class);
-    private static final Map<Provider, ConfigOption<Duration>> RETRY_MAX_BACKOFF = new EnumMap<>(Provider.class);
-    private static final Map<Provider, ConfigOption<Duration>> SEND_TIMEOUT = new EnumMap<>(Provider.class);
-    private static final Map<Provider, ConfigOption<Integer>> SEND_CAPACITY = new EnumMap<>(Provider.class);
-    private static final Map<Provider, ConfigOption<Double>> SEND_RATE = new EnumMap<>(Provider.class);
+    private static final Map<Provider, ConfigOption<Integer>> RETRY_MAX_ATTEMPTS =
+            new EnumMap<>(Provider.class);
+    private static final Map<Provider, ConfigOption<Duration>> RETRY_INITIAL_BACKOFF =
+            new EnumMap<>(Provider.class);
+    private static final Map<Provider, ConfigOption<Duration>> RETRY_MAX_BACKOFF =
+            new EnumMap<>(Provider.class);
+    private static final Map<Provider, ConfigOption<Duration>> SEND_TIMEOUT =
+            new EnumMap<>(Provider.class);
+    private static final Map<Provider, ConfigOption<Integer>> SEND_CAPACITY =
+            new EnumMap<>(Provider.class);
+    private static final Map<Provider, ConfigOption<Double>> SEND_RATE =
+            new EnumMap<>(Provider.class);
 
     static {
         for (Provider p : Provider.values()) {
@@ -129,7 +146,8 @@ public final class JobOptions {
                             .intType()
                             .defaultValue(5)
                             .withDescription(
-                                    "Attempts per " + p.wireName()
+                                    "Attempts per "
+                                            + p.wireName()
                                             + " notification before it ends EXHAUSTED (1 = no retry)."));
             RETRY_INITIAL_BACKOFF.put(
                     p,
@@ -137,7 +155,8 @@ public final class JobOptions {
                             .durationType()
                             .defaultValue(Duration.ofSeconds(1))
                             .withDescription(
-                                    "Backoff before the second " + p.wireName()
+                                    "Backoff before the second "
+                                            + p.wireName()
                                             + " attempt; doubles per attempt, with jitter."));
             RETRY_MAX_BACKOFF.put(
                     p,
@@ -145,7 +164,8 @@ public final class JobOptions {
                             .durationType()
                             .defaultValue(Duration.ofMinutes(5))
                             .withDescription(
-                                    "Cap of the " + p.wireName()
+                                    "Cap of the "
+                                            + p.wireName()
                                             + " backoff; a provider's later Retry-After still wins."));
             String prefix = "send." + p.wireName() + ".";
             SEND_TIMEOUT.put(
@@ -154,7 +174,8 @@ public final class JobOptions {
                             .durationType()
                             .defaultValue(Duration.ofSeconds(40))
                             .withDescription(
-                                    "Async timeout of one " + p.wireName()
+                                    "Async timeout of one "
+                                            + p.wireName()
                                             + " send; a timeout becomes a retryable TIMEOUT. Keep it above"
                                             + " the sender's own request timeout, so the sender answers first."));
             SEND_CAPACITY.put(
@@ -163,7 +184,8 @@ public final class JobOptions {
                             .intType()
                             .defaultValue(p == Provider.APNS ? 1000 : p == Provider.FCM ? 500 : 100)
                             .withDescription(
-                                    "Sends in flight per subtask to " + p.wireName()
+                                    "Sends in flight per subtask to "
+                                            + p.wireName()
                                             + "; the back-pressure valve. Keep it at or below the sender's"
                                             + " own max-in-flight."));
             SEND_RATE.put(
@@ -172,7 +194,8 @@ public final class JobOptions {
                             .doubleType()
                             .defaultValue(0.0)
                             .withDescription(
-                                    "Sends per second per subtask to " + p.wireName()
+                                    "Sends per second per subtask to "
+                                            + p.wireName()
                                             + " (provider quota); 0 for none."));
         }
     }
@@ -236,7 +259,8 @@ public final class JobOptions {
         return all;
     }
 
-    private static ConfigOption<String> topic(String name, String defaultTopic, String description) {
+    private static ConfigOption<String> topic(
+            String name, String defaultTopic, String description) {
         return ConfigOptions.key("topics." + name)
                 .stringType()
                 .defaultValue(defaultTopic)

@@ -28,11 +28,41 @@ public final class KafkaWiring {
         String bootstrap = JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS);
         String group = config.get(JobOptions.KAFKA_GROUP_ID);
         return new Inputs(
-                source(env, bootstrap, group, config.get(JobOptions.TOPIC_EVENTS), Uids.EVENTS_SOURCE, "Events"),
-                source(env, bootstrap, group, config.get(JobOptions.TOPIC_PREFERENCES), Uids.PREFERENCES_SOURCE, "Preferences"),
-                source(env, bootstrap, group, config.get(JobOptions.TOPIC_DEVICES), Uids.DEVICES_SOURCE, "Device tokens"),
-                source(env, bootstrap, group, config.get(JobOptions.TOPIC_INVALIDATIONS), Uids.INVALIDATIONS_SOURCE, "Token invalidations"),
-                source(env, bootstrap, group, config.get(JobOptions.TOPIC_RETRY), Uids.RETRY_SOURCE, "Retries"));
+                source(
+                        env,
+                        bootstrap,
+                        group,
+                        config.get(JobOptions.TOPIC_EVENTS),
+                        Uids.EVENTS_SOURCE,
+                        "Events"),
+                source(
+                        env,
+                        bootstrap,
+                        group,
+                        config.get(JobOptions.TOPIC_PREFERENCES),
+                        Uids.PREFERENCES_SOURCE,
+                        "Preferences"),
+                source(
+                        env,
+                        bootstrap,
+                        group,
+                        config.get(JobOptions.TOPIC_DEVICES),
+                        Uids.DEVICES_SOURCE,
+                        "Device tokens"),
+                source(
+                        env,
+                        bootstrap,
+                        group,
+                        config.get(JobOptions.TOPIC_INVALIDATIONS),
+                        Uids.INVALIDATIONS_SOURCE,
+                        "Token invalidations"),
+                source(
+                        env,
+                        bootstrap,
+                        group,
+                        config.get(JobOptions.TOPIC_RETRY),
+                        Uids.RETRY_SOURCE,
+                        "Retries"));
     }
 
     /**
@@ -40,7 +70,8 @@ public final class KafkaWiring {
      * edge with the sending pipeline, so it is its own failover region: a database outage restarts
      * only this branch (from its last checkpoint) and never re-sends a notification.
      */
-    public static DataStream<Delivery> deliveryLog(StreamExecutionEnvironment env, Configuration config) {
+    public static DataStream<Delivery> deliveryLog(
+            StreamExecutionEnvironment env, Configuration config) {
         String bootstrap = JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS);
         return source(
                         env,

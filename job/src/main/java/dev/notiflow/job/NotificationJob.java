@@ -7,15 +7,14 @@ import dev.notiflow.jdbc.JdbcOptions;
 import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.jdbc.Migrations;
 import dev.notiflow.job.analytics.DeliveryAnalytics;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The job's entry point for {@code flink run} or the REST API: reads the configuration, builds the
- * real sources, sinks and provider clients, and hands them to {@link Pipeline#defineWorkflow}.
- * With {@code jdbc.url} set, it also applies the database migrations and writes the delivery
- * table and per-minute metrics from the deliveries topic, in a branch of its own (see {@link
+ * real sources, sinks and provider clients, and hands them to {@link Pipeline#defineWorkflow}. With
+ * {@code jdbc.url} set, it also applies the database migrations and writes the delivery table and
+ * per-minute metrics from the deliveries topic, in a branch of its own (see {@link
  * KafkaWiring#deliveryLog}).
  *
  * <pre>{@code

@@ -16,8 +16,7 @@ import java.util.Map;
 public final class OutputTags {
 
     /** Bad input and failed sends, bound for {@code notification-dlq}. */
-    public static final OutputTag<DeadLetter> DEAD_LETTERS =
-            new OutputTag<>("dead-letters") {};
+    public static final OutputTag<DeadLetter> DEAD_LETTERS = new OutputTag<>("dead-letters") {};
 
     /** Final records decided before sending (skips, invalid contacts, duplicates). */
     public static final OutputTag<Delivery> DELIVERIES = new OutputTag<>("deliveries") {};

@@ -22,6 +22,9 @@ public interface Outputs {
     /** Device tokens a provider reported dead. */
     void tokenInvalidations(DataStream<TokenInvalidation> invalidations);
 
-    /** Sends to try again after their backoff; read back by the job through {@link Inputs#retries()}. */
+    /**
+     * Sends to try again after their backoff; read back by the job through {@link
+     * Inputs#retries()}.
+     */
     void retries(DataStream<ScheduledRetry> retries);
 }

@@ -79,19 +79,39 @@ public final class Pipeline {
                 firstSeen.flatMap(new FanOut()).uid(Uids.FAN_OUT).name("Fan out to recipients");
 
         DataStream<UserUpdate> updates =
-                parseUpdates(inputs.preferences(), ParseUserUpdates.Source.PREFERENCES, Uids.PARSE_PREFERENCES, "Parse preferences", settings, deadLetters)
-                        .union(parseUpdates(inputs.devices(), ParseUserUpdates.Source.DEVICES, Uids.PARSE_DEVICES, "Parse device tokens", settings, deadLetters));
+                parseUpdates(
+                                inputs.preferences(),
+                                ParseUserUpdates.Source.PREFERENCES,
+                                Uids.PARSE_PREFERENCES,
+                                "Parse preferences",
+                                settings,
+                                deadLetters)
+                        .union(
+                                parseUpdates(
+                                        inputs.devices(),
+                                        ParseUserUpdates.Source.DEVICES,
+                                        Uids.PARSE_DEVICES,
+                                        "Parse device tokens",
+                                        settings,
+                                        deadLetters));
         if (inputs.invalidations() != null) {
             updates =
                     updates.union(
-                            parseUpdates(inputs.invalidations(), ParseUserUpdates.Source.INVALIDATIONS, Uids.PARSE_INVALIDATIONS, "Parse token invalidations", settings, deadLetters));
+                            parseUpdates(
+                                    inputs.invalidations(),
+                                    ParseUserUpdates.Source.INVALIDATIONS,
+                                    Uids.PARSE_INVALIDATIONS,
+                                    "Parse token invalidations",
+                                    settings,
+                                    deadLetters));
         }
 
         SingleOutputStreamOperator<SendRequest> requests =
                 recipients
                         .keyBy(RecipientEvent::userId)
                         .connect(updates.keyBy(UserUpdate::userId))
-                        .process(new RecipientResolver(settings.profileWait(), settings.deviceTtl()))
+                        .process(
+                                new RecipientResolver(settings.profileWait(), settings.deviceTtl()))
                         .uid(Uids.RESOLVE)
                         .name("Resolve recipients");
         deliveries.add(requests.getSideOutput(OutputTags.DELIVERIES));
@@ -160,7 +180,9 @@ public final class Pipeline {
             PipelineSettings settings,
             List<DataStream<DeadLetter>> deadLetters) {
         SingleOutputStreamOperator<UserUpdate> parsed =
-                raw.process(new ParseUserUpdates(source, settings.maxRecordBytes())).uid(uid).name(name);
+                raw.process(new ParseUserUpdates(source, settings.maxRecordBytes()))
+                        .uid(uid)
+                        .name(name);
         deadLetters.add(parsed.getSideOutput(OutputTags.DEAD_LETTERS));
         return parsed;
     }

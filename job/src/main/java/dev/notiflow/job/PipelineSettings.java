@@ -12,8 +12,8 @@ import java.util.Map;
 import static org.apache.flink.util.Preconditions.checkArgument;
 
 /**
- * The topology's settings, read and validated once from {@link JobOptions}. Serializable: it travels
- * with the operators.
+ * The topology's settings, read and validated once from {@link JobOptions}. Serializable: it
+ * travels with the operators.
  */
 public record PipelineSettings(
         int maxRecordBytes,
@@ -36,7 +36,11 @@ public record PipelineSettings(
 
     public static PipelineSettings from(ReadableConfig config) {
         int maxBytes = config.get(JobOptions.MAX_RECORD_BYTES);
-        checkArgument(maxBytes > 0, "%s must be positive, was %s", JobOptions.MAX_RECORD_BYTES.key(), maxBytes);
+        checkArgument(
+                maxBytes > 0,
+                "%s must be positive, was %s",
+                JobOptions.MAX_RECORD_BYTES.key(),
+                maxBytes);
         Map<Provider, SendSettings> send = new EnumMap<>(Provider.class);
         for (Provider p : Provider.values()) {
             Duration timeout = config.get(JobOptions.sendTimeout(p));
@@ -48,9 +52,15 @@ public record PipelineSettings(
                     JobOptions.sendTimeout(p).key(),
                     timeout);
             checkArgument(
-                    capacity > 0, "%s must be positive, was %s", JobOptions.sendCapacity(p).key(), capacity);
+                    capacity > 0,
+                    "%s must be positive, was %s",
+                    JobOptions.sendCapacity(p).key(),
+                    capacity);
             checkArgument(
-                    rate >= 0, "%s must not be negative, was %s", JobOptions.sendRateLimit(p).key(), rate);
+                    rate >= 0,
+                    "%s must not be negative, was %s",
+                    JobOptions.sendRateLimit(p).key(),
+                    rate);
             int attempts = config.get(JobOptions.retryMaxAttempts(p));
             checkArgument(
                     attempts >= 1,

@@ -15,7 +15,6 @@ import dev.notiflow.sinks.ledger.LedgerOptions;
 import dev.notiflow.sinks.ledger.LedgeredSenderFactory;
 import dev.notiflow.sinks.sms.SmsOptions;
 import dev.notiflow.sinks.sms.TwilioSmsSenderFactory;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,14 +44,18 @@ public final class ProviderGateways {
             factories.put(Provider.FCM, new FcmSenderFactory(FcmOptions.fromConfig(config)));
         }
         if (SmsOptions.enabled(config)) {
-            factories.put(Provider.TWILIO, new TwilioSmsSenderFactory(SmsOptions.fromConfig(config)));
+            factories.put(
+                    Provider.TWILIO, new TwilioSmsSenderFactory(SmsOptions.fromConfig(config)));
         }
         if (EmailOptions.enabled(config)) {
-            factories.put(Provider.SMTP, new SmtpEmailSenderFactory(EmailOptions.fromConfig(config)));
+            factories.put(
+                    Provider.SMTP, new SmtpEmailSenderFactory(EmailOptions.fromConfig(config)));
         }
         for (Provider p : Provider.values()) {
             if (!factories.containsKey(p)) {
-                LOG.info("{} is not configured: its notifications end as SKIPPED/CHANNEL_DISABLED", p);
+                LOG.info(
+                        "{} is not configured: its notifications end as SKIPPED/CHANNEL_DISABLED",
+                        p);
             }
         }
         if (LedgerOptions.enabled(config)) {

@@ -13,7 +13,6 @@ import dev.notiflow.model.SendOutcome;
 import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.SendResult;
 import dev.notiflow.model.SendStatus;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,8 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The async-I/O step of one provider: sends each request through a {@link ChannelSender} and
  * completes with a {@link SendOutcome}. Provider answers are values: a timeout becomes RETRYABLE
  * TIMEOUT, a credentials rejection pauses the provider (later requests answer RETRYABLE
- * CHANNEL_PAUSED without a call) for {@code pauseOnCredentialsFailure}, and the optional rate
- * limit spaces sends out per subtask without blocking the task thread.
+ * CHANNEL_PAUSED without a call) for {@code pauseOnCredentialsFailure}, and the optional rate limit
+ * spaces sends out per subtask without blocking the task thread.
  *
  * <p>The sender is created in {@link #open} from a serializable factory and closed in {@link
  * #close}. The operator's capacity (see {@code AsyncDataStream.unorderedWait}) bounds sends in
@@ -92,9 +91,7 @@ public final class SendFunction extends RichAsyncFunction<SendRequest, SendOutco
                             });
         }
         MetricGroup group =
-                getRuntimeContext()
-                        .getMetricGroup()
-                        .addGroup("provider", provider.wireName());
+                getRuntimeContext().getMetricGroup().addGroup("provider", provider.wireName());
         accepted = group.counter("sendsAccepted");
         rejected = group.counter("sendsRejected");
         retryable = group.counter("sendsRetryable");
@@ -157,7 +154,9 @@ public final class SendFunction extends RichAsyncFunction<SendRequest, SendOutco
                                     LOG.warn("{} sender failed unexpectedly", provider, error);
                                     result =
                                             SendResult.retryable(
-                                                    SENDER_ERROR, error.getClass().getSimpleName(), null);
+                                                    SENDER_ERROR,
+                                                    error.getClass().getSimpleName(),
+                                                    null);
                                 }
                                 complete(request, result, attemptedAt, start, resultFuture);
                             });
@@ -216,7 +215,8 @@ public final class SendFunction extends RichAsyncFunction<SendRequest, SendOutco
                 Collections.singleton(
                         new SendOutcome(
                                 request,
-                                SendResult.retryable(TIMEOUT, "no answer within the send timeout", null),
+                                SendResult.retryable(
+                                        TIMEOUT, "no answer within the send timeout", null),
                                 Instant.now(),
                                 -1)));
     }

@@ -13,7 +13,6 @@ import dev.notiflow.model.SendOutcome;
 import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.SendResult;
 import dev.notiflow.model.SendStatus;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -28,8 +27,12 @@ import static org.assertj.core.api.Assertions.tuple;
 
 class SendFunctionTest {
 
-    /** What the fake provider answers, and how many calls reached it; static because the factory is serialized. */
+    /**
+     * What the fake provider answers, and how many calls reached it; static because the factory is
+     * serialized.
+     */
     private static final AtomicInteger CALLS = new AtomicInteger();
+
     private static volatile String answer = "accept";
 
     private OneInputStreamOperatorTestHarness<SendRequest, SendOutcome> harness;
@@ -46,7 +49,10 @@ class SendFunctionTest {
     @Test
     void shouldPauseTheProviderAfterACredentialsRejection() throws Exception {
         answer = "credentials";
-        harness = harness(new SendFunction(Provider.APNS, FakeSender::new, 0, Duration.ofMinutes(1)), 1000);
+        harness =
+                harness(
+                        new SendFunction(Provider.APNS, FakeSender::new, 0, Duration.ofMinutes(1)),
+                        1000);
 
         send("n-1");
         send("n-2");
@@ -55,7 +61,10 @@ class SendFunctionTest {
 
         assertThat(CALLS).hasValue(1);
         assertThat(outcomes())
-                .extracting(o -> o.request().notificationId(), o -> o.result().status(), o -> o.result().reason())
+                .extracting(
+                        o -> o.request().notificationId(),
+                        o -> o.result().status(),
+                        o -> o.result().reason())
                 .containsExactly(
                         tuple("n-1", SendStatus.RETRYABLE, SendFunction.CREDENTIALS_REJECTED),
                         tuple("n-2", SendStatus.RETRYABLE, SendFunction.CHANNEL_PAUSED),
@@ -66,7 +75,10 @@ class SendFunctionTest {
     @Test
     void shouldTurnATimeoutIntoARetryableOutcome() throws Exception {
         answer = "never";
-        harness = harness(new SendFunction(Provider.SMTP, FakeSender::new, 0, Duration.ofMinutes(1)), 50);
+        harness =
+                harness(
+                        new SendFunction(Provider.SMTP, FakeSender::new, 0, Duration.ofMinutes(1)),
+                        50);
 
         send("n-1");
         harness.setProcessingTime(Long.MAX_VALUE / 2);
@@ -80,7 +92,10 @@ class SendFunctionTest {
     @Test
     void shouldKeepTheJobRunningWhenASenderBreaksItsContract() throws Exception {
         answer = "throw";
-        harness = harness(new SendFunction(Provider.FCM, FakeSender::new, 0, Duration.ofMinutes(1)), 1000);
+        harness =
+                harness(
+                        new SendFunction(Provider.FCM, FakeSender::new, 0, Duration.ofMinutes(1)),
+                        1000);
 
         send("n-1");
         harness.endInput();
@@ -92,20 +107,29 @@ class SendFunctionTest {
 
     @Test
     void shouldSpaceSendsOutUnderARateLimitWithoutLosingAny() throws Exception {
-        harness = harness(new SendFunction(Provider.TWILIO, FakeSender::new, 50, Duration.ofMinutes(1)), 10_000);
+        harness =
+                harness(
+                        new SendFunction(
+                                Provider.TWILIO, FakeSender::new, 50, Duration.ofMinutes(1)),
+                        10_000);
         long start = System.nanoTime();
         for (int i = 0; i < 10; i++) {
             send("n-" + i);
         }
         harness.endInput();
 
-        assertThat(outcomes()).hasSize(10).allMatch(o -> o.result().status() == SendStatus.ACCEPTED);
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isGreaterThanOrEqualTo(Duration.ofMillis(150));
+        assertThat(outcomes())
+                .hasSize(10)
+                .allMatch(o -> o.result().status() == SendStatus.ACCEPTED);
+        assertThat(Duration.ofNanos(System.nanoTime() - start))
+                .isGreaterThanOrEqualTo(Duration.ofMillis(150));
     }
 
     private static OneInputStreamOperatorTestHarness<SendRequest, SendOutcome> harness(
             SendFunction fn, long timeoutMs) throws Exception {
-        var factory = new AsyncWaitOperatorFactory<>(fn, timeoutMs, 10, AsyncDataStream.OutputMode.UNORDERED);
+        var factory =
+                new AsyncWaitOperatorFactory<>(
+                        fn, timeoutMs, 10, AsyncDataStream.OutputMode.UNORDERED);
         var h =
                 new OneInputStreamOperatorTestHarness<>(
                         factory,
@@ -128,8 +152,28 @@ class SendFunctionTest {
     }
 
     private static SendRequest request(String id) {
-        return new SendRequest(id, "e", "u", "t", "c", Channel.PUSH, Provider.APNS, null, "tok", null, null,
-                "en", Priority.NORMAL, "t", Map.of(), null, 1, null, null, null, null);
+        return new SendRequest(
+                id,
+                "e",
+                "u",
+                "t",
+                "c",
+                Channel.PUSH,
+                Provider.APNS,
+                null,
+                "tok",
+                null,
+                null,
+                "en",
+                Priority.NORMAL,
+                "t",
+                Map.of(),
+                null,
+                1,
+                null,
+                null,
+                null,
+                null);
     }
 
     private static final class FakeSender implements ChannelSender {
@@ -139,13 +183,17 @@ class SendFunctionTest {
             switch (answer) {
                 case "credentials":
                     return CompletableFuture.completedFuture(
-                            SendResult.retryable(SendFunction.CREDENTIALS_REJECTED, "403 InvalidProviderToken", null));
+                            SendResult.retryable(
+                                    SendFunction.CREDENTIALS_REJECTED,
+                                    "403 InvalidProviderToken",
+                                    null));
                 case "never":
                     return new CompletableFuture<>();
                 case "throw":
                     throw new IllegalStateException("bug");
                 default:
-                    return CompletableFuture.completedFuture(SendResult.accepted("id-" + request.notificationId()));
+                    return CompletableFuture.completedFuture(
+                            SendResult.accepted("id-" + request.notificationId()));
             }
         }
 

@@ -44,7 +44,8 @@ public final class DedupeEvents
 
     /** The dedupe state: also how savepoint tools must declare it to read it. */
     public static ValueStateDescriptor<Boolean> seenDescriptor(Duration ttl) {
-        ValueStateDescriptor<Boolean> descriptor = new ValueStateDescriptor<>(SEEN_STATE, Boolean.class);
+        ValueStateDescriptor<Boolean> descriptor =
+                new ValueStateDescriptor<>(SEEN_STATE, Boolean.class);
         descriptor.enableTimeToLive(
                 StateTtlConfig.newBuilder(ttl)
                         .setUpdateType(StateTtlConfig.UpdateType.OnCreateAndWrite)
@@ -55,7 +56,8 @@ public final class DedupeEvents
     }
 
     @Override
-    public void processElement(NotificationEvent event, Context ctx, Collector<NotificationEvent> out)
+    public void processElement(
+            NotificationEvent event, Context ctx, Collector<NotificationEvent> out)
             throws Exception {
         if (seen.value() != null) {
             duplicates.inc();

@@ -1,7 +1,7 @@
 package dev.notiflow.job.operators;
 
-import org.apache.flink.metrics.Counter;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
@@ -15,8 +15,8 @@ import java.time.Instant;
 
 /**
  * Parses and validates {@code notification-events} records. A record that breaks the contract goes
- * to {@link OutputTags#DEAD_LETTERS} with the reason and its original bytes; the job never fails
- * on input.
+ * to {@link OutputTags#DEAD_LETTERS} with the reason and its original bytes; the job never fails on
+ * input.
  */
 public final class ParseEvents extends ProcessFunction<RawRecord, NotificationEvent> {
 
@@ -40,7 +40,9 @@ public final class ParseEvents extends ProcessFunction<RawRecord, NotificationEv
             out.collect(EventParser.parse(record, maxRecordBytes));
         } catch (InvalidRecordException e) {
             rejected.inc();
-            ctx.output(OutputTags.DEAD_LETTERS, Records.badInput(record, e.rejection(), Instant.now()));
+            ctx.output(
+                    OutputTags.DEAD_LETTERS,
+                    Records.badInput(record, e.rejection(), Instant.now()));
         }
     }
 }

@@ -20,7 +20,9 @@ public final class ParseRetries extends ProcessFunction<RawRecord, ScheduledRetr
     public void processElement(RawRecord record, Context ctx, Collector<ScheduledRetry> out) {
         try {
             ScheduledRetry retry =
-                    record.value() == null ? null : Json.fromBytes(record.value(), ScheduledRetry.class);
+                    record.value() == null
+                            ? null
+                            : Json.fromBytes(record.value(), ScheduledRetry.class);
             if (retry == null || retry.request() == null || retry.notBefore() == null) {
                 throw new IllegalArgumentException("a retry needs request and notBefore");
             }

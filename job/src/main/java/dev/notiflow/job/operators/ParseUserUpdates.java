@@ -48,7 +48,9 @@ public final class ParseUserUpdates extends ProcessFunction<RawRecord, UserUpdat
                     out.collect(UserUpdateParser.invalidation(record, maxRecordBytes));
             }
         } catch (InvalidRecordException e) {
-            ctx.output(OutputTags.DEAD_LETTERS, Records.badInput(record, e.rejection(), Instant.now()));
+            ctx.output(
+                    OutputTags.DEAD_LETTERS,
+                    Records.badInput(record, e.rejection(), Instant.now()));
         }
     }
 }

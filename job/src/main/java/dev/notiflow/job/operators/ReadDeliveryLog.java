@@ -8,13 +8,12 @@ import org.apache.flink.util.Collector;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.serde.Json;
-
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the job's own {@code notification-deliveries} records back for the delivery table. A
- * record it cannot read is counted and logged (by source reference only), never fatal.
+ * Reads the job's own {@code notification-deliveries} records back for the delivery table. A record
+ * it cannot read is counted and logged (by source reference only), never fatal.
  */
 public final class ReadDeliveryLog extends RichFlatMapFunction<RawRecord, Delivery> {
 

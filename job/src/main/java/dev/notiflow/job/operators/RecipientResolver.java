@@ -35,10 +35,10 @@ import java.util.Map;
 
 /**
  * Joins each recipient's event with that user's keyed state and decides, per channel, whether to
- * send: one {@link SendRequest} per channel, and for push one per active device. Everything
- * decided here without a send (opt-outs, missing contacts, invalid contacts, no profile) is a
- * final record on {@link OutputTags#DELIVERIES}; an invalid contact is FAILED and also goes to
- * {@link OutputTags#DEAD_LETTERS}.
+ * send: one {@link SendRequest} per channel, and for push one per active device. Everything decided
+ * here without a send (opt-outs, missing contacts, invalid contacts, no profile) is a final record
+ * on {@link OutputTags#DELIVERIES}; an invalid contact is FAILED and also goes to {@link
+ * OutputTags#DEAD_LETTERS}.
  *
  * <p>Keyed by userId. Input 1: events; input 2: profile changes, device registrations and token
  * invalidations.
@@ -51,9 +51,9 @@ import java.util.Map;
  *       who is never deleted keeps a profile (accepted, it is the data the job exists for).
  *   <li>{@code devices}: token → registration, inactive ones kept as markers so a stale
  *       registration cannot revive them; TTL {@code devices.ttl} refreshed on every registration.
- *   <li>{@code pending}: events that arrived before the profile, each with a processing-time
- *       timer; they are resolved when the profile arrives or end as SKIPPED/NO_PROFILE at their
- *       deadline. Cleared on both paths.
+ *   <li>{@code pending}: events that arrived before the profile, each with a processing-time timer;
+ *       they are resolved when the profile arrives or end as SKIPPED/NO_PROFILE at their deadline.
+ *       Cleared on both paths.
  * </ul>
  */
 public final class RecipientResolver
@@ -135,7 +135,8 @@ public final class RecipientResolver
         switch (update.kind()) {
             case PREFERENCES:
                 UserPreferences current = preferences.value();
-                if (current == null || !isOlder(update.preferences().updatedAt(), current.updatedAt())) {
+                if (current == null
+                        || !isOlder(update.preferences().updatedAt(), current.updatedAt())) {
                     preferences.update(update.preferences());
                 }
                 flushPending(ctx, out);
@@ -229,12 +230,16 @@ public final class RecipientResolver
     }
 
     private void resolve(
-            RecipientEvent recipient, UserPreferences prefs, Context ctx, Collector<SendRequest> out)
+            RecipientEvent recipient,
+            UserPreferences prefs,
+            Context ctx,
+            Collector<SendRequest> out)
             throws Exception {
         NotificationEvent event = recipient.event();
         String userId = recipient.userId();
         Instant now = Instant.ofEpochMilli(ctx.timerService().currentProcessingTime());
-        List<Channel> channels = event.channels() != null ? event.channels() : defaultChannels(prefs);
+        List<Channel> channels =
+                event.channels() != null ? event.channels() : defaultChannels(prefs);
         if (channels.isEmpty()) {
             skip(ctx, event, userId, null, OPTED_OUT, "the user allows no channel", now);
             return;
@@ -243,7 +248,14 @@ public final class RecipientResolver
             if (!prefs.allows(channel)) {
                 skip(ctx, event, userId, channel, OPTED_OUT, null, now);
             } else if (!prefs.allowsCategory(event.category())) {
-                skip(ctx, event, userId, channel, CATEGORY_OPTED_OUT, "category " + event.category(), now);
+                skip(
+                        ctx,
+                        event,
+                        userId,
+                        channel,
+                        CATEGORY_OPTED_OUT,
+                        "category " + event.category(),
+                        now);
             } else if (channel == Channel.PUSH) {
                 resolvePush(event, userId, prefs, ctx, out, now);
             } else {
@@ -284,7 +296,14 @@ public final class RecipientResolver
             any = true;
             requests.inc();
             out.collect(
-                    request(event, userId, prefs, Channel.PUSH, Provider.forPlatform(d.platform()), d, null));
+                    request(
+                            event,
+                            userId,
+                            prefs,
+                            Channel.PUSH,
+                            Provider.forPlatform(d.platform()),
+                            d,
+                            null));
         }
         if (!any) {
             skip(ctx, event, userId, Channel.PUSH, NO_DEVICE, null, now);
@@ -305,7 +324,9 @@ public final class RecipientResolver
             return;
         }
         boolean valid =
-                channel == Channel.SMS ? Contacts.isValidE164(address) : Contacts.isValidEmail(address);
+                channel == Channel.SMS
+                        ? Contacts.isValidE164(address)
+                        : Contacts.isValidEmail(address);
         if (!valid) {
             skips.inc();
             Delivery failed =
@@ -325,7 +346,14 @@ public final class RecipientResolver
         }
         requests.inc();
         out.collect(
-                request(event, userId, prefs, channel, Provider.forChannel(channel), null, address));
+                request(
+                        event,
+                        userId,
+                        prefs,
+                        channel,
+                        Provider.forChannel(channel),
+                        null,
+                        address));
     }
 
     private void skip(
@@ -339,7 +367,8 @@ public final class RecipientResolver
         skips.inc();
         ctx.output(
                 OutputTags.DELIVERIES,
-                Records.skipped(event, userId, channel, DeliveryStatus.SKIPPED, reason, detail, now));
+                Records.skipped(
+                        event, userId, channel, DeliveryStatus.SKIPPED, reason, detail, now));
     }
 
     private static SendRequest request(
@@ -375,7 +404,9 @@ public final class RecipientResolver
                 null);
     }
 
-    /** Whether {@code candidate} is strictly older than {@code current}; unknown times never are. */
+    /**
+     * Whether {@code candidate} is strictly older than {@code current}; unknown times never are.
+     */
     private static boolean isOlder(Instant candidate, Instant current) {
         return candidate != null && current != null && candidate.isBefore(current);
     }

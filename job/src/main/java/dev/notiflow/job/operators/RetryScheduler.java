@@ -16,7 +16,8 @@ import dev.notiflow.model.SendRequest;
  * <p>State: the waiting retry, cleared when its timer fires. A repeated retry for the same
  * notification (a replay) replaces the waiting one, so it is sent once.
  */
-public final class RetryScheduler extends KeyedProcessFunction<String, ScheduledRetry, SendRequest> {
+public final class RetryScheduler
+        extends KeyedProcessFunction<String, ScheduledRetry, SendRequest> {
 
     private static final long serialVersionUID = 1L;
 

@@ -94,7 +94,8 @@ public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> 
                     retries.inc();
                     return;
                 }
-                delivery = Records.forOutcome(outcome, DeliveryStatus.EXHAUSTED, result.reason(), now);
+                delivery =
+                        Records.forOutcome(outcome, DeliveryStatus.EXHAUSTED, result.reason(), now);
         }
         if (delivery.status() != DeliveryStatus.SENT) {
             ctx.output(OutputTags.DEAD_LETTERS, Records.failedSend(delivery));

@@ -14,8 +14,8 @@ import java.util.Set;
 
 /**
  * Sends each request to its provider's side output ({@link OutputTags#toProvider}). A request for a
- * provider that is not configured ends here as SKIPPED/CHANNEL_DISABLED. Emits nothing on the
- * main output.
+ * provider that is not configured ends here as SKIPPED/CHANNEL_DISABLED. Emits nothing on the main
+ * output.
  */
 public final class RouteToProviders extends ProcessFunction<SendRequest, Void> {
 

@@ -19,7 +19,6 @@ import dev.notiflow.testkit.kafka.KafkaExtension;
 import dev.notiflow.testkit.kafka.LocalKafka;
 import dev.notiflow.testkit.postgres.LocalPostgres;
 import dev.notiflow.testkit.postgres.PostgresExtension;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -72,10 +71,15 @@ class DatabaseOutageITCase {
         RecordingSenders.SENDS.clear();
         int users = 30;
         for (int u = 0; u < users; u++) {
-            kafka.produce("user-preferences", "u" + u, "{\"userId\":\"u" + u + "\",\"email\":\"u" + u + "@example.com\"}");
+            kafka.produce(
+                    "user-preferences",
+                    "u" + u,
+                    "{\"userId\":\"u" + u + "\",\"email\":\"u" + u + "@example.com\"}");
         }
 
-        Configuration config = TestJobs.config(kafka.bootstrapServers(), checkpoints, "db-it-" + System.nanoTime());
+        Configuration config =
+                TestJobs.config(
+                        kafka.bootstrapServers(), checkpoints, "db-it-" + System.nanoTime());
         config.setString("restart-strategy.type", "exponential-delay");
         config.setString("restart-strategy.exponential-delay.initial-backoff", "500 ms");
         config.setString("restart-strategy.exponential-delay.max-backoff", "3 s");
@@ -87,11 +91,16 @@ class DatabaseOutageITCase {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         env.setMaxParallelism(128);
-        Pipeline.defineWorkflow(env, KafkaWiring.inputs(env, config), Gateways.of(RecordingSenders.all()),
-                KafkaWiring.outputs(config), PipelineSettings.from(config));
+        Pipeline.defineWorkflow(
+                env,
+                KafkaWiring.inputs(env, config),
+                Gateways.of(RecordingSenders.all()),
+                KafkaWiring.outputs(config),
+                PipelineSettings.from(config));
         DeliveryAnalytics.attach(KafkaWiring.deliveryLog(env, config), jdbc);
         job = env.executeAsync("database-outage-it");
-        KafkaGroups.awaitCaughtUp(kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
+        KafkaGroups.awaitCaughtUp(
+                kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
 
         produceEvents(kafka, "before", users);
         awaitRows(postgres, users, Duration.ofSeconds(60));
@@ -99,29 +108,44 @@ class DatabaseOutageITCase {
         postgres.stop();
         produceEvents(kafka, "during", users);
         Thread.sleep(OUTAGE.toMillis());
-        assertThat(RecordingSenders.totalSends()).as("sending goes on during the outage").isEqualTo(2 * users);
+        assertThat(RecordingSenders.totalSends())
+                .as("sending goes on during the outage")
+                .isEqualTo(2 * users);
         postgres.startAgain();
 
         awaitRows(postgres, 2 * users, Duration.ofSeconds(120));
-        assertThat(RecordingSenders.totalSends()).as("no notification was sent twice").isEqualTo(2 * users);
+        assertThat(RecordingSenders.totalSends())
+                .as("no notification was sent twice")
+                .isEqualTo(2 * users);
         assertThat(RecordingSenders.SENDS.values()).allMatch(n -> n.get() == 1);
-        assertThat(kafka.readAllCommitted("notification-deliveries", Duration.ofSeconds(3))).hasSize(2 * users);
+        assertThat(kafka.readAllCommitted("notification-deliveries", Duration.ofSeconds(3)))
+                .hasSize(2 * users);
     }
 
     private static void produceEvents(LocalKafka kafka, String prefix, int users) {
         for (int u = 0; u < users; u++) {
-            kafka.produce("notification-events", prefix + u,
-                    "{\"eventId\":\"" + prefix + u + "\",\"type\":\"news.daily\",\"userIds\":[\"u" + u + "\"],\"channels\":[\"email\"]}");
+            kafka.produce(
+                    "notification-events",
+                    prefix + u,
+                    "{\"eventId\":\""
+                            + prefix
+                            + u
+                            + "\",\"type\":\"news.daily\",\"userIds\":[\"u"
+                            + u
+                            + "\"],\"channels\":[\"email\"]}");
         }
     }
 
-    private static void awaitRows(LocalPostgres postgres, int expected, Duration timeout) throws Exception {
+    private static void awaitRows(LocalPostgres postgres, int expected, Duration timeout)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         int rows = -1;
         while (System.nanoTime() < deadline) {
             try (Connection c = postgres.connect();
                     Statement s = c.createStatement();
-                    ResultSet rs = s.executeQuery("SELECT count(*) FROM deliveries WHERE status = 'SENT'")) {
+                    ResultSet rs =
+                            s.executeQuery(
+                                    "SELECT count(*) FROM deliveries WHERE status = 'SENT'")) {
                 rs.next();
                 rows = rs.getInt(1);
                 if (rows == expected) {

@@ -8,6 +8,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.jdbc.JdbcOptions;
 import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.jdbc.Migrations;
@@ -25,8 +26,6 @@ import dev.notiflow.testkit.kafka.KafkaExtension;
 import dev.notiflow.testkit.kafka.LocalKafka;
 import dev.notiflow.testkit.postgres.LocalPostgres;
 import dev.notiflow.testkit.postgres.PostgresExtension;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,8 +44,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * A whole job run into a real PostgreSQL: after a mid-stream failure and its replay, the delivery
- * table equals the deliveries topic row for row, the per-minute metrics sum to the same counts,
- * and replaying the whole topic into the tables again changes nothing.
+ * table equals the deliveries topic row for row, the per-minute metrics sum to the same counts, and
+ * replaying the whole topic into the tables again changes nothing.
  */
 class DeliveryTableEndToEndITCase {
 
@@ -75,46 +74,85 @@ class DeliveryTableEndToEndITCase {
         for (int u = 0; u < users; u++) {
             String channels = u % 4 == 0 ? ",\"channels\":{\"email\":false}" : "";
             String email = u % 5 == 0 ? "not an address" : "u" + u + "@example.com";
-            kafka.produce("user-preferences", "u" + u, "{\"userId\":\"u" + u + "\",\"email\":\"" + email + "\"" + channels + "}");
+            kafka.produce(
+                    "user-preferences",
+                    "u" + u,
+                    "{\"userId\":\"u" + u + "\",\"email\":\"" + email + "\"" + channels + "}");
         }
         Migrations.apply(postgres.jdbcUrl(), postgres.user(), postgres.password());
 
-        Configuration config = TestJobs.config(kafka.bootstrapServers(), checkpoints, "table-it-" + System.nanoTime());
+        Configuration config =
+                TestJobs.config(
+                        kafka.bootstrapServers(), checkpoints, "table-it-" + System.nanoTime());
         config.set(JdbcOptions.URL, postgres.jdbcUrl());
         config.set(JdbcOptions.USER, postgres.user());
         JdbcSettings jdbc = JdbcOptions.settings(config);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         env.setMaxParallelism(128);
         Inputs kafkaInputs = KafkaWiring.inputs(env, config);
-        DataStream<RawRecord> events = kafkaInputs.events().map(new FailOnceAfter(25, 1)).uid("test-fail-once").name("Fail once (test)");
-        Pipeline.defineWorkflow(env,
-                new Inputs(events, kafkaInputs.preferences(), kafkaInputs.devices(), kafkaInputs.invalidations(), kafkaInputs.retries()),
-                Gateways.of(RecordingSenders.all()), KafkaWiring.outputs(config), PipelineSettings.from(config));
+        DataStream<RawRecord> events =
+                kafkaInputs
+                        .events()
+                        .map(new FailOnceAfter(25, 1))
+                        .uid("test-fail-once")
+                        .name("Fail once (test)");
+        Pipeline.defineWorkflow(
+                env,
+                new Inputs(
+                        events,
+                        kafkaInputs.preferences(),
+                        kafkaInputs.devices(),
+                        kafkaInputs.invalidations(),
+                        kafkaInputs.retries()),
+                Gateways.of(RecordingSenders.all()),
+                KafkaWiring.outputs(config),
+                PipelineSettings.from(config));
         DeliveryAnalytics.attach(KafkaWiring.deliveryLog(env, config), jdbc);
         JobClient job = env.executeAsync("delivery-table-e2e-it");
-        KafkaGroups.awaitCaughtUp(kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
+        KafkaGroups.awaitCaughtUp(
+                kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
 
         int expected = 0;
         for (int e = 0; e < 5; e++) {
             for (int u = 0; u < users; u++) {
-                kafka.produce("notification-events", "t" + e + "-" + u,
-                        "{\"eventId\":\"t" + e + "-" + u + "\",\"type\":\"order.shipped\",\"userIds\":[\"u" + u + "\"],\"channels\":[\"email\"]}");
+                kafka.produce(
+                        "notification-events",
+                        "t" + e + "-" + u,
+                        "{\"eventId\":\"t"
+                                + e
+                                + "-"
+                                + u
+                                + "\",\"type\":\"order.shipped\",\"userIds\":[\"u"
+                                + u
+                                + "\"],\"channels\":[\"email\"]}");
                 expected++;
             }
         }
         kafka.readCommitted("notification-deliveries", expected, Duration.ofSeconds(120));
         awaitRowCount(postgres, expected);
         // Draining fires the last event-time windows of the per-minute metrics.
-        job.stopWithSavepoint(true, savepoints.toUri().toString(), SavepointFormatType.CANONICAL).get();
+        job.stopWithSavepoint(true, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                .get();
         assertThat(FailOnceAfter.FAILURES).hasValue(1);
 
         Map<String, String> topic = new TreeMap<>();
         Map<String, Integer> topicCounts = new TreeMap<>();
-        for (ConsumerRecord<String, String> r : kafka.readAllCommitted("notification-deliveries", Duration.ofSeconds(3))) {
+        for (ConsumerRecord<String, String> r :
+                kafka.readAllCommitted("notification-deliveries", Duration.ofSeconds(3))) {
             JsonNode d = Json.fromBytes(r.value().getBytes(StandardCharsets.UTF_8), JsonNode.class);
-            String row = d.get("channel").asText() + "|" + d.get("status").asText() + "|" + d.get("reason").asText("null") + "|" + d.get("attempts").asInt();
-            assertThat(topic.put(d.get("notificationId").asText(), row)).as("one record per notification").isNull();
-            topicCounts.merge(d.get("channel").asText() + "|" + d.get("status").asText(), 1, Integer::sum);
+            String row =
+                    d.get("channel").asText()
+                            + "|"
+                            + d.get("status").asText()
+                            + "|"
+                            + d.get("reason").asText("null")
+                            + "|"
+                            + d.get("attempts").asInt();
+            assertThat(topic.put(d.get("notificationId").asText(), row))
+                    .as("one record per notification")
+                    .isNull();
+            topicCounts.merge(
+                    d.get("channel").asText() + "|" + d.get("status").asText(), 1, Integer::sum);
         }
         assertThat(topic).hasSize(expected);
         assertThat(rows(postgres)).isEqualTo(topic);
@@ -123,35 +161,57 @@ class DeliveryTableEndToEndITCase {
 
         String before = snapshot(postgres);
         replayWholeTopic(kafka, config, jdbc);
-        assertThat(snapshot(postgres)).as("a replay leaves the delivery table unchanged").isEqualTo(before);
+        assertThat(snapshot(postgres))
+                .as("a replay leaves the delivery table unchanged")
+                .isEqualTo(before);
         assertThat(metricCounts(postgres)).isEqualTo(topicCounts);
     }
 
     /** Reads the deliveries topic again from the start into the tables, in a fresh job. */
-    private void replayWholeTopic(LocalKafka kafka, Configuration base, JdbcSettings jdbc) throws Exception {
+    private void replayWholeTopic(LocalKafka kafka, Configuration base, JdbcSettings jdbc)
+            throws Exception {
         Configuration config = new Configuration(base);
         config.set(JobOptions.KAFKA_GROUP_ID, "replay-" + System.nanoTime());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         env.setMaxParallelism(128);
         DeliveryAnalytics.attach(KafkaWiring.deliveryLog(env, config), jdbc);
         JobClient replay = env.executeAsync("delivery-table-replay-it");
-        KafkaGroups.awaitCaughtUp(kafka, config.get(JobOptions.KAFKA_GROUP_ID) + "-delivery-log", Duration.ofSeconds(60), "notification-deliveries");
-        replay.stopWithSavepoint(true, savepoints.toUri().toString(), SavepointFormatType.CANONICAL).get();
+        KafkaGroups.awaitCaughtUp(
+                kafka,
+                config.get(JobOptions.KAFKA_GROUP_ID) + "-delivery-log",
+                Duration.ofSeconds(60),
+                "notification-deliveries");
+        replay.stopWithSavepoint(true, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                .get();
     }
 
     private static void awaitRowCount(LocalPostgres postgres, int expected) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        while (System.nanoTime() < deadline && query(postgres, "SELECT count(*) FROM deliveries").equals(String.valueOf(expected)) == false) {
+        while (System.nanoTime() < deadline
+                && query(postgres, "SELECT count(*) FROM deliveries")
+                                .equals(String.valueOf(expected))
+                        == false) {
             Thread.sleep(500);
         }
     }
 
     private static Map<String, String> rows(LocalPostgres postgres) throws Exception {
         Map<String, String> rows = new TreeMap<>();
-        try (Connection c = postgres.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT notification_id, channel, status, coalesce(reason, 'null'), attempts FROM deliveries")) {
+        try (Connection c = postgres.connect();
+                Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery(
+                                "SELECT notification_id, channel, status, coalesce(reason, 'null'), attempts FROM deliveries")) {
             while (rs.next()) {
-                rows.put(rs.getString(1), rs.getString(2) + "|" + rs.getString(3) + "|" + rs.getString(4) + "|" + rs.getInt(5));
+                rows.put(
+                        rs.getString(1),
+                        rs.getString(2)
+                                + "|"
+                                + rs.getString(3)
+                                + "|"
+                                + rs.getString(4)
+                                + "|"
+                                + rs.getInt(5));
             }
         }
         return rows;
@@ -159,8 +219,11 @@ class DeliveryTableEndToEndITCase {
 
     private static Map<String, Integer> metricCounts(LocalPostgres postgres) throws Exception {
         Map<String, Integer> counts = new TreeMap<>();
-        try (Connection c = postgres.connect(); Statement s = c.createStatement();
-                ResultSet rs = s.executeQuery("SELECT channel, status, sum(count) FROM delivery_metrics_minute GROUP BY 1, 2")) {
+        try (Connection c = postgres.connect();
+                Statement s = c.createStatement();
+                ResultSet rs =
+                        s.executeQuery(
+                                "SELECT channel, status, sum(count) FROM delivery_metrics_minute GROUP BY 1, 2")) {
             while (rs.next()) {
                 counts.put(rs.getString(1) + "|" + rs.getString(2), rs.getInt(3));
             }
@@ -169,11 +232,15 @@ class DeliveryTableEndToEndITCase {
     }
 
     private static String snapshot(LocalPostgres postgres) throws Exception {
-        return query(postgres, "SELECT md5(string_agg(d::text, ',' ORDER BY notification_id)) FROM deliveries d");
+        return query(
+                postgres,
+                "SELECT md5(string_agg(d::text, ',' ORDER BY notification_id)) FROM deliveries d");
     }
 
     private static String query(LocalPostgres postgres, String sql) throws Exception {
-        try (Connection c = postgres.connect(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Connection c = postgres.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             rs.next();
             return rs.getString(1);
         }

@@ -33,7 +33,8 @@ final class FailOnceAfter implements MapFunction<RawRecord, RawRecord> {
     public RawRecord map(RawRecord value) {
         int seen = SEEN.incrementAndGet();
         if (seen % every == 0 && FAILURES.get() < times && FAILURES.incrementAndGet() <= times) {
-            throw new IllegalStateException("test failure " + FAILURES.get() + " after " + seen + " records");
+            throw new IllegalStateException(
+                    "test failure " + FAILURES.get() + " after " + seen + " records");
         }
         return value;
     }

@@ -1,6 +1,5 @@
 package dev.notiflow.job.it;
 
-import org.apache.flink.api.common.JobID;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -8,6 +7,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.job.Gateways;
 import dev.notiflow.job.Inputs;
 import dev.notiflow.job.KafkaWiring;
@@ -18,8 +18,6 @@ import dev.notiflow.serde.Json;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.KafkaExtension;
 import dev.notiflow.testkit.kafka.LocalKafka;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -75,29 +73,70 @@ class PipelineITCase {
 
     @Test
     void shouldWriteExactlyTheExpectedDeliveriesAndDeadLetters() throws Exception {
-        kafka.produce("user-preferences", "u1", "{\"userId\":\"u1\",\"email\":\"u1@example.com\",\"phone\":\"+14155552671\"}");
-        kafka.produce("user-preferences", "u2", "{\"userId\":\"u2\",\"email\":\"u2@example.com\",\"channels\":{\"push\":true,\"email\":false}}");
-        kafka.produce("user-preferences", "gone", "{\"userId\":\"gone\",\"email\":\"gone@example.com\"}");
+        kafka.produce(
+                "user-preferences",
+                "u1",
+                "{\"userId\":\"u1\",\"email\":\"u1@example.com\",\"phone\":\"+14155552671\"}");
+        kafka.produce(
+                "user-preferences",
+                "u2",
+                "{\"userId\":\"u2\",\"email\":\"u2@example.com\",\"channels\":{\"push\":true,\"email\":false}}");
+        kafka.produce(
+                "user-preferences", "gone", "{\"userId\":\"gone\",\"email\":\"gone@example.com\"}");
         kafka.produce("user-preferences", "gone", (String) null);
-        kafka.produce("device-tokens", "u1:ios-1", "{\"userId\":\"u1\",\"token\":\"ios-1\",\"platform\":\"ios\"}");
-        kafka.produce("device-tokens", "u1:fcm:and-1", "{\"userId\":\"u1\",\"token\":\"fcm:and-1\",\"platform\":\"android\"}");
-        kafka.produce("device-tokens", "u1:dead-1", "{\"userId\":\"u1\",\"token\":\"dead-1\",\"platform\":\"ios\"}");
+        kafka.produce(
+                "device-tokens",
+                "u1:ios-1",
+                "{\"userId\":\"u1\",\"token\":\"ios-1\",\"platform\":\"ios\"}");
+        kafka.produce(
+                "device-tokens",
+                "u1:fcm:and-1",
+                "{\"userId\":\"u1\",\"token\":\"fcm:and-1\",\"platform\":\"android\"}");
+        kafka.produce(
+                "device-tokens",
+                "u1:dead-1",
+                "{\"userId\":\"u1\",\"token\":\"dead-1\",\"platform\":\"ios\"}");
         startJob(null);
-        KafkaGroups.awaitCaughtUp(kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences", "device-tokens");
+        KafkaGroups.awaitCaughtUp(
+                kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences", "device-tokens");
 
-        kafka.produce("notification-events", "e1", "{\"eventId\":\"e1\",\"type\":\"order.shipped\",\"userIds\":[\"u1\",\"u2\"],\"channels\":[\"push\",\"email\"]}");
-        kafka.produce("notification-events", "e1", "{\"eventId\":\"e1\",\"type\":\"order.shipped\",\"userIds\":[\"u1\",\"u2\"],\"channels\":[\"push\",\"email\"]}");
-        kafka.produce("notification-events", "e2", "{\"eventId\":\"e2\",\"type\":\"order.shipped\",\"userIds\":[\"nobody\", \"gone\"],\"channels\":[\"email\"]}");
+        kafka.produce(
+                "notification-events",
+                "e1",
+                "{\"eventId\":\"e1\",\"type\":\"order.shipped\",\"userIds\":[\"u1\",\"u2\"],\"channels\":[\"push\",\"email\"]}");
+        kafka.produce(
+                "notification-events",
+                "e1",
+                "{\"eventId\":\"e1\",\"type\":\"order.shipped\",\"userIds\":[\"u1\",\"u2\"],\"channels\":[\"push\",\"email\"]}");
+        kafka.produce(
+                "notification-events",
+                "e2",
+                "{\"eventId\":\"e2\",\"type\":\"order.shipped\",\"userIds\":[\"nobody\", \"gone\"],\"channels\":[\"email\"]}");
         kafka.produce("notification-events", "bad1", "{\"eventId\": \"bad1\", ");
-        kafka.produce("notification-events", "bad2", "{\"type\":\"order.shipped\",\"userIds\":[\"u1\"]}");
-        kafka.produce("notification-events", "bad3", "{\"eventId\":\"bad3\",\"type\":\"x\",\"userIds\":[\"u1\"],\"channels\":[\"fax\"]}");
-        kafka.produce("notification-events", "bad4", new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', '}'});
+        kafka.produce(
+                "notification-events", "bad2", "{\"type\":\"order.shipped\",\"userIds\":[\"u1\"]}");
+        kafka.produce(
+                "notification-events",
+                "bad3",
+                "{\"eventId\":\"bad3\",\"type\":\"x\",\"userIds\":[\"u1\"],\"channels\":[\"fax\"]}");
+        kafka.produce(
+                "notification-events",
+                "bad4",
+                new byte[] {'{', '"', (byte) 0xC3, (byte) 0x28, '"', '}'});
 
-        List<JsonNode> deliveries = values(kafka.readCommitted("notification-deliveries", 9, Duration.ofSeconds(60)));
-        List<JsonNode> dlq = values(kafka.readCommitted("notification-dlq", 5, Duration.ofSeconds(30)));
+        List<JsonNode> deliveries =
+                values(kafka.readCommitted("notification-deliveries", 9, Duration.ofSeconds(60)));
+        List<JsonNode> dlq =
+                values(kafka.readCommitted("notification-dlq", 5, Duration.ofSeconds(30)));
 
         assertThat(deliveries)
-                .extracting(d -> text(d, "eventId"), d -> text(d, "userId"), d -> text(d, "channel"), d -> text(d, "provider"), d -> text(d, "status"), d -> text(d, "reason"))
+                .extracting(
+                        d -> text(d, "eventId"),
+                        d -> text(d, "userId"),
+                        d -> text(d, "channel"),
+                        d -> text(d, "provider"),
+                        d -> text(d, "status"),
+                        d -> text(d, "reason"))
                 .containsExactlyInAnyOrder(
                         tuple("e1", "u1", "push", "apns", "SENT", null),
                         tuple("e1", "u1", "push", "fcm", "SENT", null),
@@ -118,17 +157,31 @@ class PipelineITCase {
                         tuple("INPUT", "UNKNOWN_CHANNEL"),
                         tuple("INPUT", "INVALID_ENCODING"),
                         tuple("SEND", "TOKEN_UNREGISTERED"));
-        JsonNode malformed = dlq.stream().filter(d -> "MALFORMED_JSON".equals(text(d, "reason"))).findFirst().orElseThrow();
+        JsonNode malformed =
+                dlq.stream()
+                        .filter(d -> "MALFORMED_JSON".equals(text(d, "reason")))
+                        .findFirst()
+                        .orElseThrow();
         assertThat(text(malformed, "payload")).isEqualTo("{\"eventId\": \"bad1\", ");
         assertThat(text(malformed, "sourceTopic")).isEqualTo("notification-events");
 
-        List<JsonNode> invalidations = values(kafka.readCommitted("device-token-invalidations", 1, Duration.ofSeconds(30)));
-        assertThat(invalidations).extracting(d -> text(d, "token"), d -> text(d, "reason")).containsExactly(tuple("dead-1", "TOKEN_UNREGISTERED"));
+        List<JsonNode> invalidations =
+                values(
+                        kafka.readCommitted(
+                                "device-token-invalidations", 1, Duration.ofSeconds(30)));
+        assertThat(invalidations)
+                .extracting(d -> text(d, "token"), d -> text(d, "reason"))
+                .containsExactly(tuple("dead-1", "TOKEN_UNREGISTERED"));
 
         // The job reads its invalidations back: a later event no longer tries the dead token.
-        KafkaGroups.awaitCaughtUp(kafka, TestJobs.GROUP, Duration.ofSeconds(60), "device-token-invalidations");
-        kafka.produce("notification-events", "e3", "{\"eventId\":\"e3\",\"type\":\"order.shipped\",\"userIds\":[\"u1\"],\"channels\":[\"push\"]}");
-        List<JsonNode> after = values(kafka.readCommitted("notification-deliveries", 11, Duration.ofSeconds(60)));
+        KafkaGroups.awaitCaughtUp(
+                kafka, TestJobs.GROUP, Duration.ofSeconds(60), "device-token-invalidations");
+        kafka.produce(
+                "notification-events",
+                "e3",
+                "{\"eventId\":\"e3\",\"type\":\"order.shipped\",\"userIds\":[\"u1\"],\"channels\":[\"push\"]}");
+        List<JsonNode> after =
+                values(kafka.readCommitted("notification-deliveries", 11, Duration.ofSeconds(60)));
         assertThat(after)
                 .filteredOn(d -> "e3".equals(text(d, "eventId")))
                 .extracting(d -> text(d, "provider"), d -> text(d, "status"))
@@ -142,7 +195,8 @@ class PipelineITCase {
         int expected = users * eventsPerUser;
         loadEmailUsers(users);
         startJob(new FailOnceAfter(expected / 4, 3));
-        KafkaGroups.awaitCaughtUp(kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
+        KafkaGroups.awaitCaughtUp(
+                kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
         produceEmailEvents(users, 0, eventsPerUser);
 
         assertExactlyOnce(expected);
@@ -154,7 +208,8 @@ class PipelineITCase {
         int users = 20;
         loadEmailUsers(users);
         startJob(null);
-        KafkaGroups.awaitCaughtUp(kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
+        KafkaGroups.awaitCaughtUp(
+                kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
         produceEmailEvents(users, 0, 3);
         kafka.readCommitted("notification-deliveries", users, Duration.ofSeconds(60));
 
@@ -166,39 +221,61 @@ class PipelineITCase {
 
     private void loadEmailUsers(int users) {
         for (int u = 0; u < users; u++) {
-            kafka.produce("user-preferences", "u" + u, "{\"userId\":\"u" + u + "\",\"email\":\"u" + u + "@example.com\"}");
+            kafka.produce(
+                    "user-preferences",
+                    "u" + u,
+                    "{\"userId\":\"u" + u + "\",\"email\":\"u" + u + "@example.com\"}");
         }
     }
 
     private void produceEmailEvents(int users, int fromEvent, int toEvent) {
         for (int e = fromEvent; e < toEvent; e++) {
             for (int u = 0; u < users; u++) {
-                kafka.produce("notification-events", "e" + e + "-" + u,
-                        "{\"eventId\":\"e" + e + "-" + u + "\",\"type\":\"news.daily\",\"userIds\":[\"u" + u + "\"],\"channels\":[\"email\"]}");
+                kafka.produce(
+                        "notification-events",
+                        "e" + e + "-" + u,
+                        "{\"eventId\":\"e"
+                                + e
+                                + "-"
+                                + u
+                                + "\",\"type\":\"news.daily\",\"userIds\":[\"u"
+                                + u
+                                + "\"],\"channels\":[\"email\"]}");
             }
         }
     }
 
-    /** Every notification has exactly one SENT record; provider sends repeat only for sends in flight at a failure. */
+    /**
+     * Every notification has exactly one SENT record; provider sends repeat only for sends in
+     * flight at a failure.
+     */
     private void assertExactlyOnce(int expected) {
         kafka.readCommitted("notification-deliveries", expected, Duration.ofSeconds(180));
         // Give a late duplicate the chance to show up before asserting there is none.
-        List<JsonNode> deliveries = values(kafka.readAllCommitted("notification-deliveries", Duration.ofSeconds(3)));
+        List<JsonNode> deliveries =
+                values(kafka.readAllCommitted("notification-deliveries", Duration.ofSeconds(3)));
 
         assertThat(deliveries).hasSize(expected);
         assertThat(deliveries).extracting(d -> text(d, "status")).containsOnly("SENT");
-        Map<String, Long> perId = deliveries.stream().collect(Collectors.groupingBy(d -> text(d, "notificationId"), Collectors.counting()));
+        Map<String, Long> perId =
+                deliveries.stream()
+                        .collect(
+                                Collectors.groupingBy(
+                                        d -> text(d, "notificationId"), Collectors.counting()));
         assertThat(perId).hasSize(expected);
         assertThat(perId.values()).containsOnly(1L);
-        assertThat(RecordingSenders.SENDS.keySet()).containsExactlyInAnyOrderElementsOf(perId.keySet());
+        assertThat(RecordingSenders.SENDS.keySet())
+                .containsExactlyInAnyOrderElementsOf(perId.keySet());
         int duplicateSends = RecordingSenders.totalSends() - expected;
-        System.out.printf("provider sends: %d for %d notifications (%d repeated after failures)%n",
+        System.out.printf(
+                "provider sends: %d for %d notifications (%d repeated after failures)%n",
                 RecordingSenders.totalSends(), expected, duplicateSends);
         assertThat(duplicateSends).isBetween(0, expected);
     }
 
     private void startJob(FailOnceAfter failure) throws Exception {
-        Configuration config = TestJobs.config(kafka.bootstrapServers(), checkpoints, "it-" + System.nanoTime());
+        Configuration config =
+                TestJobs.config(kafka.bootstrapServers(), checkpoints, "it-" + System.nanoTime());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         env.setMaxParallelism(128);
         Inputs kafkaInputs = KafkaWiring.inputs(env, config);
@@ -206,15 +283,29 @@ class PipelineITCase {
         if (failure != null) {
             events = events.map(failure).uid("test-fail-once").name("Fail once (test)");
         }
-        Inputs inputs = new Inputs(events, kafkaInputs.preferences(), kafkaInputs.devices(), kafkaInputs.invalidations(), kafkaInputs.retries());
-        Pipeline.defineWorkflow(env, inputs, Gateways.of(RecordingSenders.all()), KafkaWiring.outputs(config), PipelineSettings.from(config));
+        Inputs inputs =
+                new Inputs(
+                        events,
+                        kafkaInputs.preferences(),
+                        kafkaInputs.devices(),
+                        kafkaInputs.invalidations(),
+                        kafkaInputs.retries());
+        Pipeline.defineWorkflow(
+                env,
+                inputs,
+                Gateways.of(RecordingSenders.all()),
+                KafkaWiring.outputs(config),
+                PipelineSettings.from(config));
         job = env.executeAsync("pipeline-it");
     }
 
     private static List<JsonNode> values(List<ConsumerRecord<String, String>> records) {
         List<JsonNode> out = new ArrayList<>();
         for (ConsumerRecord<String, String> r : records) {
-            out.add(Json.fromBytes(r.value().getBytes(java.nio.charset.StandardCharsets.UTF_8), JsonNode.class));
+            out.add(
+                    Json.fromBytes(
+                            r.value().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                            JsonNode.class));
         }
         return out;
     }

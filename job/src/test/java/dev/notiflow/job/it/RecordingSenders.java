@@ -42,9 +42,11 @@ final class RecordingSenders {
             SENDS.computeIfAbsent(r.notificationId(), k -> new AtomicInteger()).incrementAndGet();
             if (r.token() != null && r.token().startsWith("dead-")) {
                 return CompletableFuture.completedFuture(
-                        SendResult.tokenDead("TOKEN_UNREGISTERED", "410 Unregistered", Instant.EPOCH));
+                        SendResult.tokenDead(
+                                "TOKEN_UNREGISTERED", "410 Unregistered", Instant.EPOCH));
             }
-            return CompletableFuture.completedFuture(SendResult.accepted("msg-" + r.notificationId()));
+            return CompletableFuture.completedFuture(
+                    SendResult.accepted("msg-" + r.notificationId()));
         }
 
         @Override

@@ -15,7 +15,6 @@ import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.KafkaExtension;
 import dev.notiflow.testkit.kafka.LocalKafka;
-
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -35,8 +34,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Restores the current topology from a savepoint written by an earlier version (kept under {@code
  * src/test/resources/savepoints/v0.1-pending}), whose state POJO {@code PendingEvent} had fewer
- * fields: a user without a profile had an event waiting in the resolver's state when it was
- * taken. After the upgrade, the profile arrives and the waiting event is delivered.
+ * fields: a user without a profile had an event waiting in the resolver's state when it was taken.
+ * After the upgrade, the profile arrives and the waiting event is delivered.
  */
 class SavepointCompatibilityITCase {
 
@@ -60,14 +59,21 @@ class SavepointCompatibilityITCase {
         LocalKafka kafka = kafkaExtension.kafka();
         KafkaGroups.createJobTopics(kafka, 2);
         RecordingSenders.SENDS.clear();
-        Path savepoint = Files.list(FIXTURE).filter(p -> p.getFileName().toString().startsWith("savepoint-")).findFirst().orElseThrow();
+        Path savepoint =
+                Files.list(FIXTURE)
+                        .filter(p -> p.getFileName().toString().startsWith("savepoint-"))
+                        .findFirst()
+                        .orElseThrow();
 
         Configuration config = config(kafka);
         config.setString("execution.state-recovery.path", savepoint.toUri().toString());
         config.setString("execution.state-recovery.ignore-unclaimed-state", "false");
         JobClient job = start(config);
         try {
-            kafka.produce("user-preferences", "late-user", "{\"userId\":\"late-user\",\"email\":\"late@example.com\"}");
+            kafka.produce(
+                    "user-preferences",
+                    "late-user",
+                    "{\"userId\":\"late-user\",\"email\":\"late@example.com\"}");
 
             List<ConsumerRecord<String, String>> deliveries =
                     kafka.readCommitted("notification-deliveries", 1, Duration.ofSeconds(90));
@@ -81,21 +87,35 @@ class SavepointCompatibilityITCase {
         }
     }
 
-    /** Writes the fixture; run once per format change with {@code -Dnotiflow.savepoint.fixture=write}. */
+    /**
+     * Writes the fixture; run once per format change with {@code
+     * -Dnotiflow.savepoint.fixture=write}.
+     */
     @Test
     @EnabledIfSystemProperty(named = "notiflow.savepoint.fixture", matches = "write")
     void writeFixture() throws Exception {
         LocalKafka kafka = kafkaExtension.kafka();
         KafkaGroups.createJobTopics(kafka, 2);
         JobClient job = start(config(kafka));
-        kafka.produce("notification-events", "waiting-1", "{\"eventId\":\"waiting-1\",\"type\":\"order.shipped\",\"userIds\":[\"late-user\"],\"channels\":[\"email\"]}");
-        KafkaGroups.awaitCaughtUp(kafka, TestJobs.GROUP, Duration.ofSeconds(60), "notification-events");
-        String written = job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL).get();
-        copy(Path.of(java.net.URI.create(written)), FIXTURE.resolve(Path.of(java.net.URI.create(written)).getFileName()));
+        kafka.produce(
+                "notification-events",
+                "waiting-1",
+                "{\"eventId\":\"waiting-1\",\"type\":\"order.shipped\",\"userIds\":[\"late-user\"],\"channels\":[\"email\"]}");
+        KafkaGroups.awaitCaughtUp(
+                kafka, TestJobs.GROUP, Duration.ofSeconds(60), "notification-events");
+        String written =
+                job.stopWithSavepoint(
+                                false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                        .get();
+        copy(
+                Path.of(java.net.URI.create(written)),
+                FIXTURE.resolve(Path.of(java.net.URI.create(written)).getFileName()));
     }
 
     private Configuration config(LocalKafka kafka) {
-        Configuration config = TestJobs.config(kafka.bootstrapServers(), checkpoints, "compat-it-" + System.nanoTime());
+        Configuration config =
+                TestJobs.config(
+                        kafka.bootstrapServers(), checkpoints, "compat-it-" + System.nanoTime());
         config.set(JobOptions.PROFILE_WAIT, Duration.ofHours(1));
         return config;
     }
@@ -103,8 +123,12 @@ class SavepointCompatibilityITCase {
     private static JobClient start(Configuration config) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         env.setMaxParallelism(128);
-        Pipeline.defineWorkflow(env, KafkaWiring.inputs(env, config), Gateways.of(RecordingSenders.all()),
-                KafkaWiring.outputs(config), PipelineSettings.from(config));
+        Pipeline.defineWorkflow(
+                env,
+                KafkaWiring.inputs(env, config),
+                Gateways.of(RecordingSenders.all()),
+                KafkaWiring.outputs(config),
+                PipelineSettings.from(config));
         return env.executeAsync("savepoint-compat-it");
     }
 

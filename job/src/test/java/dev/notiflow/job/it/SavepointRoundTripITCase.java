@@ -12,8 +12,8 @@ import org.apache.flink.state.api.functions.KeyedStateReaderFunction;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.flink.util.Collector;
 import org.apache.flink.util.CloseableIterator;
+import org.apache.flink.util.Collector;
 
 import dev.notiflow.job.Gateways;
 import dev.notiflow.job.JobOptions;
@@ -28,7 +28,6 @@ import dev.notiflow.model.UserPreferences;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.KafkaExtension;
 import dev.notiflow.testkit.kafka.LocalKafka;
-
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -64,31 +63,58 @@ class SavepointRoundTripITCase {
         LocalKafka kafka = kafkaExtension.kafka();
         KafkaGroups.createJobTopics(kafka, 2);
         RecordingSenders.SENDS.clear();
-        kafka.produce("user-preferences", "u1", "{\"userId\":\"u1\",\"email\":\"u1@example.com\",\"locale\":\"ko-KR\"}");
-        kafka.produce("device-tokens", "u1:tok-1", "{\"userId\":\"u1\",\"token\":\"tok-1\",\"platform\":\"android\"}");
-        kafka.produce("notification-events", "e1", "{\"eventId\":\"e1\",\"type\":\"order.shipped\",\"userIds\":[\"u1\"],\"channels\":[\"email\"]}");
+        kafka.produce(
+                "user-preferences",
+                "u1",
+                "{\"userId\":\"u1\",\"email\":\"u1@example.com\",\"locale\":\"ko-KR\"}");
+        kafka.produce(
+                "device-tokens",
+                "u1:tok-1",
+                "{\"userId\":\"u1\",\"token\":\"tok-1\",\"platform\":\"android\"}");
+        kafka.produce(
+                "notification-events",
+                "e1",
+                "{\"eventId\":\"e1\",\"type\":\"order.shipped\",\"userIds\":[\"u1\"],\"channels\":[\"email\"]}");
 
-        Configuration config = TestJobs.config(kafka.bootstrapServers(), checkpoints, "sp-it-" + System.nanoTime());
+        Configuration config =
+                TestJobs.config(
+                        kafka.bootstrapServers(), checkpoints, "sp-it-" + System.nanoTime());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         env.setMaxParallelism(128);
-        Pipeline.defineWorkflow(env, KafkaWiring.inputs(env, config), Gateways.of(RecordingSenders.all()),
-                KafkaWiring.outputs(config), PipelineSettings.from(config));
+        Pipeline.defineWorkflow(
+                env,
+                KafkaWiring.inputs(env, config),
+                Gateways.of(RecordingSenders.all()),
+                KafkaWiring.outputs(config),
+                PipelineSettings.from(config));
         JobClient job = env.executeAsync("savepoint-it");
         kafka.readCommitted("notification-deliveries", 1, Duration.ofSeconds(90));
 
         String savepoint =
-                job.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL).get();
+                job.stopWithSavepoint(
+                                false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                        .get();
 
         StreamExecutionEnvironment readEnv = StreamExecutionEnvironment.getExecutionEnvironment();
-        SavepointReader reader = SavepointReader.read(readEnv, savepoint, new EmbeddedRocksDBStateBackend());
-        List<String> seen = collect(reader.readKeyedState(OperatorIdentifier.forUid(Uids.DEDUPE), new SeenReader(config.get(JobOptions.DEDUPE_TTL))));
-        List<String> users = collect(reader.readKeyedState(OperatorIdentifier.forUid(Uids.RESOLVE), new UserReader(config.get(JobOptions.DEVICE_TTL))));
+        SavepointReader reader =
+                SavepointReader.read(readEnv, savepoint, new EmbeddedRocksDBStateBackend());
+        List<String> seen =
+                collect(
+                        reader.readKeyedState(
+                                OperatorIdentifier.forUid(Uids.DEDUPE),
+                                new SeenReader(config.get(JobOptions.DEDUPE_TTL))));
+        List<String> users =
+                collect(
+                        reader.readKeyedState(
+                                OperatorIdentifier.forUid(Uids.RESOLVE),
+                                new UserReader(config.get(JobOptions.DEVICE_TTL))));
 
         assertThat(seen).containsExactly("e1");
         assertThat(users).containsExactly("u1 ko-KR [tok-1]");
     }
 
-    private static List<String> collect(org.apache.flink.streaming.api.datastream.DataStream<String> stream) throws Exception {
+    private static List<String> collect(
+            org.apache.flink.streaming.api.datastream.DataStream<String> stream) throws Exception {
         List<String> out = new ArrayList<>();
         try (CloseableIterator<String> it = stream.executeAndCollect()) {
             it.forEachRemaining(out::add);
@@ -131,7 +157,8 @@ class SavepointRoundTripITCase {
         @Override
         public void open(org.apache.flink.api.common.functions.OpenContext context) {
             preferences = getRuntimeContext().getState(RecipientResolver.preferencesDescriptor());
-            devices = getRuntimeContext().getMapState(RecipientResolver.devicesDescriptor(deviceTtl));
+            devices =
+                    getRuntimeContext().getMapState(RecipientResolver.devicesDescriptor(deviceTtl));
         }
 
         @Override

@@ -7,6 +7,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.jdbc.Migrations;
 import dev.notiflow.job.Gateways;
@@ -27,8 +28,6 @@ import dev.notiflow.testkit.kafka.KafkaExtension;
 import dev.notiflow.testkit.kafka.LocalKafka;
 import dev.notiflow.testkit.postgres.LocalPostgres;
 import dev.notiflow.testkit.postgres.PostgresExtension;
-
-import com.fasterxml.jackson.databind.JsonNode;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -56,8 +55,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * The whole job with the send ledger in front of the (recording) providers, against a real KRaft
  * broker and a real PostgreSQL: the job fails three times mid-stream and replays from its last
  * checkpoint each time. Replayed sends whose first attempt was accepted are answered from the
- * ledger, so the provider sees almost no repeats; only sends in flight at a crash, accepted but
- * not yet recorded, may still repeat.
+ * ledger, so the provider sees almost no repeats; only sends in flight at a crash, accepted but not
+ * yet recorded, may still repeat.
  */
 class SendLedgerITCase {
 
@@ -108,30 +107,49 @@ class SendLedgerITCase {
         int eventsPerUser = 10;
         int expected = users * eventsPerUser;
         for (int u = 0; u < users; u++) {
-            kafka.produce("user-preferences", "u" + u, "{\"userId\":\"u" + u + "\",\"email\":\"u" + u + "@example.com\"}");
+            kafka.produce(
+                    "user-preferences",
+                    "u" + u,
+                    "{\"userId\":\"u" + u + "\",\"email\":\"u" + u + "@example.com\"}");
         }
         startJob(new FailOnceAfter(expected / 4, 3));
-        KafkaGroups.awaitCaughtUp(kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
+        KafkaGroups.awaitCaughtUp(
+                kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
         for (int e = 0; e < eventsPerUser; e++) {
             for (int u = 0; u < users; u++) {
-                kafka.produce("notification-events", "e" + e + "-" + u,
-                        "{\"eventId\":\"e" + e + "-" + u + "\",\"type\":\"news.daily\",\"userIds\":[\"u" + u + "\"],\"channels\":[\"email\"]}");
+                kafka.produce(
+                        "notification-events",
+                        "e" + e + "-" + u,
+                        "{\"eventId\":\"e"
+                                + e
+                                + "-"
+                                + u
+                                + "\",\"type\":\"news.daily\",\"userIds\":[\"u"
+                                + u
+                                + "\"],\"channels\":[\"email\"]}");
             }
         }
 
         kafka.readCommitted("notification-deliveries", expected, Duration.ofSeconds(180));
         // Give a late duplicate the chance to show up before asserting there is none.
-        List<JsonNode> deliveries = kafka.readAllCommitted("notification-deliveries", Duration.ofSeconds(3)).stream()
-                .map(SendLedgerITCase::json)
-                .collect(Collectors.toList());
+        List<JsonNode> deliveries =
+                kafka.readAllCommitted("notification-deliveries", Duration.ofSeconds(3)).stream()
+                        .map(SendLedgerITCase::json)
+                        .collect(Collectors.toList());
 
         assertThat(FailOnceAfter.FAILURES).hasValue(3);
         assertThat(deliveries).hasSize(expected);
         assertThat(deliveries).extracting(d -> d.get("status").asText()).containsOnly("SENT");
-        Map<String, Long> perId = deliveries.stream().collect(Collectors.groupingBy(d -> d.get("notificationId").asText(), Collectors.counting()));
+        Map<String, Long> perId =
+                deliveries.stream()
+                        .collect(
+                                Collectors.groupingBy(
+                                        d -> d.get("notificationId").asText(),
+                                        Collectors.counting()));
         assertThat(perId).hasSize(expected);
         assertThat(perId.values()).containsOnly(1L);
-        assertThat(RecordingSenders.SENDS.keySet()).containsExactlyInAnyOrderElementsOf(perId.keySet());
+        assertThat(RecordingSenders.SENDS.keySet())
+                .containsExactlyInAnyOrderElementsOf(perId.keySet());
         assertThat(ledgerRows()).isEqualTo(expected);
 
         int attempts = ATTEMPTS.values().stream().mapToInt(AtomicInteger::get).sum();
@@ -140,33 +158,62 @@ class SendLedgerITCase {
         int repeatedSends = providerSends - expected;
         System.out.printf(
                 "send attempts: %d for %d notifications (%d replayed after failures); provider sends: %d (%d repeated); answered from the ledger: %d%n",
-                attempts, expected, repeatedAttempts, providerSends, repeatedSends, attempts - providerSends);
+                attempts,
+                expected,
+                repeatedAttempts,
+                providerSends,
+                repeatedSends,
+                attempts - providerSends);
         assertThat(repeatedSends).isBetween(0, MAX_REPEATED_SENDS);
         assertThat(providerSends).isLessThanOrEqualTo(attempts);
     }
 
     private void startJob(FailOnceAfter failure) throws Exception {
-        Configuration config = TestJobs.config(kafka.bootstrapServers(), checkpoints, "ledger-it-" + System.nanoTime());
+        Configuration config =
+                TestJobs.config(
+                        kafka.bootstrapServers(), checkpoints, "ledger-it-" + System.nanoTime());
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         env.setMaxParallelism(128);
         Inputs kafkaInputs = KafkaWiring.inputs(env, config);
-        DataStream<RawRecord> events = kafkaInputs.events().map(failure).uid("test-fail-once").name("Fail once (test)");
-        Inputs inputs = new Inputs(events, kafkaInputs.preferences(), kafkaInputs.devices(), kafkaInputs.invalidations(), kafkaInputs.retries());
-        Pipeline.defineWorkflow(env, inputs, ledgeredGateways(), KafkaWiring.outputs(config), PipelineSettings.from(config));
+        DataStream<RawRecord> events =
+                kafkaInputs.events().map(failure).uid("test-fail-once").name("Fail once (test)");
+        Inputs inputs =
+                new Inputs(
+                        events,
+                        kafkaInputs.preferences(),
+                        kafkaInputs.devices(),
+                        kafkaInputs.invalidations(),
+                        kafkaInputs.retries());
+        Pipeline.defineWorkflow(
+                env,
+                inputs,
+                ledgeredGateways(),
+                KafkaWiring.outputs(config),
+                PipelineSettings.from(config));
         job = env.executeAsync("send-ledger-it");
     }
 
-    /** The recording providers behind the ledger, with the job's attempts counted in front of it. */
+    /**
+     * The recording providers behind the ledger, with the job's attempts counted in front of it.
+     */
     private Gateways ledgeredGateways() {
-        JdbcSettings jdbc = JdbcSettings.of(postgres.jdbcUrl(), postgres.user()).withPasswordEnv(LocalPostgres.ENV_PASSWORD);
+        JdbcSettings jdbc =
+                JdbcSettings.of(postgres.jdbcUrl(), postgres.user())
+                        .withPasswordEnv(LocalPostgres.ENV_PASSWORD);
         Map<Provider, SenderFactory> factories = new EnumMap<>(Provider.class);
-        RecordingSenders.all().forEach((provider, recording) ->
-                factories.put(provider, new CountingFactory(new LedgeredSenderFactory(recording, jdbc))));
+        RecordingSenders.all()
+                .forEach(
+                        (provider, recording) ->
+                                factories.put(
+                                        provider,
+                                        new CountingFactory(
+                                                new LedgeredSenderFactory(recording, jdbc))));
         return Gateways.of(factories);
     }
 
     private int ledgerRows() throws Exception {
-        try (Connection c = postgres.connect(); Statement s = c.createStatement();
+        try (Connection c = postgres.connect();
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery("SELECT count(*) FROM send_ledger")) {
             rs.next();
             return rs.getInt(1);
@@ -192,7 +239,8 @@ class SendLedgerITCase {
             return new ChannelSender() {
                 @Override
                 public CompletableFuture<SendResult> send(SendRequest request) {
-                    ATTEMPTS.computeIfAbsent(request.notificationId(), k -> new AtomicInteger()).incrementAndGet();
+                    ATTEMPTS.computeIfAbsent(request.notificationId(), k -> new AtomicInteger())
+                            .incrementAndGet();
                     return sender.send(request);
                 }
 

@@ -7,7 +7,10 @@ import dev.notiflow.job.JobOptions;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** The configuration pipeline tests run the job with: RocksDB, incremental exactly-once checkpoints, no Kryo. */
+/**
+ * The configuration pipeline tests run the job with: RocksDB, incremental exactly-once checkpoints,
+ * no Kryo.
+ */
 final class TestJobs {
 
     static final String GROUP = "notiflow-it";
@@ -20,10 +23,13 @@ final class TestJobs {
                         Map.ofEntries(
                                 Map.entry("state.backend.type", "rocksdb"),
                                 Map.entry("execution.checkpointing.incremental", "true"),
-                                Map.entry("state.backend.rocksdb.localdir", "/tmp/notiflow-rocksdb"),
+                                Map.entry(
+                                        "state.backend.rocksdb.localdir", "/tmp/notiflow-rocksdb"),
                                 Map.entry("execution.checkpointing.interval", "500 ms"),
                                 Map.entry("execution.checkpointing.mode", "EXACTLY_ONCE"),
-                                Map.entry("execution.checkpointing.dir", checkpoints.toUri().toString()),
+                                Map.entry(
+                                        "execution.checkpointing.dir",
+                                        checkpoints.toUri().toString()),
                                 Map.entry("execution.checkpointing.storage", "filesystem"),
                                 Map.entry("pipeline.generic-types", "false"),
                                 Map.entry("pipeline.auto-generate-uids", "false"),

@@ -1,14 +1,13 @@
 package dev.notiflow.job.operators;
 
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
-import org.apache.flink.api.common.typeinfo.Types;
 
 import dev.notiflow.job.OutputTags;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.DeliveryStatus;
 import dev.notiflow.model.NotificationEvent;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -22,7 +21,8 @@ class DedupeEventsTest {
 
     private static final Duration TTL = Duration.ofDays(7);
 
-    private KeyedOneInputStreamOperatorTestHarness<String, NotificationEvent, NotificationEvent> harness;
+    private KeyedOneInputStreamOperatorTestHarness<String, NotificationEvent, NotificationEvent>
+            harness;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -80,8 +80,6 @@ class DedupeEventsTest {
 
     private List<Delivery> sideOutput() {
         var records = harness.getSideOutput(OutputTags.DELIVERIES);
-        return records == null
-                ? List.of()
-                : records.stream().map(r -> r.getValue()).toList();
+        return records == null ? List.of() : records.stream().map(r -> r.getValue()).toList();
     }
 }

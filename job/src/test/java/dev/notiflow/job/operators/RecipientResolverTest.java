@@ -14,7 +14,6 @@ import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.TokenInvalidation;
 import dev.notiflow.model.UserPreferences;
 import dev.notiflow.model.UserUpdate;
-
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,13 +37,15 @@ class RecipientResolverTest {
     private static final Duration DEVICE_TTL = Duration.ofDays(270);
     private static final List<Channel> ALL = List.of(Channel.PUSH, Channel.SMS, Channel.EMAIL);
 
-    private KeyedTwoInputStreamOperatorTestHarness<String, RecipientEvent, UserUpdate, SendRequest> harness;
+    private KeyedTwoInputStreamOperatorTestHarness<String, RecipientEvent, UserUpdate, SendRequest>
+            harness;
 
     @BeforeEach
     void setUp() throws Exception {
         harness =
                 new KeyedTwoInputStreamOperatorTestHarness<>(
-                        new KeyedCoProcessOperator<>(new RecipientResolver(PROFILE_WAIT, DEVICE_TTL)),
+                        new KeyedCoProcessOperator<>(
+                                new RecipientResolver(PROFILE_WAIT, DEVICE_TTL)),
                         RecipientEvent::userId,
                         UserUpdate::userId,
                         Types.STRING);
@@ -61,14 +62,21 @@ class RecipientResolverTest {
     @Test
     void shouldSendOnePushPerActiveDeviceAndOnePerContactChannel() throws Exception {
         profile(prefs("u1", null, BEGINNING));
-        harness.processElement2(UserUpdate.device(device("u1", "ios-token", Platform.IOS, BEGINNING)), 0);
-        harness.processElement2(UserUpdate.device(device("u1", "fcm:token", Platform.ANDROID, BEGINNING)), 0);
-        harness.processElement2(UserUpdate.device(device("u1", "web-token", Platform.WEB, BEGINNING)), 0);
+        harness.processElement2(
+                UserUpdate.device(device("u1", "ios-token", Platform.IOS, BEGINNING)), 0);
+        harness.processElement2(
+                UserUpdate.device(device("u1", "fcm:token", Platform.ANDROID, BEGINNING)), 0);
+        harness.processElement2(
+                UserUpdate.device(device("u1", "web-token", Platform.WEB, BEGINNING)), 0);
 
         send("e1", ALL);
 
         assertThat(requests())
-                .extracting(SendRequest::channel, SendRequest::provider, SendRequest::token, SendRequest::address)
+                .extracting(
+                        SendRequest::channel,
+                        SendRequest::provider,
+                        SendRequest::token,
+                        SendRequest::address)
                 .containsExactlyInAnyOrder(
                         tuple(Channel.PUSH, Provider.APNS, "ios-token", null),
                         tuple(Channel.PUSH, Provider.FCM, "fcm:token", null),
@@ -122,8 +130,18 @@ class RecipientResolverTest {
                 new RecipientEvent(
                         "u1",
                         new dev.notiflow.model.NotificationEvent(
-                                "promo-1", "marketing.sale", "marketing", List.of("u1"), "marketing.sale",
-                                null, null, dev.notiflow.model.Priority.LOW, null, null, BEGINNING, "x")),
+                                "promo-1",
+                                "marketing.sale",
+                                "marketing",
+                                List.of("u1"),
+                                "marketing.sale",
+                                null,
+                                null,
+                                dev.notiflow.model.Priority.LOW,
+                                null,
+                                null,
+                                BEGINNING,
+                                "x")),
                 0);
         assertThat(skips())
                 .filteredOn(d -> d.eventId().equals("promo-1"))
@@ -145,7 +163,15 @@ class RecipientResolverTest {
     void shouldReportMissingAndInvalidContacts() throws Exception {
         profile(
                 new UserPreferences(
-                        "u1", null, "010-1234", "ko-KR", "Asia/Seoul", null, null, null, BEGINNING));
+                        "u1",
+                        null,
+                        "010-1234",
+                        "ko-KR",
+                        "Asia/Seoul",
+                        null,
+                        null,
+                        null,
+                        BEGINNING));
         send("e1", ALL);
         assertThat(requests()).isEmpty();
         assertThat(skips())
@@ -184,10 +210,12 @@ class RecipientResolverTest {
     }
 
     @Test
-    void shouldUnregisterDevicesByTombstoneInactiveFlagAndIgnoreStaleRegistrations() throws Exception {
+    void shouldUnregisterDevicesByTombstoneInactiveFlagAndIgnoreStaleRegistrations()
+            throws Exception {
         profile(prefs("u1", null, BEGINNING));
         harness.processElement2(UserUpdate.device(device("u1", "t1", Platform.IOS, BEGINNING)), 0);
-        harness.processElement2(UserUpdate.device(device("u1", "t2", Platform.ANDROID, BEGINNING)), 0);
+        harness.processElement2(
+                UserUpdate.device(device("u1", "t2", Platform.ANDROID, BEGINNING)), 0);
         harness.processElement2(UserUpdate.deviceDeleted("u1", "t1"), 0);
         harness.processElement2(
                 UserUpdate.device(
@@ -195,7 +223,8 @@ class RecipientResolverTest {
                                 "u1", "t2", Platform.ANDROID, "app", false, ONE_MINUTE_LATER)),
                 0);
         // An older registration of t2 arriving late does not revive it.
-        harness.processElement2(UserUpdate.device(device("u1", "t2", Platform.ANDROID, BEGINNING)), 0);
+        harness.processElement2(
+                UserUpdate.device(device("u1", "t2", Platform.ANDROID, BEGINNING)), 0);
 
         send("e1", List.of(Channel.PUSH));
 
@@ -206,8 +235,10 @@ class RecipientResolverTest {
     @Test
     void shouldDropAnInvalidatedTokenUnlessRegisteredAgainAfterwards() throws Exception {
         profile(prefs("u1", null, BEGINNING));
-        harness.processElement2(UserUpdate.device(device("u1", "dead", Platform.IOS, BEGINNING)), 0);
-        harness.processElement2(UserUpdate.device(device("u1", "reborn", Platform.IOS, ONE_MINUTE_LATER)), 0);
+        harness.processElement2(
+                UserUpdate.device(device("u1", "dead", Platform.IOS, BEGINNING)), 0);
+        harness.processElement2(
+                UserUpdate.device(device("u1", "reborn", Platform.IOS, ONE_MINUTE_LATER)), 0);
         harness.processElement2(invalidation("dead", BEGINNING.plusSeconds(1)), 0);
         harness.processElement2(invalidation("reborn", BEGINNING.plusSeconds(1)), 0);
 
@@ -233,7 +264,10 @@ class RecipientResolverTest {
         profile(prefs("u1", null, BEGINNING));
         send("e1", List.of(Channel.EMAIL));
         send("e1", List.of(Channel.EMAIL));
-        assertThat(requests()).extracting(SendRequest::notificationId).hasSize(2).containsOnly(requests().get(0).notificationId());
+        assertThat(requests())
+                .extracting(SendRequest::notificationId)
+                .hasSize(2)
+                .containsOnly(requests().get(0).notificationId());
     }
 
     private void profile(UserPreferences p) throws Exception {
@@ -246,7 +280,8 @@ class RecipientResolverTest {
 
     private static UserUpdate invalidation(String token, java.time.Instant at) {
         return UserUpdate.tokenInvalidated(
-                new TokenInvalidation("u1", token, Platform.IOS, Provider.APNS, "TOKEN_UNREGISTERED", at));
+                new TokenInvalidation(
+                        "u1", token, Platform.IOS, Provider.APNS, "TOKEN_UNREGISTERED", at));
     }
 
     private List<SendRequest> requests() {

@@ -9,7 +9,6 @@ import dev.notiflow.model.Priority;
 import dev.notiflow.model.Provider;
 import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.SendRequest;
-
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -32,7 +31,9 @@ class RetrySchedulerTest {
         assertThat(harness.extractOutputValues()).isEmpty();
 
         harness.setProcessingTime(NOW + 5_000);
-        assertThat(harness.extractOutputValues()).extracting(SendRequest::notificationId).containsExactly("n-1");
+        assertThat(harness.extractOutputValues())
+                .extracting(SendRequest::notificationId)
+                .containsExactly("n-1");
         assertThat(harness.numKeyedStateEntries()).isZero();
         harness.close();
     }
@@ -56,19 +57,42 @@ class RetrySchedulerTest {
         harness.close();
     }
 
-    private static KeyedOneInputStreamOperatorTestHarness<String, ScheduledRetry, SendRequest> harness() throws Exception {
-        var h = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new RetryScheduler()),
-                (ScheduledRetry r) -> r.request().notificationId(),
-                Types.STRING);
+    private static KeyedOneInputStreamOperatorTestHarness<String, ScheduledRetry, SendRequest>
+            harness() throws Exception {
+        var h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new RetryScheduler()),
+                        (ScheduledRetry r) -> r.request().notificationId(),
+                        Types.STRING);
         h.setProcessingTime(NOW);
         h.open();
         return h;
     }
 
     private static ScheduledRetry retry(String id, long notBefore) {
-        SendRequest r = new SendRequest(id, "e-1", "u-1", "t", "c", Channel.EMAIL, Provider.SMTP, null, null, null,
-                "u@example.com", "en", Priority.NORMAL, "t", Map.of(), null, 2, null, null, null, "SMTP_TRANSIENT");
+        SendRequest r =
+                new SendRequest(
+                        id,
+                        "e-1",
+                        "u-1",
+                        "t",
+                        "c",
+                        Channel.EMAIL,
+                        Provider.SMTP,
+                        null,
+                        null,
+                        null,
+                        "u@example.com",
+                        "en",
+                        Priority.NORMAL,
+                        "t",
+                        Map.of(),
+                        null,
+                        2,
+                        null,
+                        null,
+                        null,
+                        "SMTP_TRANSIENT");
         return new ScheduledRetry(r, Instant.ofEpochMilli(notBefore));
     }
 }

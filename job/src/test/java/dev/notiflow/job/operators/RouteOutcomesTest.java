@@ -17,7 +17,6 @@ import dev.notiflow.model.SendOutcome;
 import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.SendResult;
 import dev.notiflow.sinks.SendFunction;
-
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -49,10 +48,15 @@ class RouteOutcomesTest {
     void shouldFailAndInvalidateADeadToken() throws Exception {
         var harness = harness();
         harness.processElement(
-                outcome(1, SendResult.tokenDead("TOKEN_UNREGISTERED", "410 Unregistered", ATTEMPTED)), 0);
+                outcome(
+                        1,
+                        SendResult.tokenDead("TOKEN_UNREGISTERED", "410 Unregistered", ATTEMPTED)),
+                0);
         assertThat(harness.extractOutputValues())
                 .extracting(Delivery::status, Delivery::reason)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(DeliveryStatus.FAILED, "TOKEN_UNREGISTERED"));
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(
+                                DeliveryStatus.FAILED, "TOKEN_UNREGISTERED"));
         assertThat(harness.getSideOutput(OutputTags.TOKEN_INVALIDATIONS))
                 .extracting(r -> r.getValue().token(), r -> r.getValue().invalidatedAt())
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("tok-1", ATTEMPTED));
@@ -63,7 +67,8 @@ class RouteOutcomesTest {
     void shouldScheduleARetryWithBackoffUntilTheLastAttempt() throws Exception {
         var harness = harness();
         Instant before = Instant.now();
-        harness.processElement(outcome(1, SendResult.retryable("PROVIDER_UNAVAILABLE", "503", null)), 0);
+        harness.processElement(
+                outcome(1, SendResult.retryable("PROVIDER_UNAVAILABLE", "503", null)), 0);
         List<ScheduledRetry> retries = retries(harness);
         assertThat(harness.extractOutputValues()).isEmpty();
         assertThat(retries).hasSize(1);
@@ -71,12 +76,17 @@ class RouteOutcomesTest {
         assertThat(retry.request().attempt()).isEqualTo(2);
         assertThat(retry.request().lastReason()).isEqualTo("PROVIDER_UNAVAILABLE");
         assertThat(retry.request().firstAttemptAt()).isEqualTo(ATTEMPTED);
-        assertThat(retry.notBefore()).isBetween(before.plusMillis(500), Instant.now().plusMillis(1000));
+        assertThat(retry.notBefore())
+                .isBetween(before.plusMillis(500), Instant.now().plusMillis(1000));
 
-        harness.processElement(outcome(MAX_ATTEMPTS, SendResult.retryable("PROVIDER_UNAVAILABLE", "503", null)), 0);
+        harness.processElement(
+                outcome(MAX_ATTEMPTS, SendResult.retryable("PROVIDER_UNAVAILABLE", "503", null)),
+                0);
         assertThat(harness.extractOutputValues())
                 .extracting(Delivery::status, Delivery::reason, Delivery::attempts)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(DeliveryStatus.EXHAUSTED, "PROVIDER_UNAVAILABLE", MAX_ATTEMPTS));
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(
+                                DeliveryStatus.EXHAUSTED, "PROVIDER_UNAVAILABLE", MAX_ATTEMPTS));
         assertThat(harness.getSideOutput(OutputTags.DEAD_LETTERS)).hasSize(1);
     }
 
@@ -92,29 +102,61 @@ class RouteOutcomesTest {
     void shouldNotUseUpAnAttemptWhileTheChannelIsPaused() throws Exception {
         var harness = harness();
         harness.processElement(
-                outcome(MAX_ATTEMPTS, SendResult.retryable(SendFunction.CHANNEL_PAUSED, "paused", 5_000L)), 0);
+                outcome(
+                        MAX_ATTEMPTS,
+                        SendResult.retryable(SendFunction.CHANNEL_PAUSED, "paused", 5_000L)),
+                0);
         assertThat(harness.extractOutputValues()).isEmpty();
         assertThat(retries(harness).get(0).request().attempt()).isEqualTo(MAX_ATTEMPTS);
     }
 
-    private static OneInputStreamOperatorTestHarness<SendOutcome, Delivery> harness() throws Exception {
+    private static OneInputStreamOperatorTestHarness<SendOutcome, Delivery> harness()
+            throws Exception {
         Map<Provider, PipelineSettings.SendSettings> settings = new EnumMap<>(Provider.class);
         for (Provider p : Provider.values()) {
-            settings.put(p, new PipelineSettings.SendSettings(Duration.ofSeconds(5), 10, 0, MAX_ATTEMPTS, Duration.ofSeconds(1), Duration.ofMinutes(1)));
+            settings.put(
+                    p,
+                    new PipelineSettings.SendSettings(
+                            Duration.ofSeconds(5),
+                            10,
+                            0,
+                            MAX_ATTEMPTS,
+                            Duration.ofSeconds(1),
+                            Duration.ofMinutes(1)));
         }
         ProcessFunction<SendOutcome, Delivery> fn = new RouteOutcomes(settings);
         return ProcessFunctionTestHarnesses.forProcessFunction(fn);
     }
 
-    private static List<ScheduledRetry> retries(OneInputStreamOperatorTestHarness<SendOutcome, Delivery> h) {
+    private static List<ScheduledRetry> retries(
+            OneInputStreamOperatorTestHarness<SendOutcome, Delivery> h) {
         return h.getSideOutput(OutputTags.RETRIES).stream().map(r -> r.getValue()).toList();
     }
 
     private static SendOutcome outcome(int attempt, SendResult result) {
         SendRequest r =
-                new SendRequest("n-1", "e-1", "u-1", "order.shipped", "order", Channel.PUSH, Provider.APNS,
-                        Platform.IOS, "tok-1", "com.example.app", null, "en", Priority.HIGH, "order.shipped",
-                        Map.of(), null, attempt, ATTEMPTED, ATTEMPTED, attempt == 1 ? null : ATTEMPTED, null);
+                new SendRequest(
+                        "n-1",
+                        "e-1",
+                        "u-1",
+                        "order.shipped",
+                        "order",
+                        Channel.PUSH,
+                        Provider.APNS,
+                        Platform.IOS,
+                        "tok-1",
+                        "com.example.app",
+                        null,
+                        "en",
+                        Priority.HIGH,
+                        "order.shipped",
+                        Map.of(),
+                        null,
+                        attempt,
+                        ATTEMPTED,
+                        ATTEMPTED,
+                        attempt == 1 ? null : ATTEMPTED,
+                        null);
         return new SendOutcome(r, result, ATTEMPTED, 12);
     }
 }
