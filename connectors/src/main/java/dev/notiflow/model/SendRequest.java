@@ -14,6 +14,10 @@ import java.util.Map;
  * @param attempt the number of this attempt, from 1
  * @param firstAttemptAt when the first attempt was made, or {@code null} before it
  * @param lastReason the reason of the previous failed attempt, or {@code null}
+ * @param fallbackChannel the channel to try once if this notification ends FAILED or EXHAUSTED, or
+ *     {@code null}
+ * @param fallbackAddress the phone number or email address for {@code fallbackChannel}
+ * @param fallbackOf for a fallback, the id of the notification it replaces; {@code null} otherwise
  */
 public record SendRequest(
         String notificationId,
@@ -36,7 +40,60 @@ public record SendRequest(
         Instant createdAt,
         Instant receivedAt,
         Instant firstAttemptAt,
-        String lastReason) {
+        String lastReason,
+        Channel fallbackChannel,
+        String fallbackAddress,
+        String fallbackOf) {
+
+    /** A request without a fallback. */
+    public SendRequest(
+            String notificationId,
+            String eventId,
+            String userId,
+            String type,
+            String category,
+            Channel channel,
+            Provider provider,
+            Platform platform,
+            String token,
+            String appId,
+            String address,
+            String locale,
+            Priority priority,
+            String templateId,
+            Map<String, String> data,
+            Content content,
+            int attempt,
+            Instant createdAt,
+            Instant receivedAt,
+            Instant firstAttemptAt,
+            String lastReason) {
+        this(
+                notificationId,
+                eventId,
+                userId,
+                type,
+                category,
+                channel,
+                provider,
+                platform,
+                token,
+                appId,
+                address,
+                locale,
+                priority,
+                templateId,
+                data,
+                content,
+                attempt,
+                createdAt,
+                receivedAt,
+                firstAttemptAt,
+                lastReason,
+                null,
+                null,
+                null);
+    }
 
     /** This request with rendered content. */
     public SendRequest withContent(Content c) {
@@ -61,7 +118,39 @@ public record SendRequest(
                 createdAt,
                 receivedAt,
                 firstAttemptAt,
-                lastReason);
+                lastReason,
+                fallbackChannel,
+                fallbackAddress,
+                fallbackOf);
+    }
+
+    /** This request with a channel to fall back to once if it fails. */
+    public SendRequest withFallback(Channel channel, String address) {
+        return new SendRequest(
+                notificationId,
+                eventId,
+                userId,
+                type,
+                category,
+                this.channel,
+                provider,
+                platform,
+                token,
+                appId,
+                this.address,
+                locale,
+                priority,
+                templateId,
+                data,
+                content,
+                attempt,
+                createdAt,
+                receivedAt,
+                firstAttemptAt,
+                lastReason,
+                channel,
+                address,
+                fallbackOf);
     }
 
     /**
@@ -90,7 +179,10 @@ public record SendRequest(
                 createdAt,
                 receivedAt,
                 firstAttemptAt,
-                lastReason);
+                lastReason,
+                fallbackChannel,
+                fallbackAddress,
+                fallbackOf);
     }
 
     /** This request as the next attempt after a retryable failure. */
@@ -116,6 +208,42 @@ public record SendRequest(
                 createdAt,
                 receivedAt,
                 firstAttemptAt != null ? firstAttemptAt : firstAttempt,
-                reason);
+                reason,
+                fallbackChannel,
+                fallbackAddress,
+                fallbackOf);
+    }
+
+    /**
+     * The one-time fallback of this failed request on {@link #fallbackChannel}: a new notification
+     * (its own deterministic id, first attempt, no further fallback) that remembers which one it
+     * replaces.
+     */
+    public SendRequest asFallback(String reason) {
+        return new SendRequest(
+                NotificationIds.of(eventId, userId, fallbackChannel, null),
+                eventId,
+                userId,
+                type,
+                category,
+                fallbackChannel,
+                Provider.forChannel(fallbackChannel),
+                null,
+                null,
+                null,
+                fallbackAddress,
+                locale,
+                priority,
+                templateId,
+                data,
+                content,
+                1,
+                createdAt,
+                receivedAt,
+                null,
+                reason,
+                null,
+                null,
+                notificationId);
     }
 }

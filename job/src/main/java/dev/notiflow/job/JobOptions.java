@@ -116,6 +116,17 @@ public final class JobOptions {
                             "How long a provider is paused after it rejected our credentials; its sends are"
                                     + " retried later instead of failing.");
 
+    public static final ConfigOption<Map<String, String>> FALLBACK_CHAINS =
+            ConfigOptions.key("fallback.chains")
+                    .mapType()
+                    .defaultValue(Map.of())
+                    .withDescription(
+                            "Fallback channels per category, e.g. order:push>sms>email,*:push>email"
+                                    + " ('*' for every other category). When a notification ends FAILED or"
+                                    + " EXHAUSTED, or its channel has no device or contact, the next channel of"
+                                    + " the chain that the user allows and can be reached on (sms or email) is"
+                                    + " tried once. Empty: no fallback.");
+
     public static final ConfigOption<Integer> MAX_PARALLELISM =
             ConfigOptions.key("job.max-parallelism")
                     .intType()
@@ -247,6 +258,7 @@ public final class JobOptions {
                 PROFILE_WAIT,
                 DEVICE_TTL,
                 PAUSE_ON_CREDENTIALS_FAILURE,
+                FALLBACK_CHAINS,
                 MAX_PARALLELISM);
         for (Provider p : Provider.values()) {
             all.add(SEND_TIMEOUT.get(p));

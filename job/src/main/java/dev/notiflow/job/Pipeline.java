@@ -111,7 +111,10 @@ public final class Pipeline {
                         .keyBy(RecipientEvent::userId)
                         .connect(updates.keyBy(UserUpdate::userId))
                         .process(
-                                new RecipientResolver(settings.profileWait(), settings.deviceTtl()))
+                                new RecipientResolver(
+                                        settings.profileWait(),
+                                        settings.deviceTtl(),
+                                        settings.fallbackChains()))
                         .uid(Uids.RESOLVE)
                         .name("Resolve recipients");
         deliveries.add(requests.getSideOutput(OutputTags.DELIVERIES));

@@ -2,11 +2,15 @@ package dev.notiflow.job;
 
 import org.apache.flink.configuration.ReadableConfig;
 
+import dev.notiflow.model.Channel;
 import dev.notiflow.model.Provider;
 
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 import static org.apache.flink.util.Preconditions.checkArgument;
@@ -21,8 +25,12 @@ public record PipelineSettings(
         Duration profileWait,
         Duration deviceTtl,
         Duration pauseOnCredentialsFailure,
-        Map<Provider, SendSettings> send)
+        Map<Provider, SendSettings> send,
+        Map<String, List<Channel>> fallbackChains)
         implements Serializable {
+
+    /** The category key whose chain applies to every category without its own. */
+    public static final String ANY_CATEGORY = "*";
 
     /** Async settings of one provider's send operator. */
     public record SendSettings(
@@ -84,7 +92,42 @@ public record PipelineSettings(
                 positive(config, JobOptions.PROFILE_WAIT),
                 positive(config, JobOptions.DEVICE_TTL),
                 positive(config, JobOptions.PAUSE_ON_CREDENTIALS_FAILURE),
-                send);
+                send,
+                fallbackChains(config));
+    }
+
+    private static Map<String, List<Channel>> fallbackChains(ReadableConfig config) {
+        Map<String, List<Channel>> chains = new HashMap<>();
+        for (Map.Entry<String, String> e : config.get(JobOptions.FALLBACK_CHAINS).entrySet()) {
+            List<Channel> chain = new ArrayList<>();
+            for (String name : e.getValue().split(">")) {
+                Channel channel = Channel.fromWire(name.trim());
+                checkArgument(
+                        channel != null,
+                        "%s: '%s' in the chain of %s is not one of push, sms, email",
+                        JobOptions.FALLBACK_CHAINS.key(),
+                        name.trim(),
+                        e.getKey());
+                checkArgument(
+                        !chain.contains(channel),
+                        "%s: %s appears twice in the chain of %s",
+                        JobOptions.FALLBACK_CHAINS.key(),
+                        name.trim(),
+                        e.getKey());
+                chain.add(channel);
+            }
+            chains.put(e.getKey().trim(), chain);
+        }
+        return chains;
+    }
+
+    /** The fallback chain of a category, or an empty list. */
+    public List<Channel> fallbackChain(String category) {
+        List<Channel> chain = fallbackChains.get(category);
+        if (chain == null) {
+            chain = fallbackChains.get(ANY_CATEGORY);
+        }
+        return chain == null ? List.of() : chain;
     }
 
     private static Duration positive(

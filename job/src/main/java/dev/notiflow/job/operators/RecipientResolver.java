@@ -30,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -74,6 +75,7 @@ public final class RecipientResolver
 
     private final Duration profileWait;
     private final Duration deviceTtl;
+    private final HashMap<String, List<Channel>> fallbackChains;
 
     private transient ValueState<UserPreferences> preferences;
     private transient MapState<String, DeviceToken> devices;
@@ -82,8 +84,18 @@ public final class RecipientResolver
     private transient Counter skips;
 
     public RecipientResolver(Duration profileWait, Duration deviceTtl) {
+        this(profileWait, deviceTtl, Map.of());
+    }
+
+    /**
+     * @param fallbackChains per category (or {@code *}), the channels to fall back to, in order
+     */
+    public RecipientResolver(
+            Duration profileWait, Duration deviceTtl, Map<String, List<Channel>> fallbackChains) {
         this.profileWait = profileWait;
         this.deviceTtl = deviceTtl;
+        this.fallbackChains = new HashMap<>();
+        fallbackChains.forEach((k, v) -> this.fallbackChains.put(k, new ArrayList<>(v)));
     }
 
     @Override
@@ -256,12 +268,71 @@ public final class RecipientResolver
                         CATEGORY_OPTED_OUT,
                         "category " + event.category(),
                         now);
-            } else if (channel == Channel.PUSH) {
-                resolvePush(event, userId, prefs, ctx, out, now);
             } else {
-                resolveContact(event, userId, prefs, channel, ctx, out, now);
+                Fallback fallback = fallback(event, prefs, channel, channels);
+                String unreachable =
+                        channel == Channel.PUSH
+                                ? resolvePush(event, userId, prefs, fallback, ctx, out, now)
+                                : resolveContact(
+                                        event, userId, prefs, channel, fallback, ctx, out, now);
+                if (unreachable != null && fallback != null) {
+                    requests.inc();
+                    out.collect(
+                            request(event, userId, prefs, channel, null, null, null)
+                                    .withFallback(fallback.channel, fallback.address)
+                                    .asFallback(
+                                            "FALLBACK after "
+                                                    + channel.wireName()
+                                                    + " "
+                                                    + unreachable));
+                }
             }
         }
+    }
+
+    /** A channel to fall back to, with the contact to reach the user on. */
+    private static final class Fallback {
+        final Channel channel;
+        final String address;
+
+        Fallback(Channel channel, String address) {
+            this.channel = channel;
+            this.address = address;
+        }
+    }
+
+    /**
+     * The next channel after {@code channel} in the category's chain that the event did not ask for
+     * already, that the user allows, and that has a valid contact; {@code null} when none. Push is
+     * never a fallback target: it may mean many devices.
+     */
+    private Fallback fallback(
+            NotificationEvent event,
+            UserPreferences prefs,
+            Channel channel,
+            List<Channel> requested) {
+        List<Channel> chain = fallbackChains.get(event.category());
+        if (chain == null) {
+            chain = fallbackChains.get("*");
+        }
+        int at = chain == null ? -1 : chain.indexOf(channel);
+        if (at < 0) {
+            return null;
+        }
+        for (Channel next : chain.subList(at + 1, chain.size())) {
+            if (next == Channel.PUSH || requested.contains(next) || !prefs.allows(next)) {
+                continue;
+            }
+            String address = next == Channel.SMS ? prefs.phone() : prefs.email();
+            boolean valid =
+                    next == Channel.SMS
+                            ? Contacts.isValidE164(address)
+                            : Contacts.isValidEmail(address);
+            if (valid) {
+                return new Fallback(next, address);
+            }
+        }
+        return null;
     }
 
     /** Without an explicit list: the channels the user opted into, or all when they chose none. */
@@ -279,10 +350,12 @@ public final class RecipientResolver
         return channels;
     }
 
-    private void resolvePush(
+    /** One request per active device; returns the skip reason when there is none. */
+    private String resolvePush(
             NotificationEvent event,
             String userId,
             UserPreferences prefs,
+            Fallback fallback,
             Context ctx,
             Collector<SendRequest> out,
             Instant now)
@@ -296,32 +369,44 @@ public final class RecipientResolver
             any = true;
             requests.inc();
             out.collect(
-                    request(
-                            event,
-                            userId,
-                            prefs,
-                            Channel.PUSH,
-                            Provider.forPlatform(d.platform()),
-                            d,
-                            null));
+                    withFallback(
+                            request(
+                                    event,
+                                    userId,
+                                    prefs,
+                                    Channel.PUSH,
+                                    Provider.forPlatform(d.platform()),
+                                    d,
+                                    null),
+                            fallback));
         }
         if (!any) {
             skip(ctx, event, userId, Channel.PUSH, NO_DEVICE, null, now);
+            return NO_DEVICE;
         }
+        return null;
     }
 
-    private void resolveContact(
+    private static SendRequest withFallback(SendRequest request, Fallback fallback) {
+        return fallback == null
+                ? request
+                : request.withFallback(fallback.channel, fallback.address);
+    }
+
+    /** The request for an SMS or email; returns the skip or failure reason when there is none. */
+    private String resolveContact(
             NotificationEvent event,
             String userId,
             UserPreferences prefs,
             Channel channel,
+            Fallback fallback,
             Context ctx,
             Collector<SendRequest> out,
             Instant now) {
         String address = channel == Channel.SMS ? prefs.phone() : prefs.email();
         if (address == null || address.isBlank()) {
             skip(ctx, event, userId, channel, NO_CONTACT, null, now);
-            return;
+            return NO_CONTACT;
         }
         boolean valid =
                 channel == Channel.SMS
@@ -342,18 +427,21 @@ public final class RecipientResolver
                             now);
             ctx.output(OutputTags.DELIVERIES, failed);
             ctx.output(OutputTags.DEAD_LETTERS, Records.failedSend(failed));
-            return;
+            return INVALID_CONTACT;
         }
         requests.inc();
         out.collect(
-                request(
-                        event,
-                        userId,
-                        prefs,
-                        channel,
-                        Provider.forChannel(channel),
-                        null,
-                        address));
+                withFallback(
+                        request(
+                                event,
+                                userId,
+                                prefs,
+                                channel,
+                                Provider.forChannel(channel),
+                                null,
+                                address),
+                        fallback));
+        return null;
     }
 
     private void skip(

@@ -118,15 +118,12 @@ public final class Records {
             SendOutcome o, DeliveryStatus status, String reason, Instant now) {
         SendRequest r = o.request();
         Instant first = r.firstAttemptAt() != null ? r.firstAttemptAt() : o.attemptedAt();
+        String detail = o.result().detail();
+        if (r.fallbackOf() != null) {
+            detail = "fallback for " + r.fallbackOf() + (detail == null ? "" : "; " + detail);
+        }
         return forRequest(
-                r,
-                status,
-                reason,
-                o.result().detail(),
-                r.attempt(),
-                o.result().providerMessageId(),
-                first,
-                now);
+                r, status, reason, detail, r.attempt(), o.result().providerMessageId(), first, now);
     }
 
     /** A DLQ record for an input record that could not be used. */

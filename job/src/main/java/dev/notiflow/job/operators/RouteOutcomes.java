@@ -28,7 +28,8 @@ import java.util.Map;
  * ScheduledRetry} on {@link OutputTags#RETRIES} with capped exponential backoff and jitter (the
  * provider's Retry-After wins when later), or EXHAUSTED with the last reason plus a DLQ record
  * after the provider's last attempt. A send refused because the channel is paused is retried
- * without using up an attempt. Counts outcomes per channel and status.
+ * without using up an attempt. A FAILED or EXHAUSTED notification with a fallback channel sends
+ * that channel's notification once, through the retry loop. Counts outcomes per channel and status.
  */
 public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> {
 
@@ -39,6 +40,7 @@ public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> 
     private transient Map<String, Counter> counters;
     private transient MetricGroup metrics;
     private transient Counter retries;
+    private transient Counter fallbacks;
 
     public RouteOutcomes(Map<Provider, PipelineSettings.SendSettings> settings) {
         this.settings = new HashMap<>(settings);
@@ -49,6 +51,7 @@ public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> 
         counters = new HashMap<>();
         metrics = getRuntimeContext().getMetricGroup();
         retries = metrics.counter("retriesScheduled");
+        fallbacks = metrics.counter("fallbacksScheduled");
     }
 
     @Override
@@ -99,6 +102,19 @@ public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> 
         }
         if (delivery.status() != DeliveryStatus.SENT) {
             ctx.output(OutputTags.DEAD_LETTERS, Records.failedSend(delivery));
+            if (request.fallbackChannel() != null) {
+                // The next channel is tried once, through the retry loop (it skips the backoff).
+                ctx.output(
+                        OutputTags.RETRIES,
+                        new ScheduledRetry(
+                                request.asFallback(
+                                        "FALLBACK after "
+                                                + request.channel().wireName()
+                                                + " "
+                                                + delivery.reason()),
+                                now));
+                fallbacks.inc();
+            }
         }
         count(delivery);
         out.collect(delivery);

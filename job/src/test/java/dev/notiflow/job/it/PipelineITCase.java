@@ -273,9 +273,63 @@ class PipelineITCase {
         assertThat(duplicateSends).isBetween(0, expected);
     }
 
+    @Test
+    void shouldFallBackToSmsWhenThePushTokenIsDead() throws Exception {
+        kafka.produce(
+                "user-preferences",
+                "f1",
+                "{\"userId\":\"f1\",\"phone\":\"+14155552671\",\"channels\":{\"push\":true,\"sms\":true}}");
+        kafka.produce(
+                "device-tokens",
+                "f1:dead-f1",
+                "{\"userId\":\"f1\",\"token\":\"dead-f1\",\"platform\":\"android\"}");
+        kafka.produce(
+                "device-tokens",
+                "f1:dead-f2",
+                "{\"userId\":\"f1\",\"token\":\"dead-f2\",\"platform\":\"ios\"}");
+        startJob(null, Map.of("fallback.chains", "order:push>sms>email"));
+        KafkaGroups.awaitCaughtUp(
+                kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences", "device-tokens");
+
+        kafka.produce(
+                "notification-events",
+                "fb-1",
+                "{\"eventId\":\"fb-1\",\"type\":\"order.shipped\",\"userIds\":[\"f1\"],\"channels\":[\"push\"]}");
+
+        kafka.readCommitted("notification-deliveries", 3, Duration.ofSeconds(90));
+        List<JsonNode> deliveries =
+                values(kafka.readAllCommitted("notification-deliveries", Duration.ofSeconds(3)));
+        assertThat(deliveries)
+                .extracting(d -> text(d, "channel"), d -> text(d, "status"), d -> text(d, "reason"))
+                .containsExactlyInAnyOrder(
+                        tuple("push", "FAILED", "TOKEN_UNREGISTERED"),
+                        tuple("push", "FAILED", "TOKEN_UNREGISTERED"),
+                        tuple("sms", "SENT", null));
+        JsonNode sms =
+                deliveries.stream()
+                        .filter(d -> "sms".equals(text(d, "channel")))
+                        .findFirst()
+                        .orElseThrow();
+        List<String> failedPushIds =
+                deliveries.stream()
+                        .filter(d -> "push".equals(text(d, "channel")))
+                        .map(d -> text(d, "notificationId"))
+                        .toList();
+        assertThat(text(sms, "detail")).startsWith("fallback for ");
+        assertThat(text(sms, "detail").substring("fallback for ".length())).isIn(failedPushIds);
+        assertThat(RecordingSenders.SENDS.get(text(sms, "notificationId")))
+                .as("one SMS for two failed devices")
+                .hasValue(1);
+    }
+
     private void startJob(FailOnceAfter failure) throws Exception {
+        startJob(failure, Map.of());
+    }
+
+    private void startJob(FailOnceAfter failure, Map<String, String> extra) throws Exception {
         Configuration config =
                 TestJobs.config(kafka.bootstrapServers(), checkpoints, "it-" + System.nanoTime());
+        extra.forEach(config::setString);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         env.setMaxParallelism(128);
         Inputs kafkaInputs = KafkaWiring.inputs(env, config);

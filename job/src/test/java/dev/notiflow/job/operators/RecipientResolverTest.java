@@ -270,6 +270,53 @@ class RecipientResolverTest {
                 .containsOnly(requests().get(0).notificationId());
     }
 
+    @Test
+    void shouldFallBackToTheNextReachableChannelWhenThereIsNoDevice() throws Exception {
+        harness.close();
+        harness =
+                new KeyedTwoInputStreamOperatorTestHarness<>(
+                        new KeyedCoProcessOperator<>(
+                                new RecipientResolver(
+                                        PROFILE_WAIT,
+                                        DEVICE_TTL,
+                                        Map.of(
+                                                "order",
+                                                List.of(
+                                                        Channel.PUSH,
+                                                        Channel.SMS,
+                                                        Channel.EMAIL)))),
+                        RecipientEvent::userId,
+                        UserUpdate::userId,
+                        Types.STRING);
+        harness.open();
+        profile(prefs("u1", Map.of("push", true, "sms", false, "email", true), BEGINNING));
+
+        send("e1", List.of(Channel.PUSH));
+
+        assertThat(skips())
+                .extracting(Delivery::channel, Delivery::reason)
+                .containsExactly(tuple(Channel.PUSH, "NO_DEVICE"));
+        SendRequest fallback = requests().get(0);
+        assertThat(requests()).hasSize(1);
+        assertThat(fallback.channel())
+                .as("sms is opted out, so email is next")
+                .isEqualTo(Channel.EMAIL);
+        assertThat(fallback.address()).isEqualTo("u1@example.com");
+        assertThat(fallback.fallbackOf()).isEqualTo(skips().get(0).notificationId());
+        assertThat(fallback.lastReason()).isEqualTo("FALLBACK after push NO_DEVICE");
+
+        harness.processElement2(UserUpdate.device(device("u1", "t1", Platform.IOS, BEGINNING)), 0);
+        send("e2", List.of(Channel.PUSH));
+        SendRequest push = requests().get(1);
+        assertThat(push.channel()).isEqualTo(Channel.PUSH);
+        assertThat(push.fallbackChannel()).isEqualTo(Channel.EMAIL);
+
+        send("e3", List.of(Channel.PUSH, Channel.EMAIL));
+        assertThat(requests().subList(2, 4))
+                .as("a channel the event asked for is no fallback target")
+                .allMatch(r -> r.fallbackChannel() == null);
+    }
+
     private void profile(UserPreferences p) throws Exception {
         harness.processElement2(UserUpdate.preferences(p), 0);
     }

@@ -110,6 +110,37 @@ class RouteOutcomesTest {
         assertThat(retries(harness).get(0).request().attempt()).isEqualTo(MAX_ATTEMPTS);
     }
 
+    @Test
+    void shouldSendTheFallbackOnceTheNotificationFails() throws Exception {
+        var harness = harness();
+        SendOutcome dead = outcome(1, SendResult.tokenDead("TOKEN_UNREGISTERED", "410", ATTEMPTED));
+        SendOutcome withFallback =
+                new SendOutcome(
+                        dead.request().withFallback(Channel.SMS, "+14155552671"),
+                        dead.result(),
+                        ATTEMPTED,
+                        5);
+
+        harness.processElement(withFallback, 0);
+
+        assertThat(harness.extractOutputValues())
+                .extracting(Delivery::status)
+                .containsExactly(DeliveryStatus.FAILED);
+        SendRequest fallback = retries(harness).get(0).request();
+        assertThat(fallback.channel()).isEqualTo(Channel.SMS);
+        assertThat(fallback.provider()).isEqualTo(Provider.TWILIO);
+        assertThat(fallback.address()).isEqualTo("+14155552671");
+        assertThat(fallback.token()).isNull();
+        assertThat(fallback.attempt()).isEqualTo(1);
+        assertThat(fallback.fallbackOf()).isEqualTo("n-1");
+        assertThat(fallback.fallbackChannel()).isNull();
+        assertThat(fallback.lastReason()).isEqualTo("FALLBACK after push TOKEN_UNREGISTERED");
+
+        harness.processElement(
+                new SendOutcome(fallback, SendResult.accepted("SM1"), ATTEMPTED, 5), 0);
+        assertThat(harness.extractOutputValues().get(1).detail()).isEqualTo("fallback for n-1");
+    }
+
     private static OneInputStreamOperatorTestHarness<SendOutcome, Delivery> harness()
             throws Exception {
         Map<Provider, PipelineSettings.SendSettings> settings = new EnumMap<>(Provider.class);
