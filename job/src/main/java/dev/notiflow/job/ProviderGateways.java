@@ -1,9 +1,11 @@
 package dev.notiflow.job;
 
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ReadableConfig;
 
 import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.model.Provider;
+import dev.notiflow.sinks.FailoverSender;
 import dev.notiflow.sinks.SenderFactory;
 import dev.notiflow.sinks.apns.ApnsOptions;
 import dev.notiflow.sinks.apns.ApnsSenderFactory;
@@ -20,7 +22,10 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Builds the sender factory of every configured provider from the configuration. A provider whose
@@ -35,22 +40,40 @@ public final class ProviderGateways {
 
     private ProviderGateways() {}
 
+    /** Keys under {@code <provider prefix>.secondary.} configure a secondary endpoint. */
+    public static final String SECONDARY = "secondary.";
+
     public static Gateways fromConfig(ReadableConfig config) {
         Map<Provider, SenderFactory> factories = new EnumMap<>(Provider.class);
-        if (ApnsOptions.enabled(config)) {
-            factories.put(Provider.APNS, new ApnsSenderFactory(ApnsOptions.fromConfig(config)));
-        }
-        if (FcmOptions.enabled(config)) {
-            factories.put(Provider.FCM, new FcmSenderFactory(FcmOptions.fromConfig(config)));
-        }
-        if (SmsOptions.enabled(config)) {
-            factories.put(
-                    Provider.TWILIO, new TwilioSmsSenderFactory(SmsOptions.fromConfig(config)));
-        }
-        if (EmailOptions.enabled(config)) {
-            factories.put(
-                    Provider.SMTP, new SmtpEmailSenderFactory(EmailOptions.fromConfig(config)));
-        }
+        Map<String, String> all = config.toMap();
+        add(
+                factories,
+                Provider.APNS,
+                "apns.",
+                all,
+                ApnsOptions::enabled,
+                c -> new ApnsSenderFactory(ApnsOptions.fromConfig(c)));
+        add(
+                factories,
+                Provider.FCM,
+                "fcm.",
+                all,
+                FcmOptions::enabled,
+                c -> new FcmSenderFactory(FcmOptions.fromConfig(c)));
+        add(
+                factories,
+                Provider.TWILIO,
+                "sms.",
+                all,
+                SmsOptions::enabled,
+                c -> new TwilioSmsSenderFactory(SmsOptions.fromConfig(c)));
+        add(
+                factories,
+                Provider.SMTP,
+                "email.",
+                all,
+                EmailOptions::enabled,
+                c -> new SmtpEmailSenderFactory(EmailOptions.fromConfig(c)));
         for (Provider p : Provider.values()) {
             if (!factories.containsKey(p)) {
                 LOG.info(
@@ -67,5 +90,40 @@ public final class ProviderGateways {
                     factories.keySet());
         }
         return Gateways.of(factories);
+    }
+
+    /**
+     * Adds a provider's factory when it is configured, behind a {@link FailoverSender} when keys
+     * under {@code <prefix>secondary.} name a secondary endpoint: the secondary takes the primary's
+     * settings with those keys overriding them, e.g. {@code email.secondary.smtp.host: relay2}.
+     */
+    private static void add(
+            Map<Provider, SenderFactory> factories,
+            Provider provider,
+            String prefix,
+            Map<String, String> all,
+            Predicate<Configuration> enabled,
+            Function<Configuration, SenderFactory> build) {
+        Configuration primary = new Configuration();
+        Map<String, String> overrides = new HashMap<>();
+        all.forEach(
+                (key, value) -> {
+                    if (key.startsWith(prefix + SECONDARY)) {
+                        overrides.put(prefix + key.substring((prefix + SECONDARY).length()), value);
+                    } else {
+                        primary.setString(key, value);
+                    }
+                });
+        if (!enabled.test(primary)) {
+            return;
+        }
+        SenderFactory factory = build.apply(primary);
+        if (!overrides.isEmpty()) {
+            Configuration secondary = new Configuration(primary);
+            overrides.forEach(secondary::setString);
+            factory = FailoverSender.factory(factory, build.apply(secondary));
+            LOG.info("{} has a secondary endpoint for transient failures", provider);
+        }
+        factories.put(provider, factory);
     }
 }
