@@ -24,7 +24,7 @@ class MigrationsITCase {
         JdbcSettings settings = JdbcSettings.of(url, PG.postgres().user()).withPasswordEnv(null);
 
         assertThat(Migrations.apply(url, PG.postgres().user(), PG.postgres().password()))
-                .isEqualTo(2);
+                .isEqualTo(3);
         assertThat(Migrations.apply(settings)).isZero();
 
         assertThat(
@@ -34,7 +34,8 @@ class MigrationsITCase {
                                         + " WHERE success ORDER BY installed_rank"))
                 .containsExactly(
                         Map.of("version", "1", "description", "deliveries"),
-                        Map.of("version", "2", "description", "delivery metrics"));
+                        Map.of("version", "2", "description", "delivery metrics"),
+                        Map.of("version", "3", "description", "send ledger"));
     }
 
     @Test

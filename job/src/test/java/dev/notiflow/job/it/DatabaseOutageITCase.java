@@ -2,7 +2,6 @@ package dev.notiflow.job.it;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
@@ -11,8 +10,6 @@ import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.jdbc.Migrations;
 import dev.notiflow.job.Gateways;
 import dev.notiflow.job.KafkaWiring;
-import dev.notiflow.job.Pipeline;
-import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.job.analytics.DeliveryAnalytics;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.KafkaExtension;
@@ -41,13 +38,7 @@ class DatabaseOutageITCase {
 
     private static final Duration OUTAGE = Duration.ofSeconds(30);
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster();
 
     @RegisterExtension final KafkaExtension kafkaExtension = new KafkaExtension();
     @RegisterExtension final PostgresExtension postgresExtension = new PostgresExtension();
@@ -89,14 +80,8 @@ class DatabaseOutageITCase {
         JdbcSettings jdbc = JdbcOptions.settings(config);
         Migrations.apply(postgres.jdbcUrl(), postgres.user(), postgres.password());
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
-        env.setMaxParallelism(128);
-        Pipeline.defineWorkflow(
-                env,
-                KafkaWiring.inputs(env, config),
-                Gateways.of(RecordingSenders.all()),
-                KafkaWiring.outputs(config),
-                PipelineSettings.from(config));
+        StreamExecutionEnvironment env =
+                TestJobs.define(config, Gateways.of(RecordingSenders.all()), null);
         DeliveryAnalytics.attach(KafkaWiring.deliveryLog(env, config), jdbc);
         job = env.executeAsync("database-outage-it");
         KafkaGroups.awaitCaughtUp(

@@ -3,8 +3,6 @@ package dev.notiflow.job.it;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
@@ -13,13 +11,9 @@ import dev.notiflow.jdbc.JdbcOptions;
 import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.jdbc.Migrations;
 import dev.notiflow.job.Gateways;
-import dev.notiflow.job.Inputs;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.job.KafkaWiring;
-import dev.notiflow.job.Pipeline;
-import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.job.analytics.DeliveryAnalytics;
-import dev.notiflow.model.RawRecord;
 import dev.notiflow.serde.Json;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.KafkaExtension;
@@ -49,13 +43,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DeliveryTableEndToEndITCase {
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster();
 
     @RegisterExtension final KafkaExtension kafkaExtension = new KafkaExtension();
     @RegisterExtension final PostgresExtension postgresExtension = new PostgresExtension();
@@ -87,26 +75,9 @@ class DeliveryTableEndToEndITCase {
         config.set(JdbcOptions.URL, postgres.jdbcUrl());
         config.set(JdbcOptions.USER, postgres.user());
         JdbcSettings jdbc = JdbcOptions.settings(config);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
-        env.setMaxParallelism(128);
-        Inputs kafkaInputs = KafkaWiring.inputs(env, config);
-        DataStream<RawRecord> events =
-                kafkaInputs
-                        .events()
-                        .map(new FailOnceAfter(25, 1))
-                        .uid("test-fail-once")
-                        .name("Fail once (test)");
-        Pipeline.defineWorkflow(
-                env,
-                new Inputs(
-                        events,
-                        kafkaInputs.preferences(),
-                        kafkaInputs.devices(),
-                        kafkaInputs.invalidations(),
-                        kafkaInputs.retries()),
-                Gateways.of(RecordingSenders.all()),
-                KafkaWiring.outputs(config),
-                PipelineSettings.from(config));
+        StreamExecutionEnvironment env =
+                TestJobs.define(
+                        config, Gateways.of(RecordingSenders.all()), new FailOnceAfter(25, 1));
         DeliveryAnalytics.attach(KafkaWiring.deliveryLog(env, config), jdbc);
         JobClient job = env.executeAsync("delivery-table-e2e-it");
         KafkaGroups.awaitCaughtUp(

@@ -2,18 +2,10 @@ package dev.notiflow.job.it;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.job.Gateways;
-import dev.notiflow.job.Inputs;
-import dev.notiflow.job.KafkaWiring;
-import dev.notiflow.job.Pipeline;
-import dev.notiflow.job.PipelineSettings;
-import dev.notiflow.model.RawRecord;
 import dev.notiflow.serde.Json;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.KafkaExtension;
@@ -41,13 +33,7 @@ import static org.assertj.core.api.Assertions.tuple;
  */
 class PipelineITCase {
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster();
 
     @RegisterExtension final KafkaExtension kafkaExtension = new KafkaExtension();
 
@@ -330,27 +316,9 @@ class PipelineITCase {
         Configuration config =
                 TestJobs.config(kafka.bootstrapServers(), checkpoints, "it-" + System.nanoTime());
         extra.forEach(config::setString);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
-        env.setMaxParallelism(128);
-        Inputs kafkaInputs = KafkaWiring.inputs(env, config);
-        DataStream<RawRecord> events = kafkaInputs.events();
-        if (failure != null) {
-            events = events.map(failure).uid("test-fail-once").name("Fail once (test)");
-        }
-        Inputs inputs =
-                new Inputs(
-                        events,
-                        kafkaInputs.preferences(),
-                        kafkaInputs.devices(),
-                        kafkaInputs.invalidations(),
-                        kafkaInputs.retries());
-        Pipeline.defineWorkflow(
-                env,
-                inputs,
-                Gateways.of(RecordingSenders.all()),
-                KafkaWiring.outputs(config),
-                PipelineSettings.from(config));
-        job = env.executeAsync("pipeline-it");
+        job =
+                TestJobs.define(config, Gateways.of(RecordingSenders.all()), failure)
+                        .executeAsync("pipeline-it");
     }
 
     private static List<JsonNode> values(List<ConsumerRecord<String, String>> records) {

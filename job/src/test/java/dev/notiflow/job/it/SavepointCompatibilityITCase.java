@@ -3,15 +3,11 @@ package dev.notiflow.job.it;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import dev.notiflow.job.Gateways;
 import dev.notiflow.job.JobOptions;
-import dev.notiflow.job.KafkaWiring;
-import dev.notiflow.job.Pipeline;
-import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.KafkaExtension;
 import dev.notiflow.testkit.kafka.LocalKafka;
@@ -41,13 +37,7 @@ class SavepointCompatibilityITCase {
 
     static final Path FIXTURE = Path.of("src/test/resources/savepoints/v0.1-pending");
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster();
 
     @RegisterExtension final KafkaExtension kafkaExtension = new KafkaExtension();
 
@@ -121,14 +111,8 @@ class SavepointCompatibilityITCase {
     }
 
     private static JobClient start(Configuration config) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
-        env.setMaxParallelism(128);
-        Pipeline.defineWorkflow(
-                env,
-                KafkaWiring.inputs(env, config),
-                Gateways.of(RecordingSenders.all()),
-                KafkaWiring.outputs(config),
-                PipelineSettings.from(config));
+        StreamExecutionEnvironment env =
+                TestJobs.define(config, Gateways.of(RecordingSenders.all()), null);
         return env.executeAsync("savepoint-compat-it");
     }
 

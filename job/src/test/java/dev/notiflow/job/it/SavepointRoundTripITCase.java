@@ -5,7 +5,6 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.state.api.OperatorIdentifier;
 import org.apache.flink.state.api.SavepointReader;
 import org.apache.flink.state.api.functions.KeyedStateReaderFunction;
@@ -17,9 +16,6 @@ import org.apache.flink.util.Collector;
 
 import dev.notiflow.job.Gateways;
 import dev.notiflow.job.JobOptions;
-import dev.notiflow.job.KafkaWiring;
-import dev.notiflow.job.Pipeline;
-import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.job.Uids;
 import dev.notiflow.job.operators.DedupeEvents;
 import dev.notiflow.job.operators.RecipientResolver;
@@ -45,13 +41,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SavepointRoundTripITCase {
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster();
 
     @RegisterExtension final KafkaExtension kafkaExtension = new KafkaExtension();
 
@@ -79,14 +69,8 @@ class SavepointRoundTripITCase {
         Configuration config =
                 TestJobs.config(
                         kafka.bootstrapServers(), checkpoints, "sp-it-" + System.nanoTime());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
-        env.setMaxParallelism(128);
-        Pipeline.defineWorkflow(
-                env,
-                KafkaWiring.inputs(env, config),
-                Gateways.of(RecordingSenders.all()),
-                KafkaWiring.outputs(config),
-                PipelineSettings.from(config));
+        StreamExecutionEnvironment env =
+                TestJobs.define(config, Gateways.of(RecordingSenders.all()), null);
         JobClient job = env.executeAsync("savepoint-it");
         kafka.readCommitted("notification-deliveries", 1, Duration.ofSeconds(90));
 

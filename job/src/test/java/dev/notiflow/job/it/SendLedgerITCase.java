@@ -2,21 +2,13 @@ package dev.notiflow.job.it;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.jdbc.Migrations;
 import dev.notiflow.job.Gateways;
-import dev.notiflow.job.Inputs;
-import dev.notiflow.job.KafkaWiring;
-import dev.notiflow.job.Pipeline;
-import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.model.Provider;
-import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.SendResult;
 import dev.notiflow.serde.Json;
@@ -60,13 +52,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class SendLedgerITCase {
 
-    @RegisterExtension
-    static final MiniClusterExtension FLINK =
-            new MiniClusterExtension(
-                    new MiniClusterResourceConfiguration.Builder()
-                            .setNumberTaskManagers(1)
-                            .setNumberSlotsPerTaskManager(2)
-                            .build());
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster();
 
     @RegisterExtension final KafkaExtension kafkaExtension = new KafkaExtension();
     @RegisterExtension final PostgresExtension postgresExtension = new PostgresExtension();
@@ -172,25 +158,7 @@ class SendLedgerITCase {
         Configuration config =
                 TestJobs.config(
                         kafka.bootstrapServers(), checkpoints, "ledger-it-" + System.nanoTime());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
-        env.setMaxParallelism(128);
-        Inputs kafkaInputs = KafkaWiring.inputs(env, config);
-        DataStream<RawRecord> events =
-                kafkaInputs.events().map(failure).uid("test-fail-once").name("Fail once (test)");
-        Inputs inputs =
-                new Inputs(
-                        events,
-                        kafkaInputs.preferences(),
-                        kafkaInputs.devices(),
-                        kafkaInputs.invalidations(),
-                        kafkaInputs.retries());
-        Pipeline.defineWorkflow(
-                env,
-                inputs,
-                ledgeredGateways(),
-                KafkaWiring.outputs(config),
-                PipelineSettings.from(config));
-        job = env.executeAsync("send-ledger-it");
+        job = TestJobs.define(config, ledgeredGateways(), failure).executeAsync("send-ledger-it");
     }
 
     /**

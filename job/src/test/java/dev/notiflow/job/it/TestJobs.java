@@ -1,8 +1,18 @@
 package dev.notiflow.job.it;
 
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 
+import dev.notiflow.job.Gateways;
+import dev.notiflow.job.Inputs;
 import dev.notiflow.job.JobOptions;
+import dev.notiflow.job.KafkaWiring;
+import dev.notiflow.job.Pipeline;
+import dev.notiflow.job.PipelineSettings;
+import dev.notiflow.model.RawRecord;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -16,6 +26,42 @@ final class TestJobs {
     static final String GROUP = "notiflow-it";
 
     private TestJobs() {}
+
+    /** The shared MiniCluster of a test class: one TaskManager with two slots. */
+    static MiniClusterExtension miniCluster() {
+        return new MiniClusterExtension(
+                new MiniClusterResourceConfiguration.Builder()
+                        .setNumberTaskManagers(1)
+                        .setNumberSlotsPerTaskManager(2)
+                        .build());
+    }
+
+    /**
+     * Defines the whole job on Kafka with the given providers and returns its environment, so a
+     * test can add to it before {@code executeAsync}.
+     *
+     * @param failure a test-only failing map on the events, or {@code null}
+     */
+    static StreamExecutionEnvironment define(
+            Configuration config, Gateways gateways, FailOnceAfter failure) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+        env.setMaxParallelism(128);
+        Inputs inputs = KafkaWiring.inputs(env, config);
+        if (failure != null) {
+            DataStream<RawRecord> events =
+                    inputs.events().map(failure).uid("test-fail-once").name("Fail once (test)");
+            inputs =
+                    new Inputs(
+                            events,
+                            inputs.preferences(),
+                            inputs.devices(),
+                            inputs.invalidations(),
+                            inputs.retries());
+        }
+        Pipeline.defineWorkflow(
+                env, inputs, gateways, KafkaWiring.outputs(config), PipelineSettings.from(config));
+        return env;
+    }
 
     static Configuration config(String bootstrapServers, Path checkpoints, String txPrefix) {
         Configuration c =
