@@ -97,60 +97,12 @@ public record SendRequest(
 
     /** This request with rendered content. */
     public SendRequest withContent(Content c) {
-        return new SendRequest(
-                notificationId,
-                eventId,
-                userId,
-                type,
-                category,
-                channel,
-                provider,
-                platform,
-                token,
-                appId,
-                address,
-                locale,
-                priority,
-                templateId,
-                data,
-                c,
-                attempt,
-                createdAt,
-                receivedAt,
-                firstAttemptAt,
-                lastReason,
-                fallbackChannel,
-                fallbackAddress,
-                fallbackOf);
+        return copy(c, attempt, firstAttemptAt, lastReason, fallbackChannel, fallbackAddress);
     }
 
     /** This request with a channel to fall back to once if it fails. */
     public SendRequest withFallback(Channel channel, String address) {
-        return new SendRequest(
-                notificationId,
-                eventId,
-                userId,
-                type,
-                category,
-                this.channel,
-                provider,
-                platform,
-                token,
-                appId,
-                this.address,
-                locale,
-                priority,
-                templateId,
-                data,
-                content,
-                attempt,
-                createdAt,
-                receivedAt,
-                firstAttemptAt,
-                lastReason,
-                channel,
-                address,
-                fallbackOf);
+        return copy(content, attempt, firstAttemptAt, lastReason, channel, address);
     }
 
     /**
@@ -158,35 +110,29 @@ public record SendRequest(
      * provider).
      */
     public SendRequest sameAttempt() {
-        return new SendRequest(
-                notificationId,
-                eventId,
-                userId,
-                type,
-                category,
-                channel,
-                provider,
-                platform,
-                token,
-                appId,
-                address,
-                locale,
-                priority,
-                templateId,
-                data,
-                content,
-                attempt - 1,
-                createdAt,
-                receivedAt,
-                firstAttemptAt,
-                lastReason,
-                fallbackChannel,
-                fallbackAddress,
-                fallbackOf);
+        return copy(
+                content, attempt - 1, firstAttemptAt, lastReason, fallbackChannel, fallbackAddress);
     }
 
     /** This request as the next attempt after a retryable failure. */
     public SendRequest nextAttempt(Instant firstAttempt, String reason) {
+        return copy(
+                content,
+                attempt + 1,
+                firstAttemptAt != null ? firstAttemptAt : firstAttempt,
+                reason,
+                fallbackChannel,
+                fallbackAddress);
+    }
+
+    /** This request with the fields that change between attempts replaced. */
+    private SendRequest copy(
+            Content content,
+            int attempt,
+            Instant firstAttemptAt,
+            String lastReason,
+            Channel fallbackChannel,
+            String fallbackAddress) {
         return new SendRequest(
                 notificationId,
                 eventId,
@@ -204,11 +150,11 @@ public record SendRequest(
                 templateId,
                 data,
                 content,
-                attempt + 1,
+                attempt,
                 createdAt,
                 receivedAt,
-                firstAttemptAt != null ? firstAttemptAt : firstAttempt,
-                reason,
+                firstAttemptAt,
+                lastReason,
                 fallbackChannel,
                 fallbackAddress,
                 fallbackOf);
