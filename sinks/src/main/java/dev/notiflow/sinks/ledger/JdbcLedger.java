@@ -90,6 +90,16 @@ final class JdbcLedger implements AutoCloseable {
                 });
     }
 
+    /**
+     * Opens one connection into the pool when it has room, so the first lookups after a start do
+     * not pay for connecting.
+     */
+    void warmUp() throws SQLException {
+        if (idle.remainingCapacity() > 0) {
+            release(connect());
+        }
+    }
+
     private interface Work<T> {
         T run(Connection c) throws SQLException;
     }

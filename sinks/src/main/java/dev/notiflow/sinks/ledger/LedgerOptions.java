@@ -41,9 +41,10 @@ public final class LedgerOptions {
                     .durationType()
                     .defaultValue(LedgeredSender.DEFAULT_TIMEOUT)
                     .withDescription(
-                            "Longest wait for a ledger lookup or write; after it the send goes"
-                                    + " out (lookup) or its result is passed on (write) without"
-                                    + " the ledger.");
+                            "Longest run of a ledger lookup or write, counted from when it"
+                                    + " starts (not while it queues behind others); after it the"
+                                    + " send goes out (lookup) or its result is passed on (write)"
+                                    + " without the ledger, which is then left alone for 5 s.");
 
     private LedgerOptions() {}
 

@@ -21,7 +21,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 
 /**
  * A {@link ChannelSender} decorator that stops a replayed send from reaching the provider again
@@ -33,11 +32,12 @@ import java.util.function.Supplier;
  * send operator is in the ledger. REJECTED and RETRYABLE answers are not recorded: a retry calls
  * the provider again.
  *
- * <p>The ledger fails open. A lookup or write that fails, times out (after {@code timeout}) or
- * finds the ledger's queue full is skipped: the send goes out, and the provider's answer is passed
- * on unchanged. After a failure the database is left alone for {@value #PAUSE_SECONDS} s, and a
- * WARN (without ids, tokens or addresses) is logged at most once a minute. What stays at risk of a
- * repeat is a send in flight at a crash, accepted but not yet recorded.
+ * <p>The ledger fails open. A lookup or write that fails, runs longer than {@code timeout} or finds
+ * the ledger's queue full is skipped: the send goes out, and the provider's answer is passed on
+ * unchanged. (Time spent queued behind other calls does not count; the async operator's own timeout
+ * bounds the whole send.) After a failure the database is left alone for {@value #PAUSE_SECONDS} s,
+ * and a WARN (without ids, tokens or addresses) is logged at most once a minute. What stays at risk
+ * of a repeat is a send in flight at a crash, accepted but not yet recorded.
  *
  * <p>JDBC calls block, so they run on a small executor owned by this sender ({@value #CONNECTIONS}
  * threads, one database connection each at most, a bounded queue), never on the caller's thread;
@@ -48,8 +48,8 @@ public final class LedgeredSender implements ChannelSender {
 
     private static final Logger LOG = LoggerFactory.getLogger(LedgeredSender.class);
 
-    /** Default for the longest wait on a lookup or a write. */
-    public static final Duration DEFAULT_TIMEOUT = Duration.ofMillis(500);
+    /** Default for the longest run of a lookup or a write. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
 
     static final int CONNECTIONS = 2;
     static final int QUEUE_CAPACITY = 10_000;
@@ -74,7 +74,7 @@ public final class LedgeredSender implements ChannelSender {
     /**
      * @param inner the provider's sender; closed with this one
      * @param settings the database holding {@code send_ledger}
-     * @param timeout longest wait for a lookup or a write before going on without the ledger
+     * @param timeout longest run of a lookup or a write before going on without the ledger
      */
     public LedgeredSender(ChannelSender inner, JdbcSettings settings, Duration timeout) {
         this(
@@ -110,6 +110,7 @@ public final class LedgeredSender implements ChannelSender {
                             return t;
                         },
                         new ThreadPoolExecutor.AbortPolicy());
+        warmUp();
     }
 
     @Override
@@ -165,37 +166,65 @@ public final class LedgeredSender implements ChannelSender {
 
     /**
      * Runs a ledger call on the executor; completes with {@code null} instead of failing when the
-     * ledger is paused, busy, failing or slow.
+     * ledger is paused, busy, failing or slow. The timeout counts from when the call starts to run,
+     * not from when it was queued: after a restore, a burst of replayed lookups waits its turn
+     * instead of timing out in the queue (and sending without the ledger just when it matters). A
+     * call that reaches the front of the queue while the ledger is paused is skipped at once.
      */
     private <T> CompletableFuture<T> call(LedgerCall<T> work, String what) {
-        if (System.nanoTime() - pausedUntilNanos < 0) {
+        if (paused()) {
             return CompletableFuture.completedFuture(null);
         }
-        Supplier<T> task =
-                () -> {
-                    try {
-                        return work.run();
-                    } catch (SQLException e) {
-                        throw new CompletionException(e);
-                    }
-                };
-        CompletableFuture<T> future;
+        CompletableFuture<T> future = new CompletableFuture<>();
         try {
-            future = CompletableFuture.supplyAsync(task, executor);
+            executor.execute(
+                    () -> {
+                        if (paused()) {
+                            future.complete(null);
+                            return;
+                        }
+                        future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                        try {
+                            future.complete(work.run());
+                        } catch (SQLException | RuntimeException e) {
+                            future.completeExceptionally(e);
+                        }
+                    });
         } catch (RejectedExecutionException e) {
             unavailable(what, "queue full or closed", null);
             return CompletableFuture.completedFuture(null);
         }
-        return future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .exceptionally(
-                        error -> {
-                            Throwable cause =
-                                    error instanceof CompletionException && error.getCause() != null
-                                            ? error.getCause()
-                                            : error;
-                            unavailable(what, describe(cause), cause);
-                            return null;
-                        });
+        return future.exceptionally(
+                error -> {
+                    Throwable cause =
+                            error instanceof CompletionException && error.getCause() != null
+                                    ? error.getCause()
+                                    : error;
+                    unavailable(what, describe(cause), cause);
+                    return null;
+                });
+    }
+
+    private boolean paused() {
+        return System.nanoTime() - pausedUntilNanos < 0;
+    }
+
+    /**
+     * Opens the pool's connections before the first send needs them. Connecting may take longer
+     * than a lookup's timeout (authentication, a busy host) and is not bound by it; only a failure
+     * to connect pauses the ledger.
+     */
+    private void warmUp() {
+        for (int i = 0; i < CONNECTIONS; i++) {
+            executor.execute(
+                    () -> {
+                        try {
+                            ledger.warmUp();
+                        } catch (SQLException | RuntimeException e) {
+                            unavailable("connect", describe(e), e);
+                        }
+                    });
+        }
     }
 
     private void unavailable(String what, String why, Throwable cause) {

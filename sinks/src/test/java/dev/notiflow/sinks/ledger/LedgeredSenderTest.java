@@ -186,6 +186,36 @@ class LedgeredSenderTest {
     }
 
     @Test
+    void shouldAnswerABurstOfReplaysFromTheLedgerEvenWhenTheyQueueLongerThanTheTimeout()
+            throws Exception {
+        int burst = LedgeredSender.QUEUE_CAPACITY - 1_000;
+        try (Connection c = postgres.connect();
+                Statement s = c.createStatement()) {
+            s.execute(
+                    "INSERT INTO send_ledger (notification_id, provider, provider_message_id,"
+                            + " sent_at) SELECT 'n-' || i, 'smtp', 'pm-n-' || i, now()"
+                            + " FROM generate_series(0, "
+                            + (burst - 1)
+                            + ") AS i");
+        }
+        // As after a restore: a new sender gets every replay at once. Two connections take
+        // seconds to drain the queue, while each lookup runs in far less than the timeout.
+        FakeProvider afterRestore = new FakeProvider();
+        LedgeredSender sender = ledgered(afterRestore, Duration.ofMillis(300), SHORT_PAUSE);
+        List<CompletableFuture<SendResult>> replays = new ArrayList<>();
+        for (int i = 0; i < burst; i++) {
+            replays.add(sender.send(request("n-" + i)));
+        }
+        for (CompletableFuture<SendResult> replay : replays) {
+            assertThat(replay.get(30, TimeUnit.SECONDS).status()).isEqualTo(SendStatus.ACCEPTED);
+        }
+
+        assertThat(sender.ledgerFailures()).isZero();
+        assertThat(sender.replaysSkipped()).isEqualTo(burst);
+        assertThat(afterRestore.totalCalls()).isZero();
+    }
+
+    @Test
     void shouldKeepTheFirstRowWhenANotificationIsRecordedTwice() throws Exception {
         try (JdbcLedger ledger = new JdbcLedger(settings, 1)) {
             assertThat(ledger.record("n-1", Provider.APNS, "first", Instant.now())).isTrue();
@@ -265,6 +295,10 @@ class LedgeredSenderTest {
         int calls(String notificationId) {
             AtomicInteger n = calls.get(notificationId);
             return n == null ? 0 : n.get();
+        }
+
+        int totalCalls() {
+            return calls.values().stream().mapToInt(AtomicInteger::get).sum();
         }
 
         @Override
