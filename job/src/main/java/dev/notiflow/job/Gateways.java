@@ -1,6 +1,7 @@
 package dev.notiflow.job;
 
 import dev.notiflow.model.Provider;
+import dev.notiflow.sinks.DisabledSender;
 import dev.notiflow.sinks.SenderFactory;
 
 import java.io.Serializable;
@@ -36,13 +37,12 @@ public final class Gateways implements Serializable {
         return factories.containsKey(provider);
     }
 
-    /** The factory of an enabled provider. */
+    /**
+     * The factory of a provider; for a disabled one, {@link DisabledSender#FACTORY}, so its send
+     * operator stays in the topology (savepoints restore whichever providers are configured).
+     */
     public SenderFactory factory(Provider provider) {
-        SenderFactory f = factories.get(provider);
-        if (f == null) {
-            throw new IllegalStateException(provider + " is not enabled");
-        }
-        return f;
+        return factories.getOrDefault(provider, DisabledSender.FACTORY);
     }
 
     public java.util.Set<Provider> enabledProviders() {

@@ -142,8 +142,10 @@ public final class Pipeline {
                         .name("Route to providers");
         deliveries.add(routed.getSideOutput(OutputTags.DELIVERIES));
 
+        // Every provider has its send operator, enabled or not: which providers are configured
+        // may change between a savepoint and the upgrade that restores it.
         DataStream<SendOutcome> outcomes = null;
-        for (Provider provider : gateways.enabledProviders()) {
+        for (Provider provider : Provider.values()) {
             PipelineSettings.SendSettings send = settings.send().get(provider);
             DataStream<SendOutcome> sent =
                     AsyncDataStream.unorderedWait(
@@ -151,7 +153,7 @@ public final class Pipeline {
                                     new SendFunction(
                                             provider,
                                             gateways.factory(provider),
-                                            send.ratePerSecond(),
+                                            gateways.enabled(provider) ? send.ratePerSecond() : 0,
                                             settings.pauseOnCredentialsFailure()),
                                     send.timeout().toMillis(),
                                     TimeUnit.MILLISECONDS,
@@ -160,16 +162,14 @@ public final class Pipeline {
                             .name("Send via " + provider.wireName());
             outcomes = outcomes == null ? sent : outcomes.union(sent);
         }
-        if (outcomes != null) {
-            SingleOutputStreamOperator<Delivery> finals =
-                    outcomes.process(new RouteOutcomes(settings.send()))
-                            .uid(Uids.ROUTE_OUTCOMES)
-                            .name("Route outcomes");
-            deliveries.add(finals);
-            deadLetters.add(finals.getSideOutput(OutputTags.DEAD_LETTERS));
-            outputs.tokenInvalidations(finals.getSideOutput(OutputTags.TOKEN_INVALIDATIONS));
-            outputs.retries(finals.getSideOutput(OutputTags.RETRIES));
-        }
+        SingleOutputStreamOperator<Delivery> finals =
+                outcomes.process(new RouteOutcomes(settings.send()))
+                        .uid(Uids.ROUTE_OUTCOMES)
+                        .name("Route outcomes");
+        deliveries.add(finals);
+        deadLetters.add(finals.getSideOutput(OutputTags.DEAD_LETTERS));
+        outputs.tokenInvalidations(finals.getSideOutput(OutputTags.TOKEN_INVALIDATIONS));
+        outputs.retries(finals.getSideOutput(OutputTags.RETRIES));
 
         outputs.deliveries(unionAll(deliveries));
         outputs.deadLetters(unionAll(deadLetters));

@@ -99,7 +99,11 @@ public final class SendFunction extends RichAsyncFunction<SendRequest, SendOutco
         latency = group.histogram("sendLatencyMs", new DescriptiveStatisticsHistogram(1000));
         group.gauge("inFlight", () -> inFlight.get());
         group.gauge("paused", () -> System.currentTimeMillis() < pausedUntilMillis ? 1 : 0);
-        LOG.info("Sender for {} open (rate limit {}/s per subtask)", provider, ratePerSecond);
+        if (sender instanceof DisabledSender) {
+            LOG.info("Sender for {} disabled: not configured, nothing is routed to it", provider);
+        } else {
+            LOG.info("Sender for {} open (rate limit {}/s per subtask)", provider, ratePerSecond);
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.notiflow.job.OutputTags;
 import dev.notiflow.model.DeliveryStatus;
 import dev.notiflow.model.Provider;
 import dev.notiflow.model.SendRequest;
+import dev.notiflow.sinks.DisabledSender;
 
 import java.time.Instant;
 import java.util.EnumSet;
@@ -21,7 +22,7 @@ public final class RouteToProviders extends ProcessFunction<SendRequest, Void> {
 
     private static final long serialVersionUID = 1L;
 
-    public static final String CHANNEL_DISABLED = "CHANNEL_DISABLED";
+    public static final String CHANNEL_DISABLED = DisabledSender.CHANNEL_DISABLED;
 
     private final EnumSet<Provider> enabled;
 

@@ -14,24 +14,31 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.Collector;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.job.Gateways;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.job.Uids;
 import dev.notiflow.job.operators.DedupeEvents;
 import dev.notiflow.job.operators.RecipientResolver;
 import dev.notiflow.model.DeviceToken;
+import dev.notiflow.model.Provider;
 import dev.notiflow.model.UserPreferences;
+import dev.notiflow.serde.Json;
+import dev.notiflow.sinks.SenderFactory;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.KafkaExtension;
 import dev.notiflow.testkit.kafka.LocalKafka;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -95,6 +102,82 @@ class SavepointRoundTripITCase {
 
         assertThat(seen).containsExactly("e1");
         assertThat(users).containsExactly("u1 ko-KR [tok-1]");
+    }
+
+    /**
+     * Which providers are configured may change between a savepoint and the upgrade that restores
+     * it: every provider keeps its send operator, so the savepoint maps onto the new job without
+     * dropping state ({@code ignore-unclaimed-state: false}), in both directions.
+     */
+    @Test
+    void shouldRestoreAfterAProviderIsDisabledAndEnabledAgain() throws Exception {
+        LocalKafka kafka = kafkaExtension.kafka();
+        KafkaGroups.createJobTopics(kafka, 2);
+        RecordingSenders.SENDS.clear();
+        kafka.produce("user-preferences", "u1", "{\"userId\":\"u1\",\"email\":\"u1@example.com\"}");
+        kafka.produce(
+                "device-tokens",
+                "u1:tok-1",
+                "{\"userId\":\"u1\",\"token\":\"tok-1\",\"platform\":\"android\"}");
+        Configuration config =
+                TestJobs.config(
+                        kafka.bootstrapServers(), checkpoints, "toggle-it-" + System.nanoTime());
+        config.setString("execution.state-recovery.ignore-unclaimed-state", "false");
+
+        String allEnabled = runUntil(kafka, config, RecordingSenders.all(), "e1", 2, null);
+        Map<Provider, SenderFactory> emailOnly =
+                Map.of(Provider.SMTP, RecordingSenders.all().get(Provider.SMTP));
+        String smtpOnly = runUntil(kafka, config, emailOnly, "e2", 4, allEnabled);
+        runUntil(kafka, config, RecordingSenders.all(), "e3", 6, smtpOnly);
+
+        Map<String, String> outcomes = new java.util.TreeMap<>();
+        for (ConsumerRecord<String, String> r :
+                kafka.readAllCommitted("notification-deliveries", Duration.ofSeconds(2))) {
+            JsonNode d = Json.fromBytes(r.value().getBytes(StandardCharsets.UTF_8), JsonNode.class);
+            outcomes.put(
+                    d.get("eventId").asText() + " " + d.get("channel").asText(),
+                    d.get("status").asText() + " " + d.get("reason").asText(""));
+        }
+        assertThat(outcomes)
+                .containsExactly(
+                        Map.entry("e1 email", "SENT "),
+                        Map.entry("e1 push", "SENT "),
+                        Map.entry("e2 email", "SENT "),
+                        Map.entry("e2 push", "SKIPPED CHANNEL_DISABLED"),
+                        Map.entry("e3 email", "SENT "),
+                        Map.entry("e3 push", "SENT "));
+    }
+
+    /**
+     * Starts the job (from {@code savepoint} when given) with these providers, sends event {@code
+     * eventId} for u1 on email and push, waits until the deliveries topic holds {@code total}
+     * records, and stops with a savepoint.
+     */
+    private String runUntil(
+            LocalKafka kafka,
+            Configuration base,
+            Map<Provider, SenderFactory> providers,
+            String eventId,
+            int total,
+            String savepoint)
+            throws Exception {
+        Configuration config = new Configuration(base);
+        if (savepoint != null) {
+            config.setString("execution.state-recovery.path", savepoint);
+        }
+        JobClient job =
+                TestJobs.define(config, Gateways.of(providers), null).executeAsync("toggle-it");
+        kafka.produce(
+                "notification-events",
+                eventId,
+                "{\"eventId\":\""
+                        + eventId
+                        + "\",\"type\":\"order.shipped\",\"userIds\":[\"u1\"],"
+                        + "\"channels\":[\"email\",\"push\"]}");
+        kafka.readCommitted("notification-deliveries", total, Duration.ofSeconds(90));
+        return job.stopWithSavepoint(
+                        false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                .get();
     }
 
     private static List<String> collect(

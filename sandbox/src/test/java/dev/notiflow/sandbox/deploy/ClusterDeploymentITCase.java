@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.testkit.kafka.LocalKafka;
+import dev.notiflow.testkit.postgres.LocalPostgres;
 import dev.notiflow.testkit.providers.LocalProviders;
 import dev.notiflow.testkit.providers.ProviderScript;
 import dev.notiflow.testkit.providers.ReceivedCall;
@@ -234,68 +235,92 @@ class ClusterDeploymentITCase {
     }
 
     /**
-     * Restoring never drops state silently. Disabling a provider removes its send operator (and the
-     * sends it may hold in flight) from the topology: a restore into that topology is refused
-     * unless the operator asks for it with {@code --allow-non-restored}.
+     * Restoring never drops state silently. Disabling a provider keeps its send operator in the
+     * topology, so a savepoint restores into the job without SMS as it is. Switching the analytics
+     * branch off (no {@code jdbc.url}) removes its operators and the state they hold (the
+     * deliveries topic offsets, per-minute counts not written yet): that restore is refused unless
+     * asked for with {@code --allow-non-restored}.
      */
     @Test
-    void shouldRefuseToDropOperatorStateUnlessAllowed() throws Exception {
+    void shouldRestoreWithAProviderDisabledButRefuseToDropOperatorStateUnlessAllowed()
+            throws Exception {
         Path jar = Scripts.copyShadedJobJar(root, temp.resolve("notiflow-job-upgrade.jar"));
-        ObjectNode withSms = (ObjectNode) JSON.readTree(Files.readString(jobConfig));
-        withSms.put("kafka.group-id", "notiflow-deploy-it-upgrade");
-        withSms.put("kafka.transactional-id-prefix", "notiflow-upgrade-" + UUID.randomUUID());
+        ObjectNode full = (ObjectNode) JSON.readTree(Files.readString(jobConfig));
+        full.put("kafka.group-id", "notiflow-deploy-it-upgrade");
+        full.put("kafka.transactional-id-prefix", "notiflow-upgrade-" + UUID.randomUUID());
         // Topics of its own, so that this job never sees the other test's events.
         for (ConfigOption<?> option : JobOptions.all()) {
             if (option.key().startsWith("topics.")) {
                 String topic = "upgrade-" + option.defaultValue();
                 kafka.createTopic(topic, 2, false);
-                withSms.put(option.key(), topic);
+                full.put(option.key(), topic);
             }
         }
-        assertThat(withSms.has("sms.account-sid")).isTrue();
-        ObjectNode withoutSms = withSms.deepCopy();
-        List<String> smsKeys = new ArrayList<>();
-        withoutSms.fieldNames().forEachRemaining(k -> smsKeys.add(k));
-        smsKeys.stream().filter(k -> k.startsWith("sms.")).forEach(withoutSms::remove);
+        try (LocalPostgres postgres = LocalPostgres.start()) {
+            full.put("jdbc.url", postgres.jdbcUrl());
+            full.put("jdbc.user", postgres.user());
+            if (postgres.password() != null) {
+                Path passwordFile = temp.resolve("jdbc-password");
+                Files.writeString(passwordFile, postgres.password());
+                full.put("jdbc.password-file", passwordFile.toString());
+            }
+            assertThat(full.has("sms.account-sid")).isTrue();
+            ObjectNode withoutSms = full.deepCopy();
+            List<String> keys = new ArrayList<>();
+            withoutSms.fieldNames().forEachRemaining(keys::add);
+            keys.stream().filter(k -> k.startsWith("sms.")).forEach(withoutSms::remove);
+            ObjectNode withoutAnalytics = withoutSms.deepCopy();
+            keys.stream().filter(k -> k.startsWith("jdbc.")).forEach(withoutAnalytics::remove);
 
-        String job = submit(jar, "1", null, writeConfig("with-sms.yaml", withSms));
+            String job = submit(jar, "1", null, writeConfig("full.yaml", full));
+            String savepoint = stop(job);
+            job = submit(jar, "1", savepoint, writeConfig("without-sms.yaml", withoutSms));
+            assertThat(scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "status", job))
+                    .isEqualTo("RUNNING");
+            savepoint = stop(job);
+
+            Path noAnalytics = writeConfig("without-analytics.yaml", withoutAnalytics);
+            Scripts.Result refused =
+                    scripts.run(
+                            SCRIPT_TIMEOUT,
+                            "submit.sh",
+                            "run",
+                            "--jar",
+                            jar.toString(),
+                            "--savepoint",
+                            savepoint,
+                            "--",
+                            "--config",
+                            noAnalytics.toString());
+            assertThat(refused.exitCode()).isNotZero();
+            assertThat(refused.stderr())
+                    .contains("Cannot map checkpoint/savepoint state for operator");
+
+            String allowed =
+                    scripts.succeed(
+                            SCRIPT_TIMEOUT,
+                            "submit.sh",
+                            "run",
+                            "--jar",
+                            jar.toString(),
+                            "--savepoint",
+                            savepoint,
+                            "--allow-non-restored",
+                            "--",
+                            "--config",
+                            noAnalytics.toString());
+            jobs.add(allowed);
+            assertThat(scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "status", allowed))
+                    .isEqualTo("RUNNING");
+            scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "cancel", allowed);
+            jobs.remove(allowed);
+        }
+    }
+
+    private static String stop(String job) throws Exception {
         String savepoint = scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "stop", job);
         jobs.remove(job);
-        Path smsDisabled = writeConfig("without-sms.yaml", withoutSms);
-
-        Scripts.Result refused =
-                scripts.run(
-                        SCRIPT_TIMEOUT,
-                        "submit.sh",
-                        "run",
-                        "--jar",
-                        jar.toString(),
-                        "--savepoint",
-                        savepoint,
-                        "--",
-                        "--config",
-                        smsDisabled.toString());
-        assertThat(refused.exitCode()).isNotZero();
-        assertThat(refused.stderr()).contains("Cannot map checkpoint/savepoint state for operator");
-
-        String allowed =
-                scripts.succeed(
-                        SCRIPT_TIMEOUT,
-                        "submit.sh",
-                        "run",
-                        "--jar",
-                        jar.toString(),
-                        "--savepoint",
-                        savepoint,
-                        "--allow-non-restored",
-                        "--",
-                        "--config",
-                        smsDisabled.toString());
-        jobs.add(allowed);
-        assertThat(scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "status", allowed))
-                .isEqualTo("RUNNING");
-        scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "cancel", allowed);
-        jobs.remove(allowed);
+        return savepoint;
     }
 
     private static Path writeConfig(String name, ObjectNode config) throws IOException {

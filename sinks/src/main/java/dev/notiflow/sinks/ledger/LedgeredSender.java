@@ -51,6 +51,9 @@ public final class LedgeredSender implements ChannelSender {
     /** Default for the longest run of a lookup or a write. */
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(1);
 
+    /** The answer to a send that had not started when the sender closed (the job is stopping). */
+    public static final String SENDER_CLOSED = "SENDER_CLOSED";
+
     static final int CONNECTIONS = 2;
     static final int QUEUE_CAPACITY = 10_000;
     static final long PAUSE_SECONDS = 5;
@@ -70,6 +73,8 @@ public final class LedgeredSender implements ChannelSender {
     private final AtomicLong lastWarnNanos =
             new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
     private volatile long pausedUntilNanos = System.nanoTime();
+    private volatile boolean closing;
+    private final AtomicInteger pending = new AtomicInteger();
 
     /**
      * @param inner the provider's sender; closed with this one
@@ -116,25 +121,40 @@ public final class LedgeredSender implements ChannelSender {
     @Override
     public CompletableFuture<SendResult> send(SendRequest request) {
         String id = request.notificationId();
-        return lookup(id)
-                .thenCompose(
-                        entry -> {
-                            if (entry != null) {
-                                long skipped = replaysSkipped.incrementAndGet();
-                                LOG.debug(
-                                        "{} send already accepted before, not repeated ({} so far)",
-                                        request.provider(),
-                                        skipped);
-                                return CompletableFuture.completedFuture(
-                                        SendResult.accepted(entry.providerMessageId()));
-                            }
-                            return inner.send(request)
-                                    .thenCompose(result -> recordIfAccepted(request, result));
-                        });
+        pending.incrementAndGet();
+        CompletableFuture<SendResult> result =
+                lookup(id)
+                        .thenCompose(
+                                entry -> {
+                                    if (entry != null) {
+                                        long skipped = replaysSkipped.incrementAndGet();
+                                        LOG.debug(
+                                                "{} send already accepted before, not repeated"
+                                                        + " ({} so far)",
+                                                request.provider(),
+                                                skipped);
+                                        return CompletableFuture.completedFuture(
+                                                SendResult.accepted(entry.providerMessageId()));
+                                    }
+                                    if (closing) {
+                                        return CompletableFuture.completedFuture(
+                                                SendResult.retryable(
+                                                        SENDER_CLOSED,
+                                                        "the sender closed before this send"
+                                                                + " started",
+                                                        null));
+                                    }
+                                    return inner.send(request)
+                                            .thenCompose(r -> recordIfAccepted(request, r));
+                                });
+        result.whenComplete((r, e) -> pending.decrementAndGet());
+        return result;
     }
 
     private CompletableFuture<JdbcLedger.Entry> lookup(String notificationId) {
-        return call(() -> ledger.find(notificationId), "lookup");
+        // A lookup still queued when the sender closes is of no use any more: its send will not
+        // be answered. Skipping it leaves the close grace to the writes.
+        return call(() -> closing ? null : ledger.find(notificationId), "lookup");
     }
 
     private CompletableFuture<SendResult> recordIfAccepted(SendRequest request, SendResult result) {
@@ -275,25 +295,40 @@ public final class LedgeredSender implements ChannelSender {
         return failures.get();
     }
 
+    /**
+     * Lets the sends under way finish, each with its ledger write, for at most {@code CLOSE_GRACE},
+     * then closes the ledger and the wrapped sender. Sends not started yet are not made (they
+     * answer {@value #SENDER_CLOSED}). Flink closes the function when the task fails or is
+     * cancelled too, and interrupts the task thread then: the wait goes on through interrupts,
+     * since a write dropped here is a send repeated after the restore.
+     */
     @Override
     public void close() {
-        executor.shutdown();
-        try {
-            // Let queued writes of accepted sends finish, briefly.
-            if (!executor.awaitTermination(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
-                executor.shutdownNow();
+        closing = true;
+        boolean interrupted = false;
+        long deadline = System.nanoTime() + CLOSE_GRACE.toNanos();
+        while (pending.get() > 0 && System.nanoTime() - deadline < 0) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
-        } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
-        } finally {
+        }
+        executor.shutdownNow();
+        try {
             ledger.close();
             inner.close();
             LOG.info(
-                    "Send ledger closed: {} replays skipped, {} sends recorded, {} ledger failures",
+                    "Send ledger closed: {} replays skipped, {} sends recorded, {} ledger failures,"
+                            + " {} sends unfinished",
                     replaysSkipped.get(),
                     recorded.get(),
-                    failures.get());
+                    failures.get(),
+                    pending.get());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

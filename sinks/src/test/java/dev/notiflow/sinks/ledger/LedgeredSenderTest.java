@@ -216,12 +216,51 @@ class LedgeredSenderTest {
     }
 
     @Test
+    void shouldRecordEverySendItMadeWhenClosedOnAnInterruptedThread() throws Exception {
+        // Flink closes the function of a failing task on an interrupted thread: the sends that
+        // reached the provider must still be in the ledger, or they repeat after the restore.
+        FakeProvider provider = new FakeProvider();
+        LedgeredSender sender =
+                new LedgeredSender(provider, new JdbcLedger(settings, 2), TIMEOUT, SHORT_PAUSE);
+        List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+        for (int i = 0; i < 2_000; i++) {
+            sends.add(sender.send(request("n-" + i)));
+        }
+
+        Thread.currentThread().interrupt();
+        sender.close();
+        assertThat(Thread.interrupted()).as("interrupt kept for the caller").isTrue();
+
+        int accepted = 0;
+        for (CompletableFuture<SendResult> send : sends) {
+            SendResult result = send.get(10, TimeUnit.SECONDS);
+            if (result.status() == SendStatus.ACCEPTED) {
+                accepted++;
+            } else {
+                assertThat(result.reason()).isEqualTo(LedgeredSender.SENDER_CLOSED);
+            }
+        }
+        assertThat(provider.totalCalls()).isEqualTo(accepted);
+        assertThat(ledgerRows()).isEqualTo(accepted);
+        assertThat(sender.ledgerFailures()).isZero();
+    }
+
+    @Test
     void shouldKeepTheFirstRowWhenANotificationIsRecordedTwice() throws Exception {
         try (JdbcLedger ledger = new JdbcLedger(settings, 1)) {
             assertThat(ledger.record("n-1", Provider.APNS, "first", Instant.now())).isTrue();
             assertThat(ledger.record("n-1", Provider.APNS, "second", Instant.now())).isFalse();
             assertThat(ledger.find("n-1")).isEqualTo(new JdbcLedger.Entry("first"));
             assertThat(ledger.find("n-2")).isNull();
+        }
+    }
+
+    private int ledgerRows() throws SQLException {
+        try (Connection c = postgres.connect();
+                Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT count(*) FROM send_ledger")) {
+            rs.next();
+            return rs.getInt(1);
         }
     }
 
