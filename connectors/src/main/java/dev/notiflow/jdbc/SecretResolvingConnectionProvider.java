@@ -9,7 +9,6 @@ import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.Properties;
 
 /**
@@ -17,11 +16,12 @@ import java.util.Properties;
  * serialization and reads the password from the environment or file on the TaskManager when it
  * first connects. The work is delegated to Flink's {@link SimpleJdbcConnectionProvider}.
  *
- * <p>Connecting waits out a database outage: a refused or failed connection is tried again with a
- * backoff (1 s doubling to 10 s) for up to {@link #RECONNECT_WINDOW}, blocking the sink's task. The
- * sink's branch back-pressures instead of failing, because a failing JDBC writer fails again while
- * closing, which Flink treats as fatal for the whole TaskManager. Checkpoints wait for the branch
- * meanwhile, so keep the window below the checkpoint timeout.
+ * <p>Connecting waits out a database outage of any length: a refused or failed connection is tried
+ * again with a backoff (1 s doubling to 10 s, a WARN each time) until it succeeds or the task is
+ * cancelled (interrupted), blocking the sink's task. The job back-pressures instead of failing,
+ * because a failing JDBC writer fails again while closing, which Flink treats as fatal for the
+ * whole TaskManager. That job is {@code DeliveryTablesJob}, which has nothing else to do; its
+ * checkpoints wait meanwhile.
  *
  * <p>Not thread-safe, like the provider it wraps: one instance serves one sink writer.
  */
@@ -30,9 +30,6 @@ final class SecretResolvingConnectionProvider implements JdbcConnectionProvider 
     private static final long serialVersionUID = 1L;
     private static final Logger LOG =
             LoggerFactory.getLogger(SecretResolvingConnectionProvider.class);
-
-    /** How long connecting is retried before the failure is passed on. */
-    static final Duration RECONNECT_WINDOW = Duration.ofMinutes(2);
 
     private final JdbcSettings settings;
     private transient SimpleJdbcConnectionProvider delegate;
@@ -99,13 +96,12 @@ final class SecretResolvingConnectionProvider implements JdbcConnectionProvider 
 
     private static Connection withRetries(Connect connect)
             throws SQLException, ClassNotFoundException {
-        long deadline = System.nanoTime() + RECONNECT_WINDOW.toNanos();
         long backoffMillis = 1000;
         while (true) {
             try {
                 return connect.get();
             } catch (SQLException e) {
-                if (System.nanoTime() + backoffMillis * 1_000_000 > deadline) {
+                if (Thread.currentThread().isInterrupted()) {
                     throw e;
                 }
                 LOG.warn(

@@ -4,18 +4,17 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import dev.notiflow.jdbc.JdbcOptions;
-import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.jdbc.Migrations;
-import dev.notiflow.job.analytics.DeliveryAnalytics;
+import dev.notiflow.sinks.ledger.LedgerOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The job's entry point for {@code flink run} or the REST API: reads the configuration, builds the
- * real sources, sinks and provider clients, and hands them to {@link Pipeline#defineWorkflow}. With
- * {@code jdbc.url} set, it also applies the database migrations and writes the delivery table and
- * per-minute metrics from the deliveries topic, in a branch of its own (see {@link
- * KafkaWiring#deliveryLog}).
+ * The sending job's entry point for {@code flink run} or the REST API: reads the configuration,
+ * builds the real sources, sinks and provider clients, and hands them to {@link
+ * Pipeline#defineWorkflow}. With the send ledger enabled it applies the database migrations (the
+ * ledger's table lives there). The PostgreSQL tables for analysts are written by {@link
+ * DeliveryTablesJob}, a job of its own, so that the database never holds up or restarts this one.
  *
  * <pre>{@code
  * flink run -c dev.notiflow.job.NotificationJob notiflow-job-shaded.jar --config /etc/notiflow/job.yaml
@@ -46,13 +45,8 @@ public final class NotificationJob {
                 gateways,
                 KafkaWiring.outputs(config),
                 settings);
-        if (JdbcOptions.enabled(config)) {
-            JdbcSettings jdbc = JdbcOptions.settings(config);
-            Migrations.apply(jdbc);
-            DeliveryAnalytics.attach(KafkaWiring.deliveryLog(env, config), jdbc);
-            LOG.info("Delivery table and per-minute metrics enabled");
-        } else {
-            LOG.info("{} is not set: no delivery table", JdbcOptions.URL.key());
+        if (LedgerOptions.enabled(config)) {
+            Migrations.apply(JdbcOptions.settings(config));
         }
     }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notiflow.jdbc.JdbcOptions;
+import dev.notiflow.job.DeliveryTablesJob;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.job.NotificationJob;
 import dev.notiflow.testkit.KafkaGroups;
@@ -138,9 +139,17 @@ public final class LocalRun {
                     StreamExecutionEnvironment.getExecutionEnvironment(config);
             NotificationJob.build(env, config);
             JobClient job = env.executeAsync("notiflow-local");
+            JobClient tables = null;
+            if (postgres != null) {
+                StreamExecutionEnvironment tablesEnv =
+                        StreamExecutionEnvironment.getExecutionEnvironment(config);
+                DeliveryTablesJob.build(tablesEnv, config);
+                tables = tablesEnv.executeAsync(DeliveryTablesJob.NAME);
+            }
             say(
-                    "Job %s running on a MiniCluster; waiting until it has read profiles and tokens ...",
-                    job.getJobID());
+                    "Job %s running on a MiniCluster%s; waiting until it has read profiles and tokens ...",
+                    job.getJobID(),
+                    tables == null ? "" : " (delivery tables: job " + tables.getJobID() + ")");
             KafkaGroups.awaitCaughtUp(
                     kafka,
                     config.get(JobOptions.KAFKA_GROUP_ID),
@@ -158,10 +167,11 @@ public final class LocalRun {
             say("Sent %d events", events);
 
             Outputs outputs = watch(kafka, config, events);
-            if (postgres != null) {
-                AnalystSummary.print(postgres, outputs.deliveries.size());
-            }
             job.cancel().get();
+            if (tables != null) {
+                AnalystSummary.print(postgres, outputs.deliveries.size());
+                tables.cancel().get();
+            }
 
             write(out.resolve("deliveries.jsonl"), outputs.deliveries);
             write(out.resolve("dlq.jsonl"), outputs.dlq);

@@ -1,16 +1,14 @@
 package dev.notiflow.job.it;
 
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import dev.notiflow.jdbc.JdbcOptions;
-import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.jdbc.Migrations;
 import dev.notiflow.job.Gateways;
-import dev.notiflow.job.KafkaWiring;
-import dev.notiflow.job.analytics.DeliveryAnalytics;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.KafkaExtension;
 import dev.notiflow.testkit.kafka.LocalKafka;
@@ -26,17 +24,19 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A PostgreSQL outage while the job sends: delivery rows are delayed, never lost, and the outage
- * never restarts the sending pipeline into re-sending (the delivery table is written from the
- * deliveries topic in a failover region of its own).
+ * A PostgreSQL outage longer than any reconnect window while the job sends: delivery rows are
+ * delayed, never lost; the sending job keeps sending and committing its outputs, and nothing
+ * restarts into re-sending (the tables are written by {@code DeliveryTablesJob}, a job of its own,
+ * which waits for the database).
  */
 class DatabaseOutageITCase {
 
-    private static final Duration OUTAGE = Duration.ofSeconds(30);
+    private static final Duration OUTAGE = Duration.ofSeconds(150);
 
     @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster();
 
@@ -46,11 +46,14 @@ class DatabaseOutageITCase {
     @TempDir Path checkpoints;
 
     private JobClient job;
+    private JobClient tables;
 
     @AfterEach
     void tearDown() throws Exception {
-        if (job != null) {
-            job.cancel().get();
+        for (JobClient j : new JobClient[] {job, tables}) {
+            if (j != null) {
+                j.cancel().get();
+            }
         }
     }
 
@@ -77,13 +80,12 @@ class DatabaseOutageITCase {
         config.set(JdbcOptions.URL, postgres.jdbcUrl());
         config.set(JdbcOptions.USER, postgres.user());
         config.set(JdbcOptions.MAX_RETRIES, 1);
-        JdbcSettings jdbc = JdbcOptions.settings(config);
         Migrations.apply(postgres.jdbcUrl(), postgres.user(), postgres.password());
 
         StreamExecutionEnvironment env =
                 TestJobs.define(config, Gateways.of(RecordingSenders.all()), null);
-        DeliveryAnalytics.attach(KafkaWiring.deliveryLog(env, config), jdbc);
         job = env.executeAsync("database-outage-it");
+        tables = TestJobs.startTablesJob(config);
         KafkaGroups.awaitCaughtUp(
                 kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
 
@@ -91,11 +93,17 @@ class DatabaseOutageITCase {
         awaitRows(postgres, users, Duration.ofSeconds(60));
 
         postgres.stop();
+        long outageEnds = System.nanoTime() + OUTAGE.toNanos();
         produceEvents(kafka, "during", users);
-        Thread.sleep(OUTAGE.toMillis());
+        // The sending job's checkpoints go on: its outputs are committed during the outage.
+        assertThat(kafka.readCommitted("notification-deliveries", 2 * users, OUTAGE))
+                .hasSize(2 * users);
+        Thread.sleep(Math.max(0, TimeUnit.NANOSECONDS.toMillis(outageEnds - System.nanoTime())));
         assertThat(RecordingSenders.totalSends())
                 .as("sending goes on during the outage")
                 .isEqualTo(2 * users);
+        assertThat(job.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
+        assertThat(tables.getJobStatus().get()).isEqualTo(JobStatus.RUNNING);
         postgres.startAgain();
 
         awaitRows(postgres, 2 * users, Duration.ofSeconds(120));

@@ -8,12 +8,9 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.jdbc.JdbcOptions;
-import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.jdbc.Migrations;
 import dev.notiflow.job.Gateways;
 import dev.notiflow.job.JobOptions;
-import dev.notiflow.job.KafkaWiring;
-import dev.notiflow.job.analytics.DeliveryAnalytics;
 import dev.notiflow.serde.Json;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.KafkaExtension;
@@ -74,12 +71,11 @@ class DeliveryTableEndToEndITCase {
                         kafka.bootstrapServers(), checkpoints, "table-it-" + System.nanoTime());
         config.set(JdbcOptions.URL, postgres.jdbcUrl());
         config.set(JdbcOptions.USER, postgres.user());
-        JdbcSettings jdbc = JdbcOptions.settings(config);
         StreamExecutionEnvironment env =
                 TestJobs.define(
                         config, Gateways.of(RecordingSenders.all()), new FailOnceAfter(25, 1));
-        DeliveryAnalytics.attach(KafkaWiring.deliveryLog(env, config), jdbc);
         JobClient job = env.executeAsync("delivery-table-e2e-it");
+        JobClient tables = TestJobs.startTablesJob(config);
         KafkaGroups.awaitCaughtUp(
                 kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
 
@@ -101,8 +97,9 @@ class DeliveryTableEndToEndITCase {
         }
         kafka.readCommitted("notification-deliveries", expected, Duration.ofSeconds(120));
         awaitRowCount(postgres, expected);
+        job.cancel().get();
         // Draining fires the last event-time windows of the per-minute metrics.
-        job.stopWithSavepoint(true, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+        tables.stopWithSavepoint(true, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get();
         assertThat(FailOnceAfter.FAILURES).hasValue(1);
 
@@ -131,7 +128,7 @@ class DeliveryTableEndToEndITCase {
         assertThat(topicCounts).containsKeys("email|SENT", "email|SKIPPED", "email|FAILED");
 
         String before = snapshot(postgres);
-        replayWholeTopic(kafka, config, jdbc);
+        replayWholeTopic(kafka, config);
         assertThat(snapshot(postgres))
                 .as("a replay leaves the delivery table unchanged")
                 .isEqualTo(before);
@@ -139,14 +136,10 @@ class DeliveryTableEndToEndITCase {
     }
 
     /** Reads the deliveries topic again from the start into the tables, in a fresh job. */
-    private void replayWholeTopic(LocalKafka kafka, Configuration base, JdbcSettings jdbc)
-            throws Exception {
+    private void replayWholeTopic(LocalKafka kafka, Configuration base) throws Exception {
         Configuration config = new Configuration(base);
         config.set(JobOptions.KAFKA_GROUP_ID, "replay-" + System.nanoTime());
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
-        env.setMaxParallelism(128);
-        DeliveryAnalytics.attach(KafkaWiring.deliveryLog(env, config), jdbc);
-        JobClient replay = env.executeAsync("delivery-table-replay-it");
+        JobClient replay = TestJobs.startTablesJob(config);
         KafkaGroups.awaitCaughtUp(
                 kafka,
                 config.get(JobOptions.KAFKA_GROUP_ID) + "-delivery-log",

@@ -1,11 +1,13 @@
 package dev.notiflow.job.it;
 
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
+import dev.notiflow.job.DeliveryTablesJob;
 import dev.notiflow.job.Gateways;
 import dev.notiflow.job.Inputs;
 import dev.notiflow.job.JobOptions;
@@ -27,13 +29,23 @@ final class TestJobs {
 
     private TestJobs() {}
 
-    /** The shared MiniCluster of a test class: one TaskManager with two slots. */
+    /**
+     * The shared MiniCluster of a test class: one TaskManager with four slots, room for the sending
+     * job and the delivery tables job side by side (parallelism 2 each).
+     */
     static MiniClusterExtension miniCluster() {
         return new MiniClusterExtension(
                 new MiniClusterResourceConfiguration.Builder()
                         .setNumberTaskManagers(1)
-                        .setNumberSlotsPerTaskManager(2)
+                        .setNumberSlotsPerTaskManager(4)
                         .build());
+    }
+
+    /** Starts {@link DeliveryTablesJob} with this configuration (which must name the database). */
+    static JobClient startTablesJob(Configuration config) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+        DeliveryTablesJob.build(env, config);
+        return env.executeAsync(DeliveryTablesJob.NAME);
     }
 
     /**

@@ -1,0 +1,68 @@
+package dev.notiflow.job;
+
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+import dev.notiflow.jdbc.JdbcOptions;
+import dev.notiflow.jdbc.JdbcSettings;
+import dev.notiflow.jdbc.Migrations;
+import dev.notiflow.job.analytics.DeliveryAnalytics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The second job of a deployment: reads the committed {@code notification-deliveries} topic and
+ * writes the PostgreSQL tables for analysts ({@link DeliveryAnalytics}). It runs beside {@link
+ * NotificationJob}, from the same jar and configuration file, with checkpoints of its own, so a
+ * database outage of any length stalls only this job: the sending job keeps sending and committing
+ * its Kafka outputs, and never restarts into re-sending because of the database. Rows arrive late,
+ * never lost (the topic is the source of truth; upserts make replays harmless).
+ *
+ * <pre>{@code
+ * flink run -c dev.notiflow.job.DeliveryTablesJob notiflow-job-shaded.jar --config /etc/notiflow/job.yaml
+ * }</pre>
+ *
+ * <p>It needs {@code jdbc.url} and {@code kafka.bootstrap-servers}; it applies the database
+ * migrations at start. It reads with consumer group {@code <kafka.group-id>-delivery-log}.
+ */
+public final class DeliveryTablesJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DeliveryTablesJob.class);
+
+    /** The job name, as the cluster shows it. */
+    public static final String NAME = "notiflow-delivery-tables";
+
+    private DeliveryTablesJob() {}
+
+    public static void main(String[] args) throws Exception {
+        Configuration config = JobConfig.load(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
+        build(env, config);
+        env.execute(NAME);
+    }
+
+    /**
+     * Validates the configuration, applies the migrations and defines the job on {@code env}.
+     *
+     * @throws IllegalArgumentException naming the missing setting when {@code jdbc.url} is not set
+     */
+    public static void build(StreamExecutionEnvironment env, Configuration config) {
+        if (!JdbcOptions.enabled(config)) {
+            throw new IllegalArgumentException(
+                    JdbcOptions.URL.key()
+                            + " is required: the delivery tables job writes to that database");
+        }
+        JdbcSettings jdbc = JdbcOptions.settings(config);
+        env.setMaxParallelism(config.get(JobOptions.MAX_PARALLELISM));
+        // While the database is down the table sink waits for it, and checkpoints of this job
+        // cannot complete: that is expected, not a reason to restart it.
+        env.getCheckpointConfig().setTolerableCheckpointFailureNumber(Integer.MAX_VALUE);
+        Migrations.apply(jdbc);
+        DeliveryAnalytics.attach(KafkaWiring.deliveryLog(env, config), jdbc);
+        LOG.info(
+                "Writing the delivery table and per-minute metrics from {} (checkpoints every {})",
+                config.get(JobOptions.TOPIC_DELIVERIES),
+                config.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
+    }
+}
