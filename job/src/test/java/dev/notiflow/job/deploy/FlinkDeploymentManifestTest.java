@@ -8,6 +8,7 @@ import org.apache.flink.configuration.StateBackendOptions;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.notiflow.jdbc.JdbcOptions;
 import dev.notiflow.job.JobConfig;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.sinks.apns.ApnsOptions;
@@ -209,6 +210,83 @@ class FlinkDeploymentManifestTest {
         assertThat(masks).hasSize(6);
         assertThat(operatorLog4j.lines().map(String::strip)).containsAll(masks);
         assertThat(operatorLog4j).contains("appender.console.layout.pattern = ${pattern}");
+    }
+
+    /**
+     * The delivery tables job runs beside the sending job: same image, jar, ConfigMap and
+     * arguments, its own entry class, checkpoints and HA storage, and the JDBC password from the
+     * Secret the job configuration names.
+     */
+    @Test
+    void shouldDeployTheDeliveryTablesJobBesideTheSendingJob() throws IOException {
+        JsonNode tables =
+                only(readAll(DeployFiles.file("k8s/delivery-tables.yaml")), "FlinkDeployment");
+        JsonNode tablesSpec = tables.path("spec");
+        JsonNode job = tablesSpec.path("job");
+        assertThat(job.path("entryClass").asText()).isEqualTo("dev.notiflow.job.DeliveryTablesJob");
+        assertThat(job.path("jarURI").asText()).isEqualTo(spec.path("job").path("jarURI").asText());
+        assertThat(job.path("args")).isEqualTo(spec.path("job").path("args"));
+        assertThat(job.path("upgradeMode").asText()).isEqualTo("savepoint");
+        assertThat(job.path("allowNonRestoredState").asBoolean(true)).isFalse();
+        assertThat(tablesSpec.path("image").asText()).isEqualTo(spec.path("image").asText());
+        assertThat(tables.path("metadata").path("name").asText())
+                .isNotEqualTo(deployment.path("metadata").path("name").asText());
+
+        Map<String, String> conf = new LinkedHashMap<>();
+        tablesSpec
+                .path("flinkConfiguration")
+                .fields()
+                .forEachRemaining(e -> conf.put(e.getKey(), e.getValue().asText()));
+        for (String own :
+                List.of(
+                        "execution.checkpointing.dir",
+                        "execution.checkpointing.savepoint-dir",
+                        "high-availability.storageDir")) {
+            assertThat(conf.get(own))
+                    .as(own)
+                    .isNotBlank()
+                    .isNotEqualTo(flinkConfiguration.get(own));
+        }
+        assertThat(conf)
+                .containsEntry("pipeline.auto-generate-uids", "false")
+                .containsEntry(
+                        "pipeline.max-parallelism",
+                        flinkConfiguration.get("pipeline.max-parallelism"));
+        assertThat(FlinkOptionKeys.unknown(conf.keySet(), List.of("kubernetes.operator.")))
+                .isEmpty();
+
+        JsonNode container = tablesSpec.path("podTemplate").path("spec").path("containers").get(0);
+        String configPath = texts(job.path("args")).get(1);
+        JsonNode mount = null;
+        for (JsonNode m : container.path("volumeMounts")) {
+            if (Path.of(configPath).startsWith(Path.of(m.path("mountPath").asText()))) {
+                mount = m;
+            }
+        }
+        assertThat(mount).as("a mount holding %s", configPath).isNotNull();
+        String configMap = null;
+        for (JsonNode v : tablesSpec.path("podTemplate").path("spec").path("volumes")) {
+            if (v.path("name").asText().equals(mount.path("name").asText())) {
+                configMap = v.path("configMap").path("name").asText();
+            }
+        }
+        assertThat(configMap)
+                .isEqualTo(only(manifests, "ConfigMap").path("metadata").path("name").asText());
+
+        Path jobYaml = temp.resolve("job.yaml");
+        Files.writeString(
+                jobYaml, only(manifests, "ConfigMap").path("data").path("job.yaml").asText());
+        Configuration config = JobConfig.load(new String[] {"--config", jobYaml.toString()});
+        assertThat(JdbcOptions.enabled(config)).as("jdbc.url in the job ConfigMap").isTrue();
+        String passwordEnv = config.get(JdbcOptions.PASSWORD_ENV);
+        JsonNode ref = null;
+        for (JsonNode e : container.path("env")) {
+            if (e.path("name").asText().equals(passwordEnv)) {
+                ref = e.path("valueFrom").path("secretKeyRef");
+            }
+        }
+        assertThat(ref).as("env %s from a secretKeyRef", passwordEnv).isNotNull();
+        assertThat(secretKeys(ref.path("name").asText())).contains(ref.path("key").asText());
     }
 
     private void assertMountedFromSecret(String file, String secretName) {

@@ -5,6 +5,7 @@ import org.apache.flink.configuration.ConfigOption;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.notiflow.job.DeliveryTablesJob;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.testkit.kafka.LocalKafka;
 import dev.notiflow.testkit.postgres.LocalPostgres;
@@ -27,6 +28,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -114,6 +119,8 @@ class ClusterDeploymentITCase {
         env.put("FLINK_REST_PORT", Integer.toString(restPort));
         env.put("FLINK_RPC_PORT", Integer.toString(freePort()));
         env.put("FLINK_START_TIMEOUT", "240");
+        // Room for the sending job (up to parallelism 2) and the delivery tables job beside it.
+        env.put("FLINK_TM_SLOTS", "4");
         scripts = new Scripts(root, env);
 
         jobConfig = writeJobConfig();
@@ -235,15 +242,14 @@ class ClusterDeploymentITCase {
     }
 
     /**
-     * Restoring never drops state silently. Disabling a provider keeps its send operator in the
-     * topology, so a savepoint restores into the job without SMS as it is. Switching the analytics
-     * branch off (no {@code jdbc.url}) removes its operators and the state they hold (the
-     * deliveries topic offsets, per-minute counts not written yet): that restore is refused unless
-     * asked for with {@code --allow-non-restored}.
+     * The second job of a deployment, {@code DeliveryTablesJob}, from the same jar and
+     * configuration (by entry class), writes the delivery table from what the sending job commits.
+     * Disabling a provider keeps the sending job's topology, so its savepoint restores into the job
+     * without SMS as it is. Restoring never drops state silently: a savepoint given to the wrong
+     * job (the tables job's to the sending job) is refused.
      */
     @Test
-    void shouldRestoreWithAProviderDisabledButRefuseToDropOperatorStateUnlessAllowed()
-            throws Exception {
+    void shouldRunTheTablesJobBesideAndRestoreWithAProviderDisabled() throws Exception {
         Path jar = Scripts.copyShadedJobJar(root, temp.resolve("notiflow-job-upgrade.jar"));
         ObjectNode full = (ObjectNode) JSON.readTree(Files.readString(jobConfig));
         full.put("kafka.group-id", "notiflow-deploy-it-upgrade");
@@ -252,7 +258,11 @@ class ClusterDeploymentITCase {
         for (ConfigOption<?> option : JobOptions.all()) {
             if (option.key().startsWith("topics.")) {
                 String topic = "upgrade-" + option.defaultValue();
-                kafka.createTopic(topic, 2, false);
+                kafka.createTopic(
+                        topic,
+                        2,
+                        option.defaultValue().equals(PREFERENCES)
+                                || option.defaultValue().equals(DEVICES));
                 full.put(option.key(), topic);
             }
         }
@@ -269,17 +279,27 @@ class ClusterDeploymentITCase {
             List<String> keys = new ArrayList<>();
             withoutSms.fieldNames().forEachRemaining(keys::add);
             keys.stream().filter(k -> k.startsWith("sms.")).forEach(withoutSms::remove);
-            ObjectNode withoutAnalytics = withoutSms.deepCopy();
-            keys.stream().filter(k -> k.startsWith("jdbc.")).forEach(withoutAnalytics::remove);
+            Path fullConfig = writeConfig("full.yaml", full);
 
-            String job = submit(jar, "1", null, writeConfig("full.yaml", full));
-            String savepoint = stop(job);
-            job = submit(jar, "1", savepoint, writeConfig("without-sms.yaml", withoutSms));
-            assertThat(scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "status", job))
+            kafka.produce(
+                    "upgrade-" + PREFERENCES,
+                    "tables-user",
+                    "{\"userId\":\"tables-user\",\"email\":\"tables-user@example.com\"}");
+            String sending = submit(jar, "1", null, fullConfig);
+            String tables = submitTablesJob(jar, null, fullConfig);
+            kafka.produce(
+                    "upgrade-" + EVENTS,
+                    "tables-1",
+                    "{\"eventId\":\"tables-1\",\"type\":\"order.shipped\","
+                            + "\"userIds\":[\"tables-user\"],\"channels\":[\"email\"]}");
+            assertThat(awaitRow(postgres, "tables-1")).isEqualTo("email SENT");
+
+            String savepoint = stop(sending);
+            sending = submit(jar, "1", savepoint, writeConfig("without-sms.yaml", withoutSms));
+            assertThat(scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "status", sending))
                     .isEqualTo("RUNNING");
-            savepoint = stop(job);
 
-            Path noAnalytics = writeConfig("without-analytics.yaml", withoutAnalytics);
+            String tablesSavepoint = stop(tables);
             Scripts.Result refused =
                     scripts.run(
                             SCRIPT_TIMEOUT,
@@ -288,33 +308,65 @@ class ClusterDeploymentITCase {
                             "--jar",
                             jar.toString(),
                             "--savepoint",
-                            savepoint,
+                            tablesSavepoint,
                             "--",
                             "--config",
-                            noAnalytics.toString());
+                            fullConfig.toString());
             assertThat(refused.exitCode()).isNotZero();
             assertThat(refused.stderr())
                     .contains("Cannot map checkpoint/savepoint state for operator");
-
-            String allowed =
-                    scripts.succeed(
-                            SCRIPT_TIMEOUT,
-                            "submit.sh",
-                            "run",
-                            "--jar",
-                            jar.toString(),
-                            "--savepoint",
-                            savepoint,
-                            "--allow-non-restored",
-                            "--",
-                            "--config",
-                            noAnalytics.toString());
-            jobs.add(allowed);
-            assertThat(scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "status", allowed))
-                    .isEqualTo("RUNNING");
-            scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "cancel", allowed);
-            jobs.remove(allowed);
+            String restored = submitTablesJob(jar, tablesSavepoint, fullConfig);
+            // Before the database goes away, so that the job is not left waiting for it.
+            scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", "cancel", restored);
+            jobs.remove(restored);
         }
+    }
+
+    private static String submitTablesJob(Path jar, String savepoint, Path config)
+            throws Exception {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "run",
+                                "--jar",
+                                jar.toString(),
+                                "--entry-class",
+                                DeliveryTablesJob.class.getName(),
+                                "--parallelism",
+                                "1"));
+        if (savepoint != null) {
+            args.add("--savepoint");
+            args.add(savepoint);
+        }
+        args.add("--");
+        args.add("--config");
+        args.add(config.toString());
+        String job = scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", args.toArray(String[]::new));
+        jobs.add(job);
+        return job;
+    }
+
+    /** "channel status" of an event's row in the delivery table, once there. */
+    private static String awaitRow(LocalPostgres postgres, String eventId) throws Exception {
+        long deadline = System.nanoTime() + OUTCOME_TIMEOUT.toNanos();
+        while (System.nanoTime() < deadline) {
+            try (Connection c = postgres.connect();
+                    PreparedStatement s =
+                            c.prepareStatement(
+                                    "SELECT channel || ' ' || status FROM deliveries"
+                                            + " WHERE event_id = ?")) {
+                s.setString(1, eventId);
+                try (ResultSet rs = s.executeQuery()) {
+                    if (rs.next()) {
+                        return rs.getString(1);
+                    }
+                }
+            } catch (SQLException notYet) {
+                // the tables job creates the table when it starts
+            }
+            Thread.sleep(1000);
+        }
+        return "no row for " + eventId;
     }
 
     private static String stop(String job) throws Exception {
