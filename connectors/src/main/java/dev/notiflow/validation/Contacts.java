@@ -21,6 +21,8 @@ public final class Contacts {
                             + "(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
                             + "(?:\\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$");
 
+    private static final Pattern NUMERIC_TLD = Pattern.compile("\\.[0-9]+$");
+
     private Contacts() {}
 
     /** Whether the number is written in E.164 ({@code +} and digits) and is a valid number. */
@@ -36,13 +38,19 @@ public final class Contacts {
         }
     }
 
-    /** Whether the address is a plain, header-safe email address. */
+    /**
+     * Whether the address is a plain, header-safe email address: a dot-atom local part (no dot
+     * first, last or twice in a row, RFC 5322) and a domain whose top-level label is not all digits
+     * (RFC 3696 section 2).
+     */
     public static boolean isValidEmail(String email) {
         return email != null
                 && email.length() <= 254
                 && EMAIL.matcher(email).matches()
                 && !email.startsWith(".")
-                && !email.contains("..");
+                && !email.contains("..")
+                && !email.contains(".@")
+                && !NUMERIC_TLD.matcher(email).find();
     }
 
     /** Masks a contact or token for logs: the first few characters and an ellipsis. */
