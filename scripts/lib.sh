@@ -111,6 +111,18 @@ mvn_cmd() {
 }
 
 # True when a TCP server listens on 127.0.0.1:PORT.
+# The --add-opens flags Flink needs on Java 17, one per line, for a JVM run from the scripts
+# (a MiniCluster in-process: run-local.sh, bench.sh).
+flink_jvm_flags() {
+    local p
+    for p in java.base/java.lang java.base/java.util java.base/java.nio java.base/sun.nio.ch \
+        java.base/java.lang.reflect java.base/java.io java.base/java.net java.base/java.util.concurrent \
+        java.base/java.util.concurrent.atomic java.base/java.time java.base/java.text java.sql/java.sql; do
+        printf -- '--add-opens=%s=ALL-UNNAMED\n' "$p"
+    done
+    printf -- '-Dsun.net.httpserver.nodelay=true\n'
+}
+
 port_in_use() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }

@@ -37,14 +37,5 @@ CP_FILE="$ROOT/sandbox/target/classpath.txt"
 mvn_cmd -q -pl sandbox dependency:build-classpath -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=runtime >/dev/null
 CP="$ROOT/sandbox/target/classes:$(cat "$CP_FILE")"
 
-JVM_FLAGS=(
-  -Xmx2g
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.util=ALL-UNNAMED
-  --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED
-  --add-opens=java.base/java.text=ALL-UNNAMED --add-opens=java.sql/java.sql=ALL-UNNAMED
-  -Dsun.net.httpserver.nodelay=true
-)
-exec java "${JVM_FLAGS[@]}" -cp "$CP" dev.notiflow.sandbox.LocalRun "$@"
+mapfile -t JVM_FLAGS < <(flink_jvm_flags)
+exec java -Xmx2g "${JVM_FLAGS[@]}" -cp "$CP" dev.notiflow.sandbox.LocalRun "$@"

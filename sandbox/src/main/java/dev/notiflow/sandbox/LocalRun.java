@@ -207,7 +207,7 @@ public final class LocalRun {
         }
     }
 
-    private static Configuration jobConfig(
+    static Configuration jobConfig(
             LocalKafka kafka, LocalProviders providers, Path work, Map<String, String> overrides) {
         Map<String, String> c = new LinkedHashMap<>();
         c.put("state.backend.type", "rocksdb");
