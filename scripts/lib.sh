@@ -111,6 +111,22 @@ mvn_cmd() {
 }
 
 # True when a TCP server listens on 127.0.0.1:PORT.
+# Builds and installs the sandbox module and what it needs (no tests), then prints the classpath
+# to run its classes with (run-local.sh, bench.sh). Call from the repository root.
+sandbox_classpath() {
+    local build_log cp_file
+    build_log="$(mktemp)"
+    if ! mvn_cmd -q -pl sandbox -am install -Dmaven.test.skip=true >"$build_log" 2>&1; then
+        cat "$build_log" >&2
+        die "the build failed (output above)"
+    fi
+    rm -f "$build_log"
+    cp_file="sandbox/target/classpath.txt"
+    mvn_cmd -q -pl sandbox dependency:build-classpath -Dmdep.outputFile="$cp_file" \
+        -Dmdep.includeScope=runtime >/dev/null
+    printf '%s\n' "$(pwd)/sandbox/target/classes:$(cat "$cp_file")"
+}
+
 # The --add-opens flags Flink needs on Java 17, one per line, for a JVM run from the scripts
 # (a MiniCluster in-process: run-local.sh, bench.sh).
 flink_jvm_flags() {

@@ -27,15 +27,7 @@ ensure_java_maven
 ensure_postgres || log_warn "PostgreSQL unavailable: running without the delivery table"
 cd "$ROOT"
 log_info "building the sandbox and what it needs (first run downloads dependencies) ..."
-BUILD_LOG="$(mktemp)"
-if ! mvn_cmd -q -pl sandbox -am install -Dmaven.test.skip=true >"$BUILD_LOG" 2>&1; then
-    cat "$BUILD_LOG" >&2
-    die "the build failed (output above)"
-fi
-rm -f "$BUILD_LOG"
-CP_FILE="$ROOT/sandbox/target/classpath.txt"
-mvn_cmd -q -pl sandbox dependency:build-classpath -Dmdep.outputFile="$CP_FILE" -Dmdep.includeScope=runtime >/dev/null
-CP="$ROOT/sandbox/target/classes:$(cat "$CP_FILE")"
+CP="$(sandbox_classpath)"
 
 mapfile -t JVM_FLAGS < <(flink_jvm_flags)
 exec java -Xmx2g "${JVM_FLAGS[@]}" -cp "$CP" dev.notiflow.sandbox.LocalRun "$@"

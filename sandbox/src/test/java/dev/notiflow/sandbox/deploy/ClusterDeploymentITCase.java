@@ -324,26 +324,7 @@ class ClusterDeploymentITCase {
 
     private static String submitTablesJob(Path jar, String savepoint, Path config)
             throws Exception {
-        List<String> args =
-                new ArrayList<>(
-                        List.of(
-                                "run",
-                                "--jar",
-                                jar.toString(),
-                                "--entry-class",
-                                DeliveryTablesJob.class.getName(),
-                                "--parallelism",
-                                "1"));
-        if (savepoint != null) {
-            args.add("--savepoint");
-            args.add(savepoint);
-        }
-        args.add("--");
-        args.add("--config");
-        args.add(config.toString());
-        String job = scripts.succeed(SCRIPT_TIMEOUT, "submit.sh", args.toArray(String[]::new));
-        jobs.add(job);
-        return job;
+        return submit(jar, "1", savepoint, config, DeliveryTablesJob.class.getName());
     }
 
     /** "channel status" of an event's row in the delivery table, once there. */
@@ -406,9 +387,20 @@ class ClusterDeploymentITCase {
 
     private static String submit(Path jar, String parallelism, String savepoint, Path config)
             throws Exception {
+        return submit(jar, parallelism, savepoint, config, null);
+    }
+
+    /** Runs the jar through submit.sh; {@code entryClass} null for the jar's main class. */
+    private static String submit(
+            Path jar, String parallelism, String savepoint, Path config, String entryClass)
+            throws Exception {
         List<String> args =
                 new ArrayList<>(
                         List.of("run", "--jar", jar.toString(), "--parallelism", parallelism));
+        if (entryClass != null) {
+            args.add("--entry-class");
+            args.add(entryClass);
+        }
         if (savepoint != null) {
             args.add("--savepoint");
             args.add(savepoint);
