@@ -24,7 +24,7 @@
 #   NOTIFLOW_FLINK_HOME   state, logs and pid files        (default: <repo>/.local/flink)
 #   FLINK_REST_PORT       REST API and web UI port         (default: 8081)
 #   FLINK_RPC_PORT        JobManager RPC port              (default: 6123)
-#   FLINK_TM_SLOTS        task slots of the TaskManager    (default: from config.yaml, 2)
+#   FLINK_TM_SLOTS        task slots of the TaskManager    (default: from config.yaml, 4)
 #   FLINK_TM_MEMORY       TaskManager process size         (default: from config.yaml)
 #   FLINK_START_TIMEOUT   seconds to wait for the cluster  (default: 120)
 #   FLINK_CLASSPATH_FILE  cached cluster classpath         (default: $NOTIFLOW_FLINK_HOME/classpath.txt)

@@ -85,10 +85,19 @@ class ClusterConfigTest {
     }
 
     @Test
-    void shouldGiveRocksDbManagedMemory() {
-        assertThat(config.get(TaskManagerOptions.TOTAL_PROCESS_MEMORY))
-                .isEqualTo(MemorySize.parse("2048m"));
+    void shouldGiveRocksDbManagedMemoryInEverySlot() {
+        // Roughly: process size x managed fraction, shared by the slots (RocksDB of one slot's
+        // operators lives in its share).
+        long perSlot =
+                (long)
+                        (config.get(TaskManagerOptions.TOTAL_PROCESS_MEMORY).getBytes()
+                                * config.get(TaskManagerOptions.MANAGED_MEMORY_FRACTION)
+                                / config.get(TaskManagerOptions.NUM_TASK_SLOTS));
         assertThat(config.get(TaskManagerOptions.MANAGED_MEMORY_FRACTION)).isGreaterThan(0.3f);
+        assertThat(perSlot).isGreaterThanOrEqualTo(MemorySize.parse("256m").getBytes());
+        assertThat(config.get(TaskManagerOptions.NUM_TASK_SLOTS))
+                .as("slots for the sending job at parallelism 2 and the delivery tables job")
+                .isGreaterThanOrEqualTo(3);
     }
 
     @Test
