@@ -82,7 +82,6 @@ final class DemoData {
             }
         }
         List<String> events = new ArrayList<>();
-        String createdAt = java.time.Instant.now().toString();
         String[] types = {"order.shipped", "order.delivered", "marketing.sale", "security.login"};
         for (int e = 0; e < EVENTS; e++) {
             String type = types[e % types.length];
@@ -97,16 +96,8 @@ final class DemoData {
             events.add(
                     String.format(
                             "{\"eventId\":\"demo-%d\",\"type\":\"%s\",\"userIds\":[%s]%s,"
-                                    + "\"priority\":\"%s\",\"data\":{\"title\":\"주문 %d\",\"body\":\"Your order %d is on its way 🚚\"},"
-                                    + "\"createdAt\":\"%s\"}",
-                            e,
-                            type,
-                            users,
-                            channels,
-                            e % 7 == 0 ? "high" : "normal",
-                            e,
-                            e,
-                            createdAt));
+                                    + "\"priority\":\"%s\",\"data\":{\"title\":\"주문 %d\",\"body\":\"Your order %d is on its way 🚚\"}}",
+                            e, type, users, channels, e % 7 == 0 ? "high" : "normal", e, e));
             if (e % 50 == 0) {
                 events.add(events.get(events.size() - 1));
             }
