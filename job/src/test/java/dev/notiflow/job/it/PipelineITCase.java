@@ -183,7 +183,7 @@ class PipelineITCase {
         startJob(new FailOnceAfter(expected / 4, 3));
         KafkaGroups.awaitCaughtUp(
                 kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
-        produceEmailEvents(users, 0, eventsPerUser);
+        TestJobs.produceEmailEvents(kafka, users, 0, eventsPerUser);
 
         assertExactlyOnce(expected);
         assertThat(FailOnceAfter.FAILURES).hasValue(3);
@@ -196,11 +196,11 @@ class PipelineITCase {
         startJob(null);
         KafkaGroups.awaitCaughtUp(
                 kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
-        produceEmailEvents(users, 0, 3);
+        TestJobs.produceEmailEvents(kafka, users, 0, 3);
         kafka.readCommitted("notification-deliveries", users, Duration.ofSeconds(60));
 
         kafka.restartBroker();
-        produceEmailEvents(users, 3, 6);
+        TestJobs.produceEmailEvents(kafka, users, 3, 6);
 
         assertExactlyOnce(users * 6);
     }
@@ -211,23 +211,6 @@ class PipelineITCase {
                     "user-preferences",
                     "u" + u,
                     "{\"userId\":\"u" + u + "\",\"email\":\"u" + u + "@example.com\"}");
-        }
-    }
-
-    private void produceEmailEvents(int users, int fromEvent, int toEvent) {
-        for (int e = fromEvent; e < toEvent; e++) {
-            for (int u = 0; u < users; u++) {
-                kafka.produce(
-                        "notification-events",
-                        "e" + e + "-" + u,
-                        "{\"eventId\":\"e"
-                                + e
-                                + "-"
-                                + u
-                                + "\",\"type\":\"news.daily\",\"userIds\":[\"u"
-                                + u
-                                + "\"],\"channels\":[\"email\"]}");
-            }
         }
     }
 

@@ -101,20 +101,7 @@ class SendLedgerITCase {
         startJob(new FailOnceAfter(expected / 4, 3));
         KafkaGroups.awaitCaughtUp(
                 kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
-        for (int e = 0; e < eventsPerUser; e++) {
-            for (int u = 0; u < users; u++) {
-                kafka.produce(
-                        "notification-events",
-                        "e" + e + "-" + u,
-                        "{\"eventId\":\"e"
-                                + e
-                                + "-"
-                                + u
-                                + "\",\"type\":\"news.daily\",\"userIds\":[\"u"
-                                + u
-                                + "\"],\"channels\":[\"email\"]}");
-            }
-        }
+        TestJobs.produceEmailEvents(kafka, users, 0, eventsPerUser);
 
         kafka.readCommitted("notification-deliveries", expected, Duration.ofSeconds(180));
         // Give a late duplicate the chance to show up before asserting there is none.

@@ -15,6 +15,7 @@ import dev.notiflow.job.KafkaWiring;
 import dev.notiflow.job.Pipeline;
 import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.model.RawRecord;
+import dev.notiflow.testkit.kafka.LocalKafka;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -73,6 +74,27 @@ final class TestJobs {
         Pipeline.defineWorkflow(
                 env, inputs, gateways, KafkaWiring.outputs(config), PipelineSettings.from(config));
         return env;
+    }
+
+    /**
+     * Produces email events {@code e<e>-<u>} for users {@code u0..u<users-1>}, for each event
+     * number from {@code fromEvent} (inclusive) to {@code toEvent} (exclusive).
+     */
+    static void produceEmailEvents(LocalKafka kafka, int users, int fromEvent, int toEvent) {
+        for (int e = fromEvent; e < toEvent; e++) {
+            for (int u = 0; u < users; u++) {
+                kafka.produce(
+                        "notification-events",
+                        "e" + e + "-" + u,
+                        "{\"eventId\":\"e"
+                                + e
+                                + "-"
+                                + u
+                                + "\",\"type\":\"news.daily\",\"userIds\":[\"u"
+                                + u
+                                + "\"],\"channels\":[\"email\"]}");
+            }
+        }
     }
 
     static Configuration config(String bootstrapServers, Path checkpoints, String txPrefix) {
