@@ -121,9 +121,13 @@ sandbox_classpath() {
         die "the build failed (output above)"
     fi
     rm -f "$build_log"
-    cp_file="sandbox/target/classpath.txt"
+    # Absolute: the dependency plugin resolves a relative outputFile against the module's
+    # directory, not the current one.
+    cp_file="$(pwd)/sandbox/target/classpath.txt"
+    rm -f "$cp_file"
     mvn_cmd -q -pl sandbox dependency:build-classpath -Dmdep.outputFile="$cp_file" \
         -Dmdep.includeScope=runtime >/dev/null
+    [[ -s "$cp_file" ]] || die "the sandbox classpath was not written to $cp_file"
     printf '%s\n' "$(pwd)/sandbox/target/classes:$(cat "$cp_file")"
 }
 
