@@ -17,8 +17,11 @@ import dev.notiflow.model.TokenInvalidation;
 import java.util.Properties;
 
 /**
- * Builds the production inputs and outputs on Kafka from the configuration: one source per input
- * topic and EXACTLY_ONCE sinks for every output topic, each with its uid.
+ * Builds the Kafka I/O of both jobs from the configuration, each source and sink with its uid. For
+ * the sending job ({@link NotificationJob}): {@link #inputs} (one source per input topic, the retry
+ * topic included) and {@link #outputs} (EXACTLY_ONCE transactional sinks for deliveries, DLQ, token
+ * invalidations and retries). For the delivery tables job ({@link DeliveryTablesJob}): {@link
+ * #deliveryLog}, the committed deliveries read back.
  */
 public final class KafkaWiring {
 
@@ -66,9 +69,10 @@ public final class KafkaWiring {
     }
 
     /**
-     * The job's own committed deliveries, read back for the delivery table. This branch shares no
-     * edge with the sending pipeline, so it is its own failover region: a database outage restarts
-     * only this branch (from its last checkpoint) and never re-sends a notification.
+     * The sending job's committed {@code notification-deliveries} records, read back with the
+     * consumer group {@code <kafka.group-id>-delivery-log} and decoded by {@link ReadDeliveryLog}:
+     * the input of {@link DeliveryTablesJob}, which runs as a job of its own so that the database
+     * never holds up or restarts the sending job.
      */
     public static DataStream<Delivery> deliveryLog(
             StreamExecutionEnvironment env, Configuration config) {

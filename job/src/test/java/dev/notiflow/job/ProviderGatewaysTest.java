@@ -10,6 +10,7 @@ import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.SendResult;
 import dev.notiflow.model.SendStatus;
 import dev.notiflow.sinks.ChannelSender;
+import dev.notiflow.sinks.DisabledSender;
 import dev.notiflow.sinks.SenderFactory;
 import dev.notiflow.sinks.email.SmtpEmailSenderFactory;
 import dev.notiflow.sinks.ledger.LedgeredSenderFactory;
@@ -18,6 +19,7 @@ import dev.notiflow.testkit.providers.ReceivedCall;
 import dev.notiflow.testkit.providers.smtp.ScriptedSmtpServer;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -62,6 +64,14 @@ class ProviderGatewaysTest {
 
         assertThat(gateways.enabledProviders()).containsExactly(Provider.SMTP);
         assertThat(gateways.factory(Provider.SMTP)).isInstanceOf(SmtpEmailSenderFactory.class);
+        for (Provider disabled : List.of(Provider.APNS, Provider.FCM, Provider.TWILIO)) {
+            try (ChannelSender sender = gateways.factory(disabled).create()) {
+                assertThat(sender.send(EMAIL).join())
+                        .as("%s is not configured", disabled)
+                        .extracting(SendResult::status, SendResult::reason)
+                        .containsExactly(SendStatus.REJECTED, DisabledSender.CHANNEL_DISABLED);
+            }
+        }
     }
 
     @Test

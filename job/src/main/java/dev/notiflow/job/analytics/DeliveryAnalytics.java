@@ -14,12 +14,13 @@ import java.time.Duration;
 
 /**
  * Writes the final deliveries to PostgreSQL for analysts: every record into {@code deliveries}, and
- * per-minute counts and latency percentiles into {@code delivery_metrics_minute}.
+ * per-minute counts and latency percentiles into {@code delivery_metrics_minute}. It is the
+ * topology of {@link dev.notiflow.job.DeliveryTablesJob}, fed by the committed deliveries topic;
+ * the sending job has no database sink.
  *
  * <pre>{@code
- * if (JdbcOptions.enabled(config)) {
- *     DeliveryAnalytics.attach(deliveries, JdbcOptions.settings(config));
- * }
+ * DeliveryAnalytics.attach(
+ *         KafkaWiring.deliveryLog(env, config), JdbcOptions.settings(config));
  * }</pre>
  *
  * <p>Operators, each with a stable uid (see the constants):
@@ -40,8 +41,9 @@ import java.time.Duration;
  * </ul>
  *
  * <p>Both sinks are at-least-once upserts, so replays after a restore rewrite the same rows. A
- * flush that keeps failing ({@link JdbcSettings#maxRetries()}) fails the task and restarts the job
- * from its last checkpoint. Stateless; call it while building the topology.
+ * flush that keeps failing ({@link JdbcSettings#maxRetries()}) fails the task and restarts the
+ * delivery tables job from its last checkpoint; while the database is unreachable the sinks wait
+ * for the connection instead. Stateless; call it while building the topology.
  */
 public final class DeliveryAnalytics {
 

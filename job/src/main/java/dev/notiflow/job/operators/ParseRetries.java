@@ -11,29 +11,35 @@ import dev.notiflow.serde.Rejection;
 
 import java.time.Instant;
 
-/** Reads the job's own retry records back; an unreadable one goes to the DLQ. */
+/**
+ * Reads the job's own retry records back; an unreadable one (a tombstone, not JSON, or without
+ * {@code request} or {@code notBefore}) goes to the DLQ as MALFORMED_JSON. Only the reading is
+ * guarded: a failure downstream is not turned into a dead letter.
+ */
 public final class ParseRetries extends ProcessFunction<RawRecord, ScheduledRetry> {
 
     private static final long serialVersionUID = 1L;
 
     @Override
     public void processElement(RawRecord record, Context ctx, Collector<ScheduledRetry> out) {
+        ScheduledRetry retry;
         try {
-            ScheduledRetry retry =
+            retry =
                     record.value() == null
                             ? null
                             : Json.fromBytes(record.value(), ScheduledRetry.class);
-            if (retry == null || retry.request() == null || retry.notBefore() == null) {
-                throw new IllegalArgumentException("a retry needs request and notBefore");
-            }
-            out.collect(retry);
         } catch (RuntimeException e) {
+            retry = null;
+        }
+        if (retry == null || retry.request() == null || retry.notBefore() == null) {
             ctx.output(
                     OutputTags.DEAD_LETTERS,
                     Records.badInput(
                             record,
                             new Rejection(Rejection.MALFORMED_JSON, "unreadable retry record"),
                             Instant.now()));
+            return;
         }
+        out.collect(retry);
     }
 }

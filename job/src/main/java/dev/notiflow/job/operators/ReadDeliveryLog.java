@@ -12,8 +12,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reads the job's own {@code notification-deliveries} records back for the delivery table. A record
- * it cannot read is counted and logged (by source reference only), never fatal.
+ * Reads the sending job's committed {@code notification-deliveries} records back for the delivery
+ * tables (the first operator of {@code DeliveryTablesJob}). A tombstone is skipped. A record it
+ * cannot read, or one without the fields every row needs ({@code notificationId}, {@code eventId},
+ * {@code status}, {@code finalAt}), is counted in {@code deliveryLogUnreadable}, logged (by source
+ * reference only) and skipped, never fatal. Only the reading is guarded: a failure of the operators
+ * downstream (the table sink is chained to this one) is not mistaken for an unreadable record.
  */
 public final class ReadDeliveryLog extends RichFlatMapFunction<RawRecord, Delivery> {
 
@@ -29,13 +33,29 @@ public final class ReadDeliveryLog extends RichFlatMapFunction<RawRecord, Delive
 
     @Override
     public void flatMap(RawRecord record, Collector<Delivery> out) {
+        if (record.value() == null) {
+            return;
+        }
+        Delivery delivery;
         try {
-            if (record.value() != null) {
-                out.collect(Json.fromBytes(record.value(), Delivery.class));
-            }
+            delivery = Json.fromBytes(record.value(), Delivery.class);
         } catch (RuntimeException e) {
+            delivery = null;
+        }
+        if (!isRow(delivery)) {
             unreadable.inc();
             LOG.warn("Skipping unreadable delivery record {}", record.sourceRef());
+            return;
         }
+        out.collect(delivery);
+    }
+
+    /** Whether a decoded record has what the tables' NOT NULL columns and event time need. */
+    private static boolean isRow(Delivery d) {
+        return d != null
+                && d.notificationId() != null
+                && d.eventId() != null
+                && d.status() != null
+                && d.finalAt() != null;
     }
 }

@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * Builds message content from the event's data: {@code title} (default: the event type), {@code
  * body}, {@code subject} (default: the title); SMS text is the body, or the title when there is no
- * body; the HTML part is the HTML-escaped body. Stateless.
+ * body; the HTML part is the HTML-escaped text. A {@code null} value (the contract keeps a JSON
+ * {@code null} in {@code data}) counts as absent. Stateless.
  */
 public final class RenderContent implements MapFunction<SendRequest, SendRequest> {
 
@@ -20,12 +21,17 @@ public final class RenderContent implements MapFunction<SendRequest, SendRequest
     @Override
     public SendRequest map(SendRequest request) {
         Map<String, String> data = request.data() == null ? Collections.emptyMap() : request.data();
-        String title = data.getOrDefault("title", request.type());
-        String body = data.getOrDefault("body", "");
-        String subject = data.getOrDefault("subject", title);
+        String title = valueOr(data, "title", request.type());
+        String body = valueOr(data, "body", "");
+        String subject = valueOr(data, "subject", title);
         String text = body.isEmpty() ? title : body;
         String html = "<p>" + escapeHtml(text) + "</p>";
         return request.withContent(new Content(title, body, subject, text, html));
+    }
+
+    private static String valueOr(Map<String, String> data, String key, String fallback) {
+        String value = data.get(key);
+        return value == null ? fallback : value;
     }
 
     static String escapeHtml(String s) {

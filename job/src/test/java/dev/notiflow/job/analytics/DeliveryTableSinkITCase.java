@@ -1,6 +1,5 @@
 package dev.notiflow.job.analytics;
 
-import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
@@ -115,7 +114,6 @@ class DeliveryTableSinkITCase {
 
     private static void run(List<Delivery> input, JdbcSettings settings) throws Exception {
         StreamExecutionEnvironment env = AnalyticsTestSupport.env(2);
-        assertThat(env.getConfiguration().get(PipelineOptions.GENERIC_TYPES)).isFalse();
         env.fromData(input)
                 .uid("test-deliveries")
                 .name("Test deliveries")
@@ -215,6 +213,29 @@ class DeliveryTableSinkITCase {
                         withoutCreatedAt.receivedAt(),
                         withoutCreatedAt.firstAttemptAt(),
                         withoutCreatedAt.finalAt()));
+        // text that would be SQL if it were not bound as a parameter, and an instant with
+        // microseconds: both must come back exactly
+        in.add(
+                new Delivery(
+                        "n-quotes",
+                        "e-3",
+                        "o'brien",
+                        "order.shipped",
+                        "order",
+                        Channel.EMAIL,
+                        dev.notiflow.model.Provider.SMTP,
+                        null,
+                        null,
+                        DeliveryStatus.FAILED,
+                        "RECIPIENT_REJECTED",
+                        "550 5.1.1 '\"주문\"'); DROP TABLE deliveries; --",
+                        1,
+                        dev.notiflow.model.Priority.LOW,
+                        null,
+                        CREATED,
+                        CREATED.plusMillis(40),
+                        DECIDED.minusMillis(20),
+                        DECIDED.plusNanos(123_456_000)));
         // the same record again, as after a replay
         in.add(in.get(0));
         // an earlier decision for an id that has a later one: must not win, whatever the order

@@ -15,6 +15,7 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
 
+import dev.notiflow.job.JobOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -41,7 +42,9 @@ class ClusterConfigTest {
         assertThat(config.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
         assertThat(config.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
         assertThat(config.get(CheckpointingOptions.CHECKPOINTING_INTERVAL))
-                .isEqualTo(Duration.ofSeconds(30));
+                .as("checkpointing on: the exactly-once Kafka sinks commit only at checkpoints")
+                .isNotNull()
+                .isLessThan(JobOptions.KAFKA_TRANSACTION_TIMEOUT.defaultValue());
         assertThat(config.get(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE))
                 .isEqualTo(CheckpointingMode.EXACTLY_ONCE);
         assertThat(config.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION))
@@ -53,16 +56,17 @@ class ClusterConfigTest {
 
     @Test
     void shouldKeepCheckpointTimeoutBelowTheKafkaTransactionTimeout() {
-        // The job's Kafka transactions default to 10 minutes (kafka.transaction-timeout).
         assertThat(config.get(CheckpointingOptions.CHECKPOINTING_TIMEOUT))
-                .isLessThan(Duration.ofMinutes(10));
+                .isLessThan(JobOptions.KAFKA_TRANSACTION_TIMEOUT.defaultValue());
     }
 
     @Test
     void shouldFailFastOnMissingUidsAndKryoAndFixMaxParallelism() {
         assertThat(config.get(PipelineOptions.AUTO_GENERATE_UIDS)).isFalse();
         assertThat(config.get(PipelineOptions.GENERIC_TYPES)).isFalse();
-        assertThat(config.get(PipelineOptions.MAX_PARALLELISM)).isEqualTo(128);
+        assertThat(config.get(PipelineOptions.MAX_PARALLELISM))
+                .as("the job sets job.max-parallelism on its own; both must agree")
+                .isEqualTo(JobOptions.MAX_PARALLELISM.defaultValue());
     }
 
     @Test

@@ -92,7 +92,8 @@ class FlinkDeploymentManifestTest {
 
         assertThat(config.get(PipelineOptions.AUTO_GENERATE_UIDS)).isFalse();
         assertThat(config.get(PipelineOptions.GENERIC_TYPES)).isFalse();
-        assertThat(config.get(PipelineOptions.MAX_PARALLELISM)).isEqualTo(128);
+        assertThat(config.get(PipelineOptions.MAX_PARALLELISM))
+                .isEqualTo(JobOptions.MAX_PARALLELISM.defaultValue());
         assertThat(config.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
         assertThat(config.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
         assertThat(config.get(CheckpointingOptions.SAVEPOINT_DIRECTORY)).isNotBlank();
