@@ -2,10 +2,16 @@ package dev.notiflow.job.deploy;
 
 import org.apache.flink.configuration.Configuration;
 
+import dev.notiflow.job.Gateways;
 import dev.notiflow.job.JobConfig;
 import dev.notiflow.job.JobOptions;
+import dev.notiflow.job.PipelineSettings;
+import dev.notiflow.job.ProviderGateways;
 import dev.notiflow.model.Provider;
 import dev.notiflow.sinks.email.EmailOptions;
+import dev.notiflow.sinks.fcm.FcmOptions;
+import dev.notiflow.sinks.ledger.LedgerOptions;
+import dev.notiflow.sinks.ledger.LedgeredSenderFactory;
 import dev.notiflow.sinks.sms.SmsOptions;
 import org.junit.jupiter.api.Test;
 
@@ -15,11 +21,13 @@ import java.time.Duration;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Loads the example job configuration flink-conf/job.yaml with the job's own loader and checks that
- * every key is an option the job reads (a typo would be silently ignored) and that no secret is
- * written in it.
+ * every key is an option the job reads (a typo would be silently ignored), that no secret is
+ * written in it, and that the job's start-up validation accepts it (async timeouts above the
+ * senders' own, the send ledger on).
  */
 class JobConfigFileTest {
 
@@ -68,5 +76,45 @@ class JobConfigFileTest {
                                         .doesNotEndWith("password")
                                         .doesNotEndWith("token")
                                         .doesNotEndWith("secret"));
+    }
+
+    @Test
+    void shouldStartWithEveryProviderAndTheLedgerAsShipped() throws IOException {
+        Configuration config = shippedWithEveryProvider();
+
+        PipelineSettings.from(config);
+        Gateways gateways = ProviderGateways.fromConfig(config);
+
+        assertThat(gateways.enabledProviders()).containsExactlyInAnyOrder(Provider.values());
+        assertThat(config.get(LedgerOptions.ENABLED)).isTrue();
+        for (Provider p : Provider.values()) {
+            assertThat(gateways.factory(p)).as("%s", p).isInstanceOf(LedgeredSenderFactory.class);
+        }
+    }
+
+    @Test
+    void shouldRefuseToStartWithAnAsyncTimeoutNotAboveTheSendersOwn() throws IOException {
+        Configuration config = shippedWithEveryProvider();
+        // email.smtp.connect-timeout + email.smtp.read-timeout + 2 x ledger.timeout.
+        config.setString("send.smtp.timeout", "42 s");
+
+        assertThatThrownBy(() -> ProviderGateways.fromConfig(config))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("send.smtp.timeout (42 s)")
+                .hasMessageContaining("email.smtp.read-timeout (30 s)");
+    }
+
+    /**
+     * The shipped file with FCM's credentials named by a path: the FCM channel is otherwise enabled
+     * only where its environment variable is set.
+     */
+    private static Configuration shippedWithEveryProvider() throws IOException {
+        return JobConfig.load(
+                new String[] {
+                    "--config",
+                    JOB_YAML.toString(),
+                    "--" + FcmOptions.CREDENTIALS_FILE.key(),
+                    "/opt/notiflow/secrets/fcm/service-account.json"
+                });
     }
 }

@@ -1,5 +1,7 @@
 package dev.notiflow.sinks.email;
 
+import dev.notiflow.sinks.SenderTimeout;
+
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -87,5 +89,16 @@ public record EmailSettings(
                             + " or email.smtp.password-file");
         }
         return password;
+    }
+
+    /**
+     * The longest this sender takes to answer a send once a connection runs it: {@code
+     * email.smtp.connect-timeout} + {@code email.smtp.read-timeout}, one connect and one stalled
+     * server reply. Jakarta Mail's timeouts are per socket operation, so a server slow on every
+     * command of a transaction can take longer: keep the async timeout well above this.
+     */
+    public SenderTimeout ownTimeout() {
+        return SenderTimeout.of(EmailOptions.SMTP_CONNECT_TIMEOUT.key(), connectTimeout)
+                .plus(EmailOptions.SMTP_READ_TIMEOUT.key(), readTimeout);
     }
 }

@@ -1,5 +1,7 @@
 package dev.notiflow.sinks.sms;
 
+import dev.notiflow.sinks.SenderTimeout;
+
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -70,5 +72,15 @@ public record SmsSettings(
                             + " or sms.secret-file");
         }
         return secret.trim();
+    }
+
+    /**
+     * The longest this sender takes to answer a send once a request thread runs it: {@code
+     * sms.connect-timeout} + {@code sms.read-timeout}, one attempt (the client's own retries are
+     * off). The pool never makes a request wait: it has a connection per request thread.
+     */
+    public SenderTimeout ownTimeout() {
+        return SenderTimeout.of(SmsOptions.CONNECT_TIMEOUT.key(), connectTimeout)
+                .plus(SmsOptions.READ_TIMEOUT.key(), readTimeout);
     }
 }
