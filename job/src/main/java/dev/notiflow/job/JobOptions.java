@@ -230,9 +230,9 @@ public final class JobOptions {
             case FCM:
                 return "fcm.request-timeout";
             case TWILIO:
-                return "sms.connect-timeout + sms.read-timeout";
+                return "sms.max-queue-wait + sms.connect-timeout + sms.read-timeout";
             default:
-                return "email.smtp.connect-timeout + email.smtp.read-timeout";
+                return "email.max-queue-wait + email.smtp.connect-timeout + email.smtp.read-timeout";
         }
     }
 

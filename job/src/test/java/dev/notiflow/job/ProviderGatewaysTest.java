@@ -84,8 +84,8 @@ class ProviderGatewaysTest {
                         ScriptedSmtpServer.start(ProviderScript.acceptAll())) {
             Configuration config = Configuration.fromMap(primary.senderConfig());
             config.setString("email.secondary.smtp.port", String.valueOf(secondary.port()));
-            // One call may wait for both relays: 40 s each by their default timeouts.
-            config.setString("send.smtp.timeout", "81 s");
+            // One call may wait for both relays: 50 s each by their default timeouts.
+            config.setString("send.smtp.timeout", "101 s");
 
             SenderFactory factory = ProviderGateways.fromConfig(config).factory(Provider.SMTP);
             try (ChannelSender sender = factory.create()) {
@@ -111,17 +111,19 @@ class ProviderGatewaysTest {
     @Test
     void shouldRefuseAnAsyncTimeoutAtOrBelowTheSendersOwnNamingBothSettings() {
         Configuration config = Configuration.fromMap(SMTP);
+        config.setString("email.max-queue-wait", "5 s");
         config.setString("email.smtp.connect-timeout", "10 s");
         config.setString("email.smtp.read-timeout", "30 s");
-        config.setString("send.smtp.timeout", "40 s");
+        config.setString("send.smtp.timeout", "45 s");
 
         assertThatThrownBy(() -> ProviderGateways.fromConfig(config))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("send.smtp.timeout (40 s) must be above")
+                .hasMessageContaining("send.smtp.timeout (45 s) must be above")
                 .hasMessageContaining(
-                        "email.smtp.connect-timeout (10 s) + email.smtp.read-timeout (30 s) = 40 s");
+                        "email.max-queue-wait (5 s) + email.smtp.connect-timeout (10 s)"
+                                + " + email.smtp.read-timeout (30 s) = 45 s");
 
-        config.setString("send.smtp.timeout", "41 s");
+        config.setString("send.smtp.timeout", "46 s");
         assertThat(ProviderGateways.fromConfig(config).enabledProviders())
                 .containsExactly(Provider.SMTP);
     }
@@ -141,7 +143,8 @@ class ProviderGatewaysTest {
                         "send.apns.timeout", "apns.request-timeout (30 s)",
                         "send.fcm.timeout", "fcm.request-timeout (30 s)",
                         "send.twilio.timeout",
-                                "sms.connect-timeout (5 s) + sms.read-timeout (15 s) = 20 s");
+                                "sms.max-queue-wait (10 s) + sms.connect-timeout (5 s)"
+                                        + " + sms.read-timeout (15 s) = 30 s");
         Map<String, String> at =
                 Map.of(
                         "send.apns.timeout",
@@ -149,7 +152,7 @@ class ProviderGatewaysTest {
                         "send.fcm.timeout",
                         "30 s",
                         "send.twilio.timeout",
-                        "20 s");
+                        "30 s");
         for (Map.Entry<String, String> e : tooShort.entrySet()) {
             Configuration config = Configuration.fromMap(providers);
             config.setString(e.getKey(), at.get(e.getKey()));
@@ -169,16 +172,18 @@ class ProviderGatewaysTest {
         config.setString("email.smtp.read-timeout", "20 s");
         config.setString("email.secondary.smtp.host", "127.0.0.2");
         config.setString("email.secondary.smtp.read-timeout", "25 s");
-        config.setString("send.smtp.timeout", "60 s");
+        config.setString("email.max-queue-wait", "1 s");
+        config.setString("send.smtp.timeout", "67 s");
 
         assertThatThrownBy(() -> ProviderGateways.fromConfig(config))
-                .hasMessageContaining("send.smtp.timeout (1 min)")
+                .hasMessageContaining("send.smtp.timeout (67 s)")
                 .hasMessageContaining(
-                        "email.smtp.connect-timeout (10 s) + email.smtp.read-timeout (20 s)"
+                        "email.max-queue-wait (1 s) + email.smtp.connect-timeout (10 s)"
+                                + " + email.smtp.read-timeout (20 s) + email.max-queue-wait (1 s)"
                                 + " + email.smtp.connect-timeout (10 s)"
-                                + " + email.secondary.smtp.read-timeout (25 s) = 65 s");
+                                + " + email.secondary.smtp.read-timeout (25 s) = 67 s");
 
-        config.setString("send.smtp.timeout", "66 s");
+        config.setString("send.smtp.timeout", "68 s");
         assertThat(ProviderGateways.fromConfig(config).enabledProviders())
                 .containsExactly(Provider.SMTP);
     }
@@ -189,15 +194,16 @@ class ProviderGatewaysTest {
         config.setString("ledger.enabled", "true");
         config.setString("jdbc.url", "jdbc:postgresql://127.0.0.1:5432/notiflow");
         config.setString("ledger.timeout", "2 s");
-        config.setString("send.smtp.timeout", "43 s");
+        config.setString("send.smtp.timeout", "54 s");
 
         assertThatThrownBy(() -> ProviderGateways.fromConfig(config))
-                .hasMessageContaining("send.smtp.timeout (43 s)")
+                .hasMessageContaining("send.smtp.timeout (54 s)")
                 .hasMessageContaining(
-                        "ledger.timeout (2 s) + email.smtp.connect-timeout (10 s)"
-                                + " + email.smtp.read-timeout (30 s) + ledger.timeout (2 s) = 44 s");
+                        "ledger.timeout (2 s) + email.max-queue-wait (10 s)"
+                                + " + email.smtp.connect-timeout (10 s)"
+                                + " + email.smtp.read-timeout (30 s) + ledger.timeout (2 s) = 54 s");
 
-        config.setString("send.smtp.timeout", "45 s");
+        config.setString("send.smtp.timeout", "55 s");
         assertThat(ProviderGateways.fromConfig(config).factory(Provider.SMTP))
                 .isInstanceOf(LedgeredSenderFactory.class);
     }

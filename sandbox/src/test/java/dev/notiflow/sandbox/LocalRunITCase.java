@@ -195,7 +195,9 @@ class LocalRunITCase {
         Files.write(input.resolve("events.jsonl"), events);
 
         Map<String, String> overrides = new LinkedHashMap<>();
-        // The client gives up on a reply after 2 s; the async timeout must be above 1 s + 2 s.
+        // The client gives up on a reply after 2 s; the async timeout must be above
+        // 500 ms + 1 s + 2 s.
+        overrides.put("email.max-queue-wait", "500 ms");
         overrides.put("email.smtp.connect-timeout", "1 s");
         overrides.put("email.smtp.read-timeout", "2 s");
         overrides.put("email.connections", "8");
@@ -210,7 +212,8 @@ class LocalRunITCase {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("send.smtp.timeout (300 ms)")
                 .hasMessageContaining(
-                        "email.smtp.connect-timeout (1 s) + email.smtp.read-timeout (2 s) = 3 s");
+                        "email.max-queue-wait (500 ms) + email.smtp.connect-timeout (1 s)"
+                                + " + email.smtp.read-timeout (2 s) = 3500 ms");
 
         try (ScriptedSmtpServer smtp =
                 ScriptedSmtpServer.start(ProviderScript.parse(script.toString()))) {

@@ -95,12 +95,13 @@ class JobConfigFileTest {
     @Test
     void shouldRefuseToStartWithAnAsyncTimeoutNotAboveTheSendersOwn() throws IOException {
         Configuration config = shippedWithEveryProvider();
-        // email.smtp.connect-timeout + email.smtp.read-timeout + 2 x ledger.timeout.
-        config.setString("send.smtp.timeout", "42 s");
+        // email.max-queue-wait + email.smtp.connect-timeout + email.smtp.read-timeout
+        // + 2 x ledger.timeout.
+        config.setString("send.smtp.timeout", "52 s");
 
         assertThatThrownBy(() -> ProviderGateways.fromConfig(config))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("send.smtp.timeout (42 s)")
+                .hasMessageContaining("send.smtp.timeout (52 s)")
                 .hasMessageContaining("email.smtp.read-timeout (30 s)");
     }
 
