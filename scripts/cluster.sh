@@ -9,6 +9,10 @@
 #   scripts/cluster.sh status    pids, REST overview; exit 0 only when the cluster is up
 #   scripts/cluster.sh restart   stop, then start
 #   scripts/cluster.sh logs      tail the JobManager and TaskManager logs
+#   scripts/cluster.sh taskmanager start
+#                                start a TaskManager for the running JobManager (e.g. after
+#                                the last one died), with a fresh resource id, and wait until
+#                                the JobManager lists it
 #
 # Steps of start:
 #   1. resolve the cluster classpath with mvn dependency:build-classpath (cached in
@@ -124,6 +128,8 @@ write_config() {
 }
 
 FLAT_CONFIG=""
+# Extra dynamic properties (-D key=value) for the next start_process.
+EXTRA_ARGS=()
 
 config_value() {
     # Flattened value of one key of the effective config ('' when absent); FLAT_CONFIG is
@@ -183,7 +189,7 @@ start_process() {
         "-Dlog.file=$log_file"
         "-Dlog4j.configurationFile=file:$CONF_DIR/log4j.properties")
     # shellcheck disable=SC2206
-    local args=(--configDir "$CONF_DIR" $dynamic_params)
+    local args=(--configDir "$CONF_DIR" $dynamic_params "${EXTRA_ARGS[@]}")
     say "starting $role (log: $log_file)"
     FLINK_PLUGINS_DIR="$FLINK_HOME_DIR/plugins" FLINK_CONF_DIR="$CONF_DIR" nohup java "${java_opts[@]}" -cp "$(classpath)" "$main_class" "${args[@]}" \
         >"$LOG_DIR/flink-$role.out" 2>&1 </dev/null &
@@ -228,6 +234,40 @@ cmd_start() {
     start_process jobmanager
     start_process taskmanager
     wait_ready
+}
+
+# Wait until the JobManager lists the TaskManager with this resource id.
+wait_registered() {
+    local id=$1 deadline=$((SECONDS + START_TIMEOUT)) ids
+    while ((SECONDS < deadline)); do
+        role_alive taskmanager || { tail -n 30 "$LOG_DIR/flink-taskmanager.out" >&2 2>/dev/null || true; die "taskmanager exited during start"; }
+        if ids="$(curl -fsS --max-time 2 "$(rest_url)/taskmanagers" 2>/dev/null | jq -r '.taskmanagers[].id')" \
+            && grep -qxF "$id" <<<"$ids"; then
+            say "taskmanager $id registered"
+            return
+        fi
+        sleep 1
+    done
+    die "taskmanager $id not registered after ${START_TIMEOUT}s; see $LOG_DIR"
+}
+
+cmd_taskmanager() {
+    [[ "${1:-}" == start ]] || { echo "usage: $0 taskmanager start" >&2; exit 2; }
+    ensure_tools
+    role_alive jobmanager || die "the JobManager is not running (start the cluster first)"
+    if role_alive taskmanager; then
+        say "taskmanager already running (pid $(cat "$PID_DIR/taskmanager.pid"))"
+        return
+    fi
+    build_classpath
+    FLAT_CONFIG="$(bash_java_utils UPDATE_AND_GET_FLINK_CONFIGURATION --configDir "$CONF_DIR" -flatten)"
+    JAVA_OPTS_ALL="$(config_value env.java.opts.all)"
+    local id
+    id="taskmanager-$(date +%s)-$$"
+    EXTRA_ARGS=(-D "taskmanager.resource-id=$id")
+    start_process taskmanager
+    EXTRA_ARGS=()
+    wait_registered "$id"
 }
 
 stop_process() {
@@ -285,5 +325,6 @@ case "${1:-}" in
     status) cmd_status ;;
     restart) cmd_stop; cmd_start ;;
     logs) cmd_logs ;;
-    *) echo "usage: $0 start|stop|status|restart|logs" >&2; exit 2 ;;
+    taskmanager) shift; cmd_taskmanager "$@" ;;
+    *) echo "usage: $0 start|stop|status|restart|logs|taskmanager start" >&2; exit 2 ;;
 esac

@@ -183,12 +183,16 @@ public final class JobOptions {
                     p,
                     ConfigOptions.key(prefix + "timeout")
                             .durationType()
-                            .defaultValue(Duration.ofSeconds(40))
+                            .defaultValue(defaultSendTimeout(p))
                             .withDescription(
                                     "Async timeout of one "
                                             + p.wireName()
-                                            + " send; a timeout becomes a retryable TIMEOUT. Keep it above"
-                                            + " the sender's own request timeout, so the sender answers first."));
+                                            + " send; a timeout becomes a retryable TIMEOUT. Must be above"
+                                            + " the sender's own timeout ("
+                                            + ownTimeoutKeys(p)
+                                            + "; with a secondary endpoint both endpoints'; with"
+                                            + " the ledger plus twice ledger.timeout), so the sender"
+                                            + " answers first: the job refuses to start otherwise."));
             SEND_CAPACITY.put(
                     p,
                     ConfigOptions.key(prefix + "capacity")
@@ -212,6 +216,25 @@ public final class JobOptions {
     }
 
     private JobOptions() {}
+
+    /** Above each sender's default own timeout plus the ledger's lookup and write. */
+    private static Duration defaultSendTimeout(Provider p) {
+        return p == Provider.SMTP ? Duration.ofSeconds(60) : Duration.ofSeconds(40);
+    }
+
+    /** The settings that make up a provider's own timeout (see each sender's settings). */
+    private static String ownTimeoutKeys(Provider p) {
+        switch (p) {
+            case APNS:
+                return "apns.request-timeout";
+            case FCM:
+                return "fcm.request-timeout";
+            case TWILIO:
+                return "sms.max-queue-wait + sms.connect-timeout + sms.read-timeout";
+            default:
+                return "email.max-queue-wait + email.smtp.connect-timeout + email.smtp.read-timeout";
+        }
+    }
 
     public static ConfigOption<Integer> retryMaxAttempts(Provider p) {
         return RETRY_MAX_ATTEMPTS.get(p);

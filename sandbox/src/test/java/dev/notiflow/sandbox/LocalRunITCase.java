@@ -2,7 +2,10 @@ package dev.notiflow.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notiflow.testkit.providers.ProviderScript;
+import dev.notiflow.testkit.providers.ReceivedCall;
+import dev.notiflow.testkit.providers.smtp.ScriptedSmtpServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -13,10 +16,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 /**
@@ -27,6 +33,8 @@ import static org.assertj.core.api.Assertions.tuple;
 class LocalRunITCase {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final List<String> SLOW_USERS =
+            List.of("slow-a", "slow-b", "slow-c", "stuck-a", "stuck-b");
 
     @TempDir Path out;
 
@@ -157,36 +165,97 @@ class LocalRunITCase {
                 .isGreaterThanOrEqualTo(Duration.ofSeconds(4));
     }
 
+    /**
+     * Timeouts never send twice: a slow SMTP server that answers within the client's own timeout
+     * delivers each email once and the notification is SENT, even though it answers later than a
+     * short async timeout would allow (the job refuses such a timeout); a server slower than the
+     * client's timeout makes the client give up, and each attempt the job counts reached the server
+     * once. Counted by the SMTP server itself, per Message-ID.
+     */
     @Test
     void shouldTurnTimeoutsIntoRetriesAndKeepCheckpointing() throws Exception {
         Path input = Files.createDirectories(out.resolve("slow-input"));
-        Files.write(
-                input.resolve("preferences.jsonl"),
-                List.of("{\"userId\":\"slow\",\"email\":\"slow@example.com\"}"));
-        Files.write(
-                input.resolve("events.jsonl"),
-                List.of(
-                        "{\"eventId\":\"slow-1\",\"type\":\"order.shipped\",\"userIds\":[\"slow\"],\"channels\":[\"email\"]}"));
+        List<String> prefs = new ArrayList<>();
+        List<String> events = new ArrayList<>();
+        ObjectNode script = JSON.createObjectNode();
+        for (String user : SLOW_USERS) {
+            prefs.add("{\"userId\":\"" + user + "\",\"email\":\"" + user + "@example.com\"}");
+            events.add(
+                    "{\"eventId\":\""
+                            + user
+                            + "-1\",\"type\":\"order.shipped\",\"userIds\":[\""
+                            + user
+                            + "\"],\"channels\":[\"email\"]}");
+            // Within the client's 2 s read timeout, or beyond it.
+            script.with("email")
+                    .putObject(user + "@example.com")
+                    .put("latencyMs", user.startsWith("slow") ? 1000 : 3000);
+        }
+        Files.write(input.resolve("preferences.jsonl"), prefs);
+        Files.write(input.resolve("events.jsonl"), events);
 
-        int exit =
-                LocalRun.run(
-                        input,
-                        out,
-                        ProviderScript.parse("{\"latencyMs\": 1500}"),
-                        Map.of(
-                                "send.smtp.timeout", "300 ms",
-                                "retry.smtp.max-attempts", "3",
-                                "retry.smtp.initial-backoff", "100 ms",
-                                "restart-strategy.type", "none"));
+        Map<String, String> overrides = new LinkedHashMap<>();
+        // The client gives up on a reply after 2 s; the async timeout must be above
+        // 500 ms + 1 s + 2 s.
+        overrides.put("email.max-queue-wait", "500 ms");
+        overrides.put("email.smtp.connect-timeout", "1 s");
+        overrides.put("email.smtp.read-timeout", "2 s");
+        overrides.put("email.connections", "8");
+        overrides.put("retry.smtp.max-attempts", "3");
+        overrides.put("retry.smtp.initial-backoff", "100 ms");
+        overrides.put("restart-strategy.type", "none");
 
-        assertThat(exit).isZero();
-        // Records reach read_committed consumers only when checkpoints complete.
-        assertThat(read("deliveries.jsonl"))
-                .extracting(
-                        d -> text(d, "status"),
-                        d -> text(d, "reason"),
-                        d -> d.get("attempts").asInt())
-                .containsExactly(tuple("EXHAUSTED", "TIMEOUT", 3));
+        // The short async timeout this test used to run with is refused at start.
+        Map<String, String> tooShort = new LinkedHashMap<>(overrides);
+        tooShort.put("send.smtp.timeout", "300 ms");
+        assertThatThrownBy(() -> LocalRun.run(input, out, ProviderScript.acceptAll(), tooShort))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("send.smtp.timeout (300 ms)")
+                .hasMessageContaining(
+                        "email.max-queue-wait (500 ms) + email.smtp.connect-timeout (1 s)"
+                                + " + email.smtp.read-timeout (2 s) = 3500 ms");
+
+        try (ScriptedSmtpServer smtp =
+                ScriptedSmtpServer.start(ProviderScript.parse(script.toString()))) {
+            overrides.putAll(smtp.senderConfig());
+            overrides.put("send.smtp.timeout", "4 s");
+
+            int exit = LocalRun.run(input, out, ProviderScript.acceptAll(), overrides);
+
+            assertThat(exit).isZero();
+            // Records reach read_committed consumers only when checkpoints complete.
+            List<JsonNode> deliveries = read("deliveries.jsonl");
+            assertThat(deliveries)
+                    .extracting(
+                            d -> text(d, "userId"),
+                            d -> text(d, "status"),
+                            d -> text(d, "reason"),
+                            d -> d.get("attempts").asInt())
+                    .containsExactlyInAnyOrder(
+                            tuple("slow-a", "SENT", null, 1),
+                            tuple("slow-b", "SENT", null, 1),
+                            tuple("slow-c", "SENT", null, 1),
+                            tuple("stuck-a", "EXHAUSTED", "TIMEOUT", 3),
+                            tuple("stuck-b", "EXHAUSTED", "TIMEOUT", 3));
+            List<ReceivedCall> messages =
+                    smtp.received().stream().filter(c -> c.notificationRef() != null).toList();
+            Map<String, Long> expected = new LinkedHashMap<>();
+            for (String user : SLOW_USERS) {
+                // Once when the server answers in time; once per attempt when it does not.
+                expected.put(user + "@example.com", user.startsWith("slow") ? 1L : 3L);
+            }
+            assertThat(
+                            messages.stream()
+                                    .collect(
+                                            Collectors.groupingBy(
+                                                    ReceivedCall::recipient,
+                                                    Collectors.counting())))
+                    .as("emails the SMTP server received per notification")
+                    .isEqualTo(expected);
+            assertThat(messages.stream().map(ReceivedCall::notificationRef).distinct())
+                    .as("one Message-ID per notification, the same on every attempt")
+                    .hasSize(SLOW_USERS.size());
+        }
     }
 
     private Path scenario(String name) throws URISyntaxException {

@@ -33,7 +33,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>The sender is created in {@link #open} from a serializable factory and closed in {@link
  * #close}. The operator's capacity (see {@code AsyncDataStream.unorderedWait}) bounds sends in
- * flight and is the back-pressure valve.
+ * flight and is the back-pressure valve. The operator's timeout must be above the sender's own
+ * ({@link SenderTimeout}), so that {@link #timeout} fires only for a sender that broke its own
+ * bound: a timeout that fired while the sender was still waiting for the provider would retry a
+ * send the provider may accept. The job checks this at start.
  */
 public final class SendFunction extends RichAsyncFunction<SendRequest, SendOutcome> {
 

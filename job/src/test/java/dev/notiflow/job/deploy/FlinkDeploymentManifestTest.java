@@ -9,11 +9,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.notiflow.jdbc.JdbcOptions;
+import dev.notiflow.job.Gateways;
 import dev.notiflow.job.JobConfig;
 import dev.notiflow.job.JobOptions;
+import dev.notiflow.job.PipelineSettings;
+import dev.notiflow.job.ProviderGateways;
+import dev.notiflow.model.Provider;
 import dev.notiflow.sinks.apns.ApnsOptions;
 import dev.notiflow.sinks.email.EmailOptions;
 import dev.notiflow.sinks.fcm.FcmOptions;
+import dev.notiflow.sinks.ledger.LedgerOptions;
+import dev.notiflow.sinks.ledger.LedgeredSenderFactory;
 import dev.notiflow.sinks.sms.SmsOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -149,6 +155,14 @@ class FlinkDeploymentManifestTest {
         assertThat(config.get(JobOptions.MAX_PARALLELISM))
                 .as("job.max-parallelism must equal pipeline.max-parallelism")
                 .isEqualTo(Integer.parseInt(flinkConfiguration.get("pipeline.max-parallelism")));
+
+        // The start-up validation, with FCM's credentials as the deployment mounts them.
+        config.set(FcmOptions.CREDENTIALS_FILE, "/opt/notiflow/secrets/fcm/service-account.json");
+        PipelineSettings.from(config);
+        Gateways gateways = ProviderGateways.fromConfig(config);
+        assertThat(gateways.enabledProviders()).containsExactlyInAnyOrder(Provider.values());
+        assertThat(config.get(LedgerOptions.ENABLED)).as("the send ledger ships on").isTrue();
+        assertThat(gateways.factory(Provider.SMTP)).isInstanceOf(LedgeredSenderFactory.class);
     }
 
     @Test

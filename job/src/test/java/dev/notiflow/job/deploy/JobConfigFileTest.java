@@ -5,12 +5,17 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.PipelineOptions;
 
+import dev.notiflow.job.Gateways;
 import dev.notiflow.job.JobConfig;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.job.ProviderGateways;
 import dev.notiflow.job.docs.ConfigReference;
 import dev.notiflow.model.Provider;
+import dev.notiflow.sinks.email.EmailOptions;
+import dev.notiflow.sinks.fcm.FcmOptions;
+import dev.notiflow.sinks.ledger.LedgerOptions;
+import dev.notiflow.sinks.ledger.LedgeredSenderFactory;
 import dev.notiflow.sinks.sms.SmsOptions;
 import org.junit.jupiter.api.Test;
 
@@ -26,12 +31,14 @@ import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Loads the example job configuration flink-conf/job.yaml with the job's own loader and checks what
  * the file promises: every key is an option the job reads (a typo would be silently ignored), a
- * value not marked "placeholder" or "not the default" is the option's default, the job accepts the
- * file, it agrees with the cluster configuration, and no secret is written in it.
+ * value not marked "placeholder" or "not the default" is the option's default, the job's start-up
+ * validation accepts the file (async timeouts above the senders' own, the send ledger on), it
+ * agrees with the cluster configuration, and no secret is written in it.
  */
 class JobConfigFileTest {
 
@@ -143,5 +150,46 @@ class JobConfigFileTest {
 
     private static Configuration load() throws IOException {
         return JobConfig.load(new String[] {"--config", JOB_YAML.toString()});
+    }
+
+    @Test
+    void shouldStartWithEveryProviderAndTheLedgerAsShipped() throws IOException {
+        Configuration config = shippedWithEveryProvider();
+
+        PipelineSettings.from(config);
+        Gateways gateways = ProviderGateways.fromConfig(config);
+
+        assertThat(gateways.enabledProviders()).containsExactlyInAnyOrder(Provider.values());
+        assertThat(config.get(LedgerOptions.ENABLED)).isTrue();
+        for (Provider p : Provider.values()) {
+            assertThat(gateways.factory(p)).as("%s", p).isInstanceOf(LedgeredSenderFactory.class);
+        }
+    }
+
+    @Test
+    void shouldRefuseToStartWithAnAsyncTimeoutNotAboveTheSendersOwn() throws IOException {
+        Configuration config = shippedWithEveryProvider();
+        // email.max-queue-wait + email.smtp.connect-timeout + email.smtp.read-timeout
+        // + 2 x ledger.timeout.
+        config.setString("send.smtp.timeout", "52 s");
+
+        assertThatThrownBy(() -> ProviderGateways.fromConfig(config))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("send.smtp.timeout (52 s)")
+                .hasMessageContaining("email.smtp.read-timeout (30 s)");
+    }
+
+    /**
+     * The shipped file with FCM's credentials named by a path: the FCM channel is otherwise enabled
+     * only where its environment variable is set.
+     */
+    private static Configuration shippedWithEveryProvider() throws IOException {
+        return JobConfig.load(
+                new String[] {
+                    "--config",
+                    JOB_YAML.toString(),
+                    "--" + FcmOptions.CREDENTIALS_FILE.key(),
+                    "/opt/notiflow/secrets/fcm/service-account.json"
+                });
     }
 }

@@ -1,5 +1,7 @@
 package dev.notiflow.sinks.apns;
 
+import dev.notiflow.sinks.SenderTimeout;
+
 import java.io.Serializable;
 import java.time.Duration;
 
@@ -39,5 +41,13 @@ public record ApnsSettings(
     /** Whether the sender authenticates with a signing key (else with a client certificate). */
     public boolean tokenAuth() {
         return signingKeyFile != null;
+    }
+
+    /**
+     * The longest this sender takes to answer a send: {@code apns.request-timeout}, counted from
+     * the send (a connection still being made counts against it too).
+     */
+    public SenderTimeout ownTimeout() {
+        return SenderTimeout.of(ApnsOptions.REQUEST_TIMEOUT.key(), requestTimeout);
     }
 }

@@ -134,6 +134,15 @@ public final class EmailOptions {
                             "Messages waiting for a free connection; beyond it a send is"
                                     + " RETRYABLE SENDER_BUSY.");
 
+    public static final ConfigOption<Duration> MAX_QUEUE_WAIT =
+            ConfigOptions.key("email.max-queue-wait")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription(
+                            "Longest a message waits for a free connection; after it the send is"
+                                    + " RETRYABLE SENDER_BUSY without being sent, so a message never"
+                                    + " goes out after the job stopped waiting for it.");
+
     public static final ConfigOption<Duration> IDLE_CHECK =
             ConfigOptions.key("email.smtp.idle-check")
                     .durationType()
@@ -206,6 +215,7 @@ public final class EmailOptions {
         require(connections >= 1 && connections <= 64, CONNECTIONS, "must be within 1..64");
         int queued = config.get(MAX_QUEUED);
         require(queued >= 1, MAX_QUEUED, "must be at least 1");
+        Duration queueWait = positive(config, MAX_QUEUE_WAIT);
         return new EmailSettings(
                 host,
                 port,
@@ -222,7 +232,8 @@ public final class EmailOptions {
                 write,
                 idleCheck,
                 connections,
-                queued);
+                queued,
+                queueWait);
     }
 
     private static Duration positive(ReadableConfig config, ConfigOption<Duration> option) {

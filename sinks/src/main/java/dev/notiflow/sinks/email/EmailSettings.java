@@ -1,5 +1,7 @@
 package dev.notiflow.sinks.email;
 
+import dev.notiflow.sinks.SenderTimeout;
+
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -29,6 +31,7 @@ import java.time.Duration;
  * @param idleCheck idle time after which a pooled connection is checked with NOOP before reuse
  * @param connections SMTP connections kept open (and messages in flight)
  * @param maxQueued messages waiting for a connection before SENDER_BUSY
+ * @param maxQueueWait longest a message waits for a connection before SENDER_BUSY, unsent
  */
 public record EmailSettings(
         String host,
@@ -46,7 +49,8 @@ public record EmailSettings(
         Duration writeTimeout,
         Duration idleCheck,
         int connections,
-        int maxQueued)
+        int maxQueued,
+        Duration maxQueueWait)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -87,5 +91,18 @@ public record EmailSettings(
                             + " or email.smtp.password-file");
         }
         return password;
+    }
+
+    /**
+     * The longest this sender takes to answer a send: {@code email.max-queue-wait} for a free
+     * connection (a message that waited longer is not sent), then {@code
+     * email.smtp.connect-timeout} + {@code email.smtp.read-timeout}, one connect and one stalled
+     * server reply. Jakarta Mail's timeouts are per socket operation, so a server slow on every
+     * command of a transaction can take longer: keep the async timeout well above this.
+     */
+    public SenderTimeout ownTimeout() {
+        return SenderTimeout.of(EmailOptions.MAX_QUEUE_WAIT.key(), maxQueueWait)
+                .plus(EmailOptions.SMTP_CONNECT_TIMEOUT.key(), connectTimeout)
+                .plus(EmailOptions.SMTP_READ_TIMEOUT.key(), readTimeout);
     }
 }

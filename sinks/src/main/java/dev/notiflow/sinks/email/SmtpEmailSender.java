@@ -56,10 +56,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>SMTP blocks, so sends run on this sender's own pool of {@code email.connections} threads, each
  * with a connected {@link Transport} that is reused across messages (reconnecting when the server
  * closed it; checked with NOOP after {@code email.smtp.idle-check} idle). Up to {@code
- * email.max-queued} messages wait; beyond that a send completes at once with RETRYABLE SENDER_BUSY.
- * Server replies map by {@link SmtpFailures}: 4yz RETRYABLE SMTP_TRANSIENT, 5yz REJECTED
- * RECIPIENT_REJECTED, 421 PROVIDER_UNAVAILABLE, 535 CREDENTIALS_REJECTED, refused or broken
- * connections CONNECTION_ERROR, timeouts TIMEOUT.
+ * email.max-queued} messages wait; beyond that a send completes at once with RETRYABLE SENDER_BUSY,
+ * and a message that waited longer than {@code email.max-queue-wait} is answered SENDER_BUSY
+ * without being sent. Server replies map by {@link SmtpFailures}: 4yz RETRYABLE SMTP_TRANSIENT, 5yz
+ * REJECTED RECIPIENT_REJECTED, 421 PROVIDER_UNAVAILABLE, 535 CREDENTIALS_REJECTED, refused or
+ * broken connections CONNECTION_ERROR, timeouts TIMEOUT.
  *
  * <p>Thread-safe and long-lived: create one per task through {@link SmtpEmailSenderFactory} and
  * {@link #close()} it with the task.
@@ -152,8 +153,10 @@ public final class SmtpEmailSender implements ChannelSender {
                             "INVALID_REQUEST",
                             "message could not be built: " + e.getClass().getSimpleName()));
         }
+        long queuedAt = System.nanoTime();
         try {
-            return CompletableFuture.supplyAsync(() -> sendNow(request, prepared), executor);
+            return CompletableFuture.supplyAsync(
+                    () -> sendIfNotStale(request, prepared, queuedAt), executor);
         } catch (RejectedExecutionException e) {
             return CompletableFuture.completedFuture(
                     SendResult.retryable(
@@ -238,6 +241,22 @@ public final class SmtpEmailSender implements ChannelSender {
         }
         message.saveChanges();
         return new Prepared(message, to, messageId);
+    }
+
+    /**
+     * Sends unless the message waited longer than {@code email.max-queue-wait} for a connection:
+     * the job's own timeout counts that wait too, and a message sent after the job gave up on it
+     * would be sent again by its retry.
+     */
+    private SendResult sendIfNotStale(SendRequest request, Prepared prepared, long queuedAt) {
+        long waited = System.nanoTime() - queuedAt;
+        if (waited > settings.maxQueueWait().toNanos()) {
+            return SendResult.retryable(
+                    "SENDER_BUSY",
+                    "waited " + waited / 1_000_000 + " ms for an SMTP connection, not sent",
+                    null);
+        }
+        return sendNow(request, prepared);
     }
 
     private SendResult sendNow(SendRequest request, Prepared prepared) {

@@ -1,5 +1,7 @@
 package dev.notiflow.sinks.fcm;
 
+import dev.notiflow.sinks.SenderTimeout;
+
 import java.io.Serializable;
 import java.time.Duration;
 
@@ -33,4 +35,12 @@ public record FcmSettings(
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
+
+    /**
+     * The longest this sender takes to answer a send: {@code fcm.request-timeout}, counted from the
+     * send; it bounds the connect, the read and firebase-admin's own 503 retries together.
+     */
+    public SenderTimeout ownTimeout() {
+        return SenderTimeout.of(FcmOptions.REQUEST_TIMEOUT.key(), requestTimeout);
+    }
 }

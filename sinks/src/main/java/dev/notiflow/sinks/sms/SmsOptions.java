@@ -114,6 +114,15 @@ public final class SmsOptions {
                             "Sends waiting for a free request slot; beyond it a send is RETRYABLE"
                                     + " SENDER_BUSY.");
 
+    public static final ConfigOption<Duration> MAX_QUEUE_WAIT =
+            ConfigOptions.key("sms.max-queue-wait")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription(
+                            "Longest a send waits for a free request slot; after it the send is"
+                                    + " RETRYABLE SENDER_BUSY without being sent, so an SMS never"
+                                    + " goes out after the job stopped waiting for it.");
+
     public static final ConfigOption<Integer> MAX_SEGMENTS =
             ConfigOptions.key("sms.max-segments")
                     .intType()
@@ -193,6 +202,8 @@ public final class SmsOptions {
         require(queued >= 1, MAX_QUEUED, "must be at least 1");
         int maxSegments = config.get(MAX_SEGMENTS);
         require(maxSegments >= 1, MAX_SEGMENTS, "must be at least 1");
+        Duration queueWait = config.get(MAX_QUEUE_WAIT);
+        require(!queueWait.isNegative() && !queueWait.isZero(), MAX_QUEUE_WAIT, "must be positive");
         return new SmsSettings(
                 accountSid,
                 apiKeySid,
@@ -205,7 +216,8 @@ public final class SmsOptions {
                 read,
                 concurrency,
                 queued,
-                maxSegments);
+                maxSegments,
+                queueWait);
     }
 
     private static boolean validHttpUrl(String url) {

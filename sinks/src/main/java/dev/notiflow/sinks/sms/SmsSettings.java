@@ -1,5 +1,7 @@
 package dev.notiflow.sinks.sms;
 
+import dev.notiflow.sinks.SenderTimeout;
+
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
@@ -25,6 +27,7 @@ import java.time.Duration;
  * @param maxConcurrentRequests requests in flight at once
  * @param maxQueued sends waiting for a request slot before SENDER_BUSY
  * @param maxSegments most segments one SMS may take
+ * @param maxQueueWait longest a send waits for a request slot before SENDER_BUSY, unsent
  */
 public record SmsSettings(
         String accountSid,
@@ -38,7 +41,8 @@ public record SmsSettings(
         Duration readTimeout,
         int maxConcurrentRequests,
         int maxQueued,
-        int maxSegments)
+        int maxSegments,
+        Duration maxQueueWait)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;
@@ -70,5 +74,17 @@ public record SmsSettings(
                             + " or sms.secret-file");
         }
         return secret.trim();
+    }
+
+    /**
+     * The longest this sender takes to answer a send: {@code sms.max-queue-wait} for a request slot
+     * (a send that waited longer is not sent), then {@code sms.connect-timeout} + {@code
+     * sms.read-timeout}, one attempt (the client's own retries are off). The pool never makes a
+     * request wait: it has a connection per request thread.
+     */
+    public SenderTimeout ownTimeout() {
+        return SenderTimeout.of(SmsOptions.MAX_QUEUE_WAIT.key(), maxQueueWait)
+                .plus(SmsOptions.CONNECT_TIMEOUT.key(), connectTimeout)
+                .plus(SmsOptions.READ_TIMEOUT.key(), readTimeout);
     }
 }

@@ -48,8 +48,9 @@ import java.util.regex.Pattern;
  *
  * <p>twilio-java calls block, so sends run on this sender's own bounded pool ({@code
  * sms.max-concurrent-requests} threads, {@code sms.max-queued} waiting); beyond that a send
- * completes at once with RETRYABLE SENDER_BUSY. twilio-java's static executor is not used. The
- * Messages API has no idempotency key, so a retry after a timeout may send twice.
+ * completes at once with RETRYABLE SENDER_BUSY, and one that waited longer than {@code
+ * sms.max-queue-wait} is answered SENDER_BUSY without being sent. twilio-java's static executor is
+ * not used. The Messages API has no idempotency key, so a retry after a timeout may send twice.
  *
  * <p>Thread-safe and long-lived: create one per task through {@link TwilioSmsSenderFactory} and
  * {@link #close()} it with the task.
@@ -113,8 +114,9 @@ public final class TwilioSmsSender implements ChannelSender {
                     invalid.reason());
             return CompletableFuture.completedFuture(invalid);
         }
+        long queuedAt = System.nanoTime();
         try {
-            return CompletableFuture.supplyAsync(() -> sendNow(request), executor);
+            return CompletableFuture.supplyAsync(() -> sendIfNotStale(request, queuedAt), executor);
         } catch (RejectedExecutionException e) {
             return CompletableFuture.completedFuture(
                     SendResult.retryable(
@@ -162,6 +164,22 @@ public final class TwilioSmsSender implements ChannelSender {
         } catch (NumberParseException e) {
             return false;
         }
+    }
+
+    /**
+     * Sends unless the request waited longer than {@code sms.max-queue-wait} for a slot: the job's
+     * own timeout counts that wait too, and an SMS sent after the job gave up on it would be sent
+     * again by its retry (the Messages API has no idempotency key).
+     */
+    private SendResult sendIfNotStale(SendRequest request, long queuedAt) {
+        long waited = System.nanoTime() - queuedAt;
+        if (waited > settings.maxQueueWait().toNanos()) {
+            return SendResult.retryable(
+                    "SENDER_BUSY",
+                    "waited " + waited / 1_000_000 + " ms for a request slot, not sent",
+                    null);
+        }
+        return sendNow(request);
     }
 
     private SendResult sendNow(SendRequest request) {

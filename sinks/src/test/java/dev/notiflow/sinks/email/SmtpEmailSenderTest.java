@@ -493,6 +493,26 @@ class SmtpEmailSenderTest {
     }
 
     @Test
+    void shouldNotSendAMessageThatWaitedLongerThanTheQueueWait() throws Exception {
+        script("{\"latencyMs\": 1000}");
+        ChannelSender sender =
+                scripted(Map.of("email.connections", "1", "email.max-queue-wait", "300 ms"));
+        Content content = new Content(null, null, "Order shipped", "It is on its way.", null);
+
+        CompletableFuture<SendResult> first = sender.send(email("n-first", BOB, content));
+        CompletableFuture<SendResult> second = sender.send(email("n-second", BOB, content));
+
+        assertThat(first.get(20, TimeUnit.SECONDS).status()).isEqualTo(SendStatus.ACCEPTED);
+        SendResult late = second.get(20, TimeUnit.SECONDS);
+        assertThat(late.status()).isEqualTo(SendStatus.RETRYABLE);
+        assertThat(late.reason()).isEqualTo("SENDER_BUSY");
+        assertThat(smtp.received())
+                .as("only the first message reached the server")
+                .extracting(ReceivedCall::notificationRef)
+                .containsExactly("<n-first@notiflow.test>");
+    }
+
+    @Test
     void shouldStoreAcceptedMessagesInScriptedServerForTheLocalRun() throws Exception {
         ChannelSender sender = scripted();
 

@@ -400,6 +400,31 @@ class TwilioSmsSenderTest {
     }
 
     @Test
+    void shouldNotSendWhatWaitedLongerThanTheQueueWait() throws Exception {
+        script("{\"latencyMs\": 1000}");
+        ChannelSender narrow =
+                senderWith(
+                        Map.of(
+                                "sms.max-concurrent-requests", "1",
+                                "sms.max-queue-wait", "300 ms"));
+        try {
+            CompletableFuture<SendResult> first = narrow.send(sms(OK_NUMBER, "first"));
+            CompletableFuture<SendResult> second = narrow.send(sms(OK_NUMBER, "second"));
+
+            assertThat(first.get(10, TimeUnit.SECONDS).status()).isEqualTo(SendStatus.ACCEPTED);
+            SendResult late = second.get(10, TimeUnit.SECONDS);
+            assertThat(late.status()).isEqualTo(SendStatus.RETRYABLE);
+            assertThat(late.reason()).isEqualTo("SENDER_BUSY");
+            assertThat(twilio.received())
+                    .as("only the first SMS reached Twilio")
+                    .extracting(ReceivedCall::notificationRef)
+                    .containsExactly("first");
+        } finally {
+            narrow.close();
+        }
+    }
+
+    @Test
     void shouldAnswerSenderBusyAfterClose() throws Exception {
         ChannelSender closed = senderWith(Map.of());
         closed.close();

@@ -53,10 +53,13 @@ import java.util.regex.Pattern;
  * after DATA with {@code "stage": "data"}; an envelope sender named with {@code "stage": "mail"} is
  * refused at MAIL FROM; a 421 answer closes the connection. A scripted transient failure answers
  * RCPT with {@code 451 4.3.0}. {@code latencyMs} delays the reply to the end of DATA (one delay per
- * message) on the connection's own thread, never the accept loop. With {@link #builder()} it can
- * require AUTH and offer STARTTLS or implicit TLS with a self-signed certificate ({@link
- * #trustedCertificateFile()}). {@link #setGreeting} makes new connections see another greeting,
- * such as {@code 421 4.3.2}, to test a server that refuses sessions.
+ * message) on the connection's own thread, never the accept loop; a recipient's own {@code
+ * {"latencyMs": 3000}} delays the messages to it instead. The message is received (and recorded)
+ * when the delay ends, whether or not the client still waits for the reply, as a real server that
+ * has the whole message keeps it. With {@link #builder()} it can require AUTH and offer STARTTLS or
+ * implicit TLS with a self-signed certificate ({@link #trustedCertificateFile()}). {@link
+ * #setGreeting} makes new connections see another greeting, such as {@code 421 4.3.2}, to test a
+ * server that refuses sessions.
  *
  * <p>Every RCPT failure and every message records a {@link ReceivedCall} (provider {@code email},
  * recipient, the message's Message-ID, the reply code); accepted messages are kept in full ({@link
@@ -554,6 +557,13 @@ public final class ScriptedSmtpServer implements AutoCloseable {
         /** Answers the end of DATA; returns false when the connection must close (421). */
         private boolean endOfData(byte[] raw) throws IOException {
             long latency = script.latencyMs();
+            ProviderScript current = script;
+            for (String r : recipients) {
+                JsonNode answer = current.answerFor("email", r);
+                if (answer != null && answer.has("latencyMs")) {
+                    latency = Math.max(latency, answer.get("latencyMs").asLong());
+                }
+            }
             if (latency > 0) {
                 try {
                     Thread.sleep(latency);
