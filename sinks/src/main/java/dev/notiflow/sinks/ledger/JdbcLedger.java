@@ -97,9 +97,10 @@ final class JdbcLedger implements AutoCloseable {
     /**
      * Opens one connection into the pool when it has room, so the first lookups after a start do
      * not pay for connecting.
+     *
+     * @throws JdbcConfigurationException when the database refuses the credentials
      */
     void warmUp() throws SQLException {
-        // Throws JdbcConfigurationException when the database refuses the credentials.
         if (idle.remainingCapacity() > 0) {
             release(connect());
         }
