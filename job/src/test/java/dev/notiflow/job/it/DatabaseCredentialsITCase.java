@@ -133,7 +133,7 @@ class DatabaseCredentialsITCase {
         config.setString("restart-strategy.type", "exponential-delay");
         config.setString("restart-strategy.exponential-delay.initial-backoff", "200 ms");
         config.setString("restart-strategy.exponential-delay.max-backoff", "1 s");
-        PG.postgres().jdbcOptions().forEach(config::setString);
+        PG.jdbcOptions().forEach(config::setString);
         Path passwordFile = dir.resolve(name + "-password");
         Files.copy(PG.postgres().passwordFile(), passwordFile);
         config.set(JdbcOptions.PASSWORD_FILE, passwordFile.toString());
