@@ -29,7 +29,10 @@ public final class JdbcOptions {
                     .noDefaultValue()
                     .withDescription(
                             "JDBC URL of the PostgreSQL database for the delivery tables; "
-                                    + "unset disables them. logServerErrorDetail=false is added.");
+                                    + "unset disables them. logServerErrorDetail=false is added. "
+                                    + "A database that is down is waited for; one that refuses "
+                                    + "the password, the user or the database name fails the "
+                                    + "job at once, without restarts.");
 
     public static final ConfigOption<String> USER =
             ConfigOptions.key("jdbc.user")
@@ -44,7 +47,8 @@ public final class JdbcOptions {
                     .defaultValue(JdbcSettings.DEFAULT_PASSWORD_ENV)
                     .withDescription(
                             "Name of the environment variable (on the TaskManagers and the "
-                                    + "client) that holds the database password.");
+                                    + "client) that holds the database password. Unset "
+                                    + "variable: no password is sent.");
 
     public static final ConfigOption<String> PASSWORD_FILE =
             ConfigOptions.key("jdbc.password-file")

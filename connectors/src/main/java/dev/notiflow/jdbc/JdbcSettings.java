@@ -68,6 +68,7 @@ public record JdbcSettings(
     private static final String NO_ERROR_DETAIL = "logServerErrorDetail=false";
     private static final Pattern ERROR_DETAIL_PARAM =
             Pattern.compile("(?i)([?&])logServerErrorDetail=[^&]*");
+    private static final Pattern PASSWORD_PARAM = Pattern.compile("(?i)([?&;]password=)[^&;]*");
 
     public JdbcSettings {
         Objects.requireNonNull(url, "url");
@@ -153,6 +154,32 @@ public record JdbcSettings(
         return null;
     }
 
+    /**
+     * Where the password comes from, for error messages: the {@code jdbc.password-file} or {@code
+     * jdbc.password-env} key and its value (a path or a variable name, never the password), and
+     * whether the variable is set in this process.
+     */
+    public String describePasswordSource() {
+        return describePasswordSource(System.getenv()::get);
+    }
+
+    String describePasswordSource(Function<String, String> env) {
+        if (passwordFile != null) {
+            return JdbcOptions.PASSWORD_FILE.key() + "=" + passwordFile;
+        }
+        if (passwordEnv != null) {
+            return JdbcOptions.PASSWORD_ENV.key()
+                    + "="
+                    + passwordEnv
+                    + (env.apply(passwordEnv) == null ? " (not set here: no password sent)" : "");
+        }
+        return "nowhere (neither "
+                + JdbcOptions.PASSWORD_FILE.key()
+                + " nor "
+                + JdbcOptions.PASSWORD_ENV.key()
+                + " is set: no password sent)";
+    }
+
     /** Batch size, interval and retries for Flink's JDBC sink. */
     public JdbcExecutionOptions executionOptions() {
         return JdbcExecutionOptions.builder()
@@ -173,7 +200,7 @@ public record JdbcSettings(
     @Override
     public String toString() {
         return "JdbcSettings[url="
-                + url
+                + redactUrl(url)
                 + ", user="
                 + user
                 + ", passwordEnv="
@@ -199,6 +226,11 @@ public record JdbcSettings(
             cleaned = cleaned.substring(0, cleaned.length() - 1);
         }
         return cleaned + (cleaned.contains("?") ? "&" : "?") + NO_ERROR_DETAIL;
+    }
+
+    /** The URL with the value of any {@code password} parameter replaced by {@code ***}. */
+    static String redactUrl(String url) {
+        return PASSWORD_PARAM.matcher(url).replaceAll("$1***");
     }
 
     private static String blankToNull(String s) {

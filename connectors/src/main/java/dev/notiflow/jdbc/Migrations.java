@@ -1,10 +1,12 @@
 package dev.notiflow.jdbc;
 
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,6 +30,10 @@ import java.util.List;
  *     jdbc:postgresql://db:5432/notiflow notiflow [--password-env VAR | --password-file FILE]
  * </pre>
  *
+ * <p>A wrong password, user or database name fails at once with a {@link
+ * JdbcConfigurationException} that names {@code jdbc.url} and the password's source; Flyway does
+ * not retry connecting, so a database that is down fails the call too (with Flyway's error).
+ *
  * <p>Stateless and thread-safe.
  */
 public final class Migrations {
@@ -44,16 +50,51 @@ public final class Migrations {
      *
      * @param password the password, or {@code null} for none
      * @return the number of migrations applied now (0 when the schema was up to date)
+     * @throws JdbcConfigurationException when the database refuses the password, the user or the
+     *     database name (SQLState class {@code 28}, {@code 3D000})
      */
     public static int apply(String jdbcUrl, String user, String password) {
+        return apply(
+                jdbcUrl,
+                user,
+                password,
+                password == null ? "nowhere (no password given)" : "the caller");
+    }
+
+    /**
+     * Applies every pending migration to the database named by the settings.
+     *
+     * @throws JdbcConfigurationException when the database refuses the password, the user or the
+     *     database name, naming {@code jdbc.url} and the password's source
+     */
+    public static int apply(JdbcSettings settings) {
+        return apply(
+                settings.url(),
+                settings.user(),
+                settings.resolvePassword(),
+                settings.describePasswordSource());
+    }
+
+    private static int apply(String jdbcUrl, String user, String password, String passwordSource) {
         String url = JdbcSettings.withoutServerErrorDetail(jdbcUrl);
-        Flyway flyway =
-                Flyway.configure(Migrations.class.getClassLoader())
-                        .dataSource(url, user, password)
-                        .locations(LOCATION)
-                        .failOnMissingLocations(true)
-                        .load();
-        MigrateResult result = flyway.migrate();
+        MigrateResult result;
+        try {
+            Flyway flyway =
+                    Flyway.configure(Migrations.class.getClassLoader())
+                            .dataSource(url, user, password)
+                            .locations(LOCATION)
+                            .failOnMissingLocations(true)
+                            .load();
+            result = flyway.migrate();
+        } catch (FlywayException e) {
+            SQLException sql = sqlCause(e);
+            if (sql != null
+                    && ConnectFailures.classify(sql, password != null)
+                            == ConnectFailures.Kind.CONFIGURATION) {
+                throw ConnectFailures.configurationError(url, user, passwordSource, sql);
+            }
+            throw e;
+        }
         LOG.info(
                 "Database schema at version {} ({} migrations applied now)",
                 result.targetSchemaVersion != null
@@ -63,9 +104,13 @@ public final class Migrations {
         return result.migrationsExecuted;
     }
 
-    /** Applies every pending migration to the database named by the settings. */
-    public static int apply(JdbcSettings settings) {
-        return apply(settings.url(), settings.user(), settings.resolvePassword());
+    private static SQLException sqlCause(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql) {
+                return sql;
+            }
+        }
+        return null;
     }
 
     /**

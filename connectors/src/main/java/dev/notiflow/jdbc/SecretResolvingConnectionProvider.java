@@ -16,12 +16,19 @@ import java.util.Properties;
  * serialization and reads the password from the environment or file on the TaskManager when it
  * first connects. The work is delegated to Flink's {@link SimpleJdbcConnectionProvider}.
  *
- * <p>Connecting waits out a database outage of any length: a refused or failed connection is tried
- * again with a backoff (1 s doubling to 10 s, a WARN each time) until it succeeds or the task is
- * cancelled (interrupted), blocking the sink's task. The job back-pressures instead of failing,
- * because a failing JDBC writer fails again while closing, which Flink treats as fatal for the
- * whole TaskManager. That job is {@code DeliveryTablesJob}, which has nothing else to do; its
- * checkpoints wait meanwhile.
+ * <p>Connecting waits out a database outage of any length: a connection that fails at the
+ * connection level ({@link ConnectFailures.Kind#CONNECTION}: SQLState class {@code 08}, {@code
+ * 57P01}-{@code 57P03}, {@code 53300}) is tried again with a backoff (1 s doubling to 10 s, a WARN
+ * each time) until it succeeds or the task is cancelled (interrupted), blocking the sink's task.
+ * The job back-pressures instead of failing, because a failing JDBC writer fails again while
+ * closing, which Flink treats as fatal for the whole TaskManager. That job is {@code
+ * DeliveryTablesJob}, which has nothing else to do; its checkpoints wait meanwhile.
+ *
+ * <p>A refusal that no wait can cure ({@link ConnectFailures.Kind#CONFIGURATION}: a wrong password
+ * or user, an unknown database, no password where the server wants one) is not retried: it throws a
+ * {@link JdbcConfigurationException} naming {@code jdbc.url} and the password's source, which fails
+ * the job without restarts. Any other {@link SQLException} is thrown as it is: the task fails and
+ * the restart strategy decides.
  *
  * <p>Not thread-safe, like the provider it wraps: one instance serves one sink writer.
  */
@@ -33,6 +40,7 @@ final class SecretResolvingConnectionProvider implements JdbcConnectionProvider 
 
     private final JdbcSettings settings;
     private transient SimpleJdbcConnectionProvider delegate;
+    private transient boolean passwordGiven;
 
     SecretResolvingConnectionProvider(JdbcSettings settings) {
         this.settings = settings;
@@ -53,6 +61,7 @@ final class SecretResolvingConnectionProvider implements JdbcConnectionProvider 
             if (password != null) {
                 options.withPassword(password);
             }
+            passwordGiven = password != null;
             delegate = new SimpleJdbcConnectionProvider(options.build());
         }
         return delegate;
@@ -94,13 +103,20 @@ final class SecretResolvingConnectionProvider implements JdbcConnectionProvider 
         Connection get() throws SQLException, ClassNotFoundException;
     }
 
-    private static Connection withRetries(Connect connect)
-            throws SQLException, ClassNotFoundException {
+    private Connection withRetries(Connect connect) throws SQLException, ClassNotFoundException {
         long backoffMillis = 1000;
         while (true) {
             try {
                 return connect.get();
             } catch (SQLException e) {
+                switch (ConnectFailures.classify(e, passwordGiven)) {
+                    case CONFIGURATION:
+                        throw ConnectFailures.configurationError(settings, e);
+                    case OTHER:
+                        throw e;
+                    default:
+                        break;
+                }
                 if (Thread.currentThread().isInterrupted()) {
                     throw e;
                 }

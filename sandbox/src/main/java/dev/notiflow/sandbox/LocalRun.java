@@ -7,7 +7,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.notiflow.jdbc.JdbcOptions;
 import dev.notiflow.job.DeliveryTablesJob;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.job.NotificationJob;
@@ -109,8 +108,7 @@ public final class LocalRun {
 
             Configuration config = jobConfig(kafka, providers, work, overrides);
             if (postgres != null) {
-                config.set(JdbcOptions.URL, postgres.jdbcUrl());
-                config.set(JdbcOptions.USER, postgres.user());
+                postgres.jdbcOptions().forEach(config::setString);
             }
             int profiles =
                     produce(
@@ -199,7 +197,9 @@ public final class LocalRun {
     private static LocalPostgres startPostgres() {
         try {
             LocalPostgres postgres = LocalPostgres.start();
-            say("PostgreSQL at %s (delivery table and per-minute metrics)", postgres.jdbcUrl());
+            say(
+                    "PostgreSQL at %s (delivery table and per-minute metrics; password in %s)",
+                    postgres.jdbcUrl(), postgres.passwordFile());
             return postgres;
         } catch (RuntimeException e) {
             say("No PostgreSQL (%s): running without the delivery table", e.getMessage());

@@ -21,7 +21,9 @@ class MigrationsITCase {
     void shouldApplyEveryMigrationOnceAndThenNothing() throws Exception {
         Assumptions.assumeFalse(PG.postgres().isExternal(), "needs a private server");
         String url = PG.postgres().createDatabase("migrations_once");
-        JdbcSettings settings = JdbcSettings.of(url, PG.postgres().user()).withPasswordEnv(null);
+        JdbcSettings settings =
+                JdbcSettings.of(url, PG.postgres().user())
+                        .withPasswordFile(PG.postgres().passwordFile().toString());
 
         assertThat(Migrations.apply(url, PG.postgres().user(), PG.postgres().password()))
                 .isEqualTo(3);
@@ -43,7 +45,9 @@ class MigrationsITCase {
         Assumptions.assumeFalse(PG.postgres().isExternal(), "needs a private server");
         String url = PG.postgres().createDatabase("migrations_keys");
         Migrations.apply(url, PG.postgres().user(), PG.postgres().password());
-        JdbcSettings settings = JdbcSettings.of(url, PG.postgres().user()).withPasswordEnv(null);
+        JdbcSettings settings =
+                JdbcSettings.of(url, PG.postgres().user())
+                        .withPasswordFile(PG.postgres().passwordFile().toString());
 
         List<Map<String, Object>> keys =
                 AnalyticsTestSupport.rows(

@@ -77,8 +77,7 @@ class DatabaseOutageITCase {
         config.setString("restart-strategy.type", "exponential-delay");
         config.setString("restart-strategy.exponential-delay.initial-backoff", "500 ms");
         config.setString("restart-strategy.exponential-delay.max-backoff", "3 s");
-        config.set(JdbcOptions.URL, postgres.jdbcUrl());
-        config.set(JdbcOptions.USER, postgres.user());
+        postgres.jdbcOptions().forEach(config::setString);
         config.set(JdbcOptions.MAX_RETRIES, 1);
         Migrations.apply(postgres.jdbcUrl(), postgres.user(), postgres.password());
 

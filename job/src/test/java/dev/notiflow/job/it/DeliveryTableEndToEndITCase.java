@@ -7,7 +7,6 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.notiflow.jdbc.JdbcOptions;
 import dev.notiflow.jdbc.Migrations;
 import dev.notiflow.job.Gateways;
 import dev.notiflow.job.JobOptions;
@@ -69,8 +68,7 @@ class DeliveryTableEndToEndITCase {
         Configuration config =
                 TestJobs.config(
                         kafka.bootstrapServers(), checkpoints, "table-it-" + System.nanoTime());
-        config.set(JdbcOptions.URL, postgres.jdbcUrl());
-        config.set(JdbcOptions.USER, postgres.user());
+        postgres.jdbcOptions().forEach(config::setString);
         StreamExecutionEnvironment env =
                 TestJobs.define(
                         config, Gateways.of(RecordingSenders.all()), new FailOnceAfter(25, 1));

@@ -154,7 +154,7 @@ class SendLedgerITCase {
     private Gateways ledgeredGateways() {
         JdbcSettings jdbc =
                 JdbcSettings.of(postgres.jdbcUrl(), postgres.user())
-                        .withPasswordEnv(LocalPostgres.ENV_PASSWORD);
+                        .withPasswordFile(postgres.passwordFile().toString());
         Map<Provider, SenderFactory> factories = new EnumMap<>(Provider.class);
         RecordingSenders.all()
                 .forEach(

@@ -1,5 +1,7 @@
 package dev.notiflow.sinks.ledger;
 
+import dev.notiflow.jdbc.ConnectFailures;
+import dev.notiflow.jdbc.JdbcConfigurationException;
 import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.model.Provider;
 
@@ -25,7 +27,9 @@ import java.util.concurrent.BlockingQueue;
  * <p>A connection that fails is closed, and a statement that fails on a reused connection is tried
  * once more on a new one (after a database restart every pooled connection is dead). The password
  * is resolved from {@link JdbcSettings} when the first connection opens. Connect and socket
- * timeouts are short, so a stuck database frees the calling thread.
+ * timeouts are short, so a stuck database frees the calling thread. A connection the database
+ * refuses for its credentials or name ({@link ConnectFailures.Kind#CONFIGURATION}) throws a {@link
+ * JdbcConfigurationException} instead of an {@link SQLException}.
  *
  * <p>Thread-safe.
  */
@@ -93,6 +97,8 @@ final class JdbcLedger implements AutoCloseable {
     /**
      * Opens one connection into the pool when it has room, so the first lookups after a start do
      * not pay for connecting.
+     *
+     * @throws JdbcConfigurationException when the database refuses the credentials
      */
     void warmUp() throws SQLException {
         if (idle.remainingCapacity() > 0) {
@@ -138,10 +144,20 @@ final class JdbcLedger implements AutoCloseable {
         if (closed) {
             throw new SQLException("the send ledger is closed", "08003");
         }
-        Connection c =
-                driver() != null
-                        ? driver.connect(settings.url(), properties())
-                        : DriverManager.getConnection(settings.url(), properties());
+        Properties props = properties();
+        Connection c;
+        try {
+            c =
+                    driver() != null
+                            ? driver.connect(settings.url(), props)
+                            : DriverManager.getConnection(settings.url(), props);
+        } catch (SQLException e) {
+            if (ConnectFailures.classify(e, props.containsKey("password"))
+                    == ConnectFailures.Kind.CONFIGURATION) {
+                throw ConnectFailures.configurationError(settings, e);
+            }
+            throw e;
+        }
         if (c == null) {
             throw new SQLException("no JDBC driver accepts the configured URL", "08001");
         }

@@ -34,7 +34,9 @@ public final class LedgerOptions {
                                     + " database and check it before each send, so a send replayed"
                                     + " after a failure is not repeated when its first attempt was"
                                     + " accepted. Fails open: sends go out when the database is"
-                                    + " down or slow. Requires jdbc.url.");
+                                    + " down or slow; but a database that refuses the password,"
+                                    + " user or database name when a sender opens fails the job."
+                                    + " Requires jdbc.url.");
 
     public static final ConfigOption<Duration> TIMEOUT =
             ConfigOptions.key("ledger.timeout")

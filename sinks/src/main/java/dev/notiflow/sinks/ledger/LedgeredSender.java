@@ -1,5 +1,6 @@
 package dev.notiflow.sinks.ledger;
 
+import dev.notiflow.jdbc.JdbcConfigurationException;
 import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.model.Provider;
 import dev.notiflow.model.SendRequest;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +41,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * and a WARN (without ids, tokens or addresses) is logged at most once a minute. What stays at risk
  * of a repeat is a send in flight at a crash, accepted but not yet recorded.
  *
+ * <p>Failing open is for outages, not for a wrong configuration: the constructor waits (at most
+ * {@value #OPEN_WAIT_SECONDS} s) for the first connection, and when the database refuses it for its
+ * password, user or database name it throws the {@link JdbcConfigurationException} (naming {@code
+ * jdbc.url} and the password's source), which fails the job instead of sending without the ledger
+ * for ever. A database that is down or slow at that moment is an outage like any other. A refusal
+ * after the start (a password rotated under a running job) is treated as an outage too.
+ *
  * <p>JDBC calls block, so they run on a small executor owned by this sender ({@value #CONNECTIONS}
  * threads, one database connection each at most, a bounded queue), never on the caller's thread;
  * the futures returned never block. Thread-safe, like the wrapped sender; {@link #close()} closes
@@ -57,6 +66,7 @@ public final class LedgeredSender implements ChannelSender {
     static final int CONNECTIONS = 2;
     static final int QUEUE_CAPACITY = 10_000;
     static final long PAUSE_SECONDS = 5;
+    static final long OPEN_WAIT_SECONDS = 5;
     private static final long WARN_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
     private static final Duration CLOSE_GRACE = Duration.ofSeconds(2);
     private static final AtomicInteger SENDER_IDS = new AtomicInteger();
@@ -115,7 +125,14 @@ public final class LedgeredSender implements ChannelSender {
                             return t;
                         },
                         new ThreadPoolExecutor.AbortPolicy());
-        warmUp();
+        try {
+            warmUp();
+        } catch (JdbcConfigurationException e) {
+            executor.shutdownNow();
+            ledger.close();
+            inner.close();
+            throw e;
+        }
     }
 
     @Override
@@ -230,20 +247,42 @@ public final class LedgeredSender implements ChannelSender {
     }
 
     /**
-     * Opens the pool's connections before the first send needs them. Connecting may take longer
-     * than a lookup's timeout (authentication, a busy host) and is not bound by it; only a failure
-     * to connect pauses the ledger.
+     * Opens the pool's connections before the first send needs them, and waits for the first one
+     * (at most {@value #OPEN_WAIT_SECONDS} s) to find out whether the database accepts the
+     * credentials. Connecting may take longer than a lookup's timeout (authentication, a busy host)
+     * and is not bound by it; only a failure to connect pauses the ledger.
+     *
+     * @throws JdbcConfigurationException when the database refuses the first connection for its
+     *     password, user or database name
      */
     private void warmUp() {
+        CompletableFuture<Void> first = null;
         for (int i = 0; i < CONNECTIONS; i++) {
+            CompletableFuture<Void> connected = new CompletableFuture<>();
             executor.execute(
                     () -> {
                         try {
                             ledger.warmUp();
+                            connected.complete(null);
                         } catch (SQLException | RuntimeException e) {
                             unavailable("connect", describe(e), e);
+                            connected.completeExceptionally(e);
                         }
                     });
+            if (first == null) {
+                first = connected;
+            }
+        }
+        try {
+            first.get(OPEN_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof JdbcConfigurationException refused) {
+                throw refused;
+            }
+        } catch (TimeoutException e) {
+            LOG.debug("Send ledger: no connection within {} s, going on", OPEN_WAIT_SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -276,6 +315,10 @@ public final class LedgeredSender implements ChannelSender {
         }
         if (cause instanceof TimeoutException) {
             return "no answer in time";
+        }
+        if (cause instanceof JdbcConfigurationException refused) {
+            // Names jdbc.url and the password's source, never the password.
+            return refused.getMessage();
         }
         return cause.getClass().getSimpleName();
     }

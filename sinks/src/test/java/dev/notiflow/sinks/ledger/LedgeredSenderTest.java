@@ -1,5 +1,6 @@
 package dev.notiflow.sinks.ledger;
 
+import dev.notiflow.jdbc.JdbcConfigurationException;
 import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.jdbc.Migrations;
 import dev.notiflow.model.Channel;
@@ -14,7 +15,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -32,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The send ledger against a real PostgreSQL with the project's migrations applied. */
 class LedgeredSenderTest {
@@ -40,6 +45,8 @@ class LedgeredSenderTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
     private static final Duration SHORT_PAUSE = Duration.ofMillis(50);
+
+    @TempDir Path dir;
 
     private final List<ChannelSender> opened = new ArrayList<>();
     private LocalPostgres postgres;
@@ -55,7 +62,7 @@ class LedgeredSenderTest {
         }
         settings =
                 JdbcSettings.of(postgres.jdbcUrl(), postgres.user())
-                        .withPasswordEnv("NOTIFLOW_LEDGER_TEST_UNSET_PASSWORD");
+                        .withPasswordFile(postgres.passwordFile().toString());
     }
 
     @AfterEach
@@ -246,6 +253,45 @@ class LedgeredSenderTest {
     }
 
     @Test
+    void shouldFailAtOpenWhenTheDatabaseRefusesThePassword() throws Exception {
+        Path wrong = Files.writeString(dir.resolve("wrong-password"), "not-the-password\n");
+        JdbcSettings refused =
+                JdbcSettings.of(postgres.jdbcUrl(), postgres.user())
+                        .withPasswordFile(wrong.toString());
+        FakeProvider provider = new FakeProvider();
+
+        long start = System.nanoTime();
+        assertThatThrownBy(
+                        () ->
+                                new LedgeredSender(
+                                        provider, new JdbcLedger(refused, 2), TIMEOUT, SHORT_PAUSE))
+                .isInstanceOf(JdbcConfigurationException.class)
+                .hasMessageContaining("jdbc.url=" + refused.url())
+                .hasMessageContaining("jdbc.password-file=" + wrong)
+                .hasMessageContaining("28P01")
+                .hasMessageNotContaining("not-the-password");
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(5_000);
+        assertThat(provider.closed).isTrue();
+    }
+
+    @Test
+    void shouldStillOpenAndSendWithoutTheLedgerWhenTheDatabaseIsDownAtStart() throws Exception {
+        postgres.stop();
+        try {
+            FakeProvider provider = new FakeProvider();
+            LedgeredSender sender = ledgered(provider, TIMEOUT, SHORT_PAUSE);
+
+            SendResult result = send(sender, "n-1");
+
+            assertThat(result.status()).isEqualTo(SendStatus.ACCEPTED);
+            assertThat(provider.calls("n-1")).isEqualTo(1);
+            assertThat(sender.ledgerFailures()).isPositive();
+        } finally {
+            postgres.startAgain();
+        }
+    }
+
+    @Test
     void shouldKeepTheFirstRowWhenANotificationIsRecordedTwice() throws Exception {
         try (JdbcLedger ledger = new JdbcLedger(settings, 1)) {
             assertThat(ledger.record("n-1", Provider.APNS, "first", Instant.now())).isTrue();
@@ -353,7 +399,11 @@ class LedgeredSenderTest {
                     scripted != null ? scripted : SendResult.accepted("pm-" + id));
         }
 
+        volatile boolean closed;
+
         @Override
-        public void close() {}
+        public void close() {
+            closed = true;
+        }
     }
 }

@@ -12,14 +12,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalLookupService;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -36,22 +39,26 @@ import java.util.stream.Stream;
  *
  * <p>The server is tuned for tests ({@code fsync=off}, {@code synchronous_commit=off}) and allows
  * {@code max_prepared_transactions=10} so XA (two-phase) sinks work. Authentication is {@code
- * trust} on localhost: {@link #password()} is accepted but not checked. PostgreSQL refuses to run
- * as root, so when this JVM runs as root the binaries run as the {@code postgres} OS user (via
- * {@code runuser}) and the scratch directory belongs to that user.
+ * scram-sha-256}, as on a real deployment: {@code initdb} gets a password generated for this
+ * server, which {@link #password()} returns and {@link #passwordFile()} holds (readable by its
+ * owner only), so a test that connects without it, or with another one, is refused. PostgreSQL
+ * refuses to run as root, so when this JVM runs as root the binaries run as the {@code postgres} OS
+ * user (via {@code runuser}) and the scratch directory belongs to that user.
  *
  * <p>The binaries are taken from {@code $NOTIFLOW_PG_BIN}, else {@code pg_config --bindir}, else
  * the newest {@code /usr/lib/postgresql/<version>/bin}, else {@code initdb} on the {@code PATH}.
  *
  * <p>When the environment variable {@value #ENV_URL} is set (with {@value #ENV_USER} and {@value
  * #ENV_PASSWORD}), no server is started and that external server is used instead; {@link #stop()}
- * and {@link #startAgain()} are then unsupported (see {@link #isExternal()}).
+ * and {@link #startAgain()} are then unsupported (see {@link #isExternal()}); its password is
+ * written to a temporary {@link #passwordFile()} all the same.
  *
  * <pre>{@code
  * try (LocalPostgres pg = LocalPostgres.start();
  *         Connection c = DriverManager.getConnection(pg.jdbcUrl(), pg.user(), pg.password())) {
  *     c.createStatement().execute("CREATE TABLE t (id TEXT PRIMARY KEY)");
  * }
+ * pg.jdbcOptions().forEach(config::setString);   // jdbc.url, jdbc.user, jdbc.password-file
  * }</pre>
  *
  * <p>Thread-safety: the lifecycle methods are synchronized; the getters may be used from any
@@ -77,10 +84,11 @@ public final class LocalPostgres implements AutoCloseable {
     public static final String ENV_BIN = "NOTIFLOW_PG_BIN";
 
     private static final String SUPERUSER = "notiflow";
-    private static final String PASSWORD = "notiflow";
+    private static final String PASSWORD_FILE = "password";
     private static final String OS_USER = "postgres";
     private static final String TEMP_PREFIX = "notiflow-pg-";
     private static final String OWNER_FILE = "owner.pid";
+    private static final SecureRandom RANDOM = new SecureRandom();
     private static final Duration COMMAND_TIMEOUT = Duration.ofSeconds(120);
     private static final String MISSING =
             "install postgresql (scripts/test.sh does it, or: apt-get install -y postgresql)";
@@ -88,6 +96,7 @@ public final class LocalPostgres implements AutoCloseable {
     private final String jdbcUrl;
     private final String user;
     private final String password;
+    private final Path passwordFile;
     private final int port;
     private final Path binDir;
     private final Path rootDir;
@@ -101,6 +110,7 @@ public final class LocalPostgres implements AutoCloseable {
             String jdbcUrl,
             String user,
             String password,
+            Path passwordFile,
             int port,
             Path binDir,
             Path rootDir,
@@ -109,6 +119,7 @@ public final class LocalPostgres implements AutoCloseable {
         this.jdbcUrl = jdbcUrl;
         this.user = user;
         this.password = password;
+        this.passwordFile = passwordFile;
         this.port = port;
         this.binDir = binDir;
         this.rootDir = rootDir;
@@ -144,8 +155,32 @@ public final class LocalPostgres implements AutoCloseable {
         return user;
     }
 
+    /** The password: generated for a private server, {@value #ENV_PASSWORD} for an external one. */
     public String password() {
         return password;
+    }
+
+    /**
+     * A file holding {@link #password()} and nothing else, readable by its owner only, for the
+     * {@code jdbc.password-file} key; it lives as long as this server.
+     */
+    public Path passwordFile() {
+        return passwordFile;
+    }
+
+    /**
+     * The job's {@code jdbc.*} keys for this server, as a deployment sets them: {@code jdbc.url},
+     * {@code jdbc.user} and {@code jdbc.password-file} (so the password is read where the
+     * connection opens, never put in the configuration).
+     */
+    public Map<String, String> jdbcOptions() {
+        return Map.of(
+                "jdbc.url",
+                jdbcUrl,
+                "jdbc.user",
+                user,
+                "jdbc.password-file",
+                passwordFile.toString());
     }
 
     /** The TCP port of a private server; -1 for an external one. */
@@ -225,6 +260,9 @@ public final class LocalPostgres implements AutoCloseable {
     @Override
     public synchronized void close() {
         if (closed || isExternal()) {
+            if (!closed) {
+                deleteRecursively(passwordFile);
+            }
             closed = true;
             return;
         }
@@ -509,6 +547,13 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /** 24 random characters of the URL-safe Base64 alphabet (144 bits). */
+    static String generatePassword() {
+        byte[] bytes = new byte[18];
+        RANDOM.nextBytes(bytes);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
     static int freePort() {
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return socket.getLocalPort();
@@ -598,10 +643,24 @@ public final class LocalPostgres implements AutoCloseable {
             String externalUrl = env.get(ENV_URL);
             if (!ignoreEnvironment && externalUrl != null && !externalUrl.isBlank()) {
                 LOG.info("Using the external PostgreSQL named by {}", ENV_URL);
+                String externalPassword = env.getOrDefault(ENV_PASSWORD, "");
+                Path externalPasswordFile;
+                try {
+                    externalPasswordFile =
+                            Files.createTempFile(
+                                    "notiflow-pg-password-",
+                                    "",
+                                    PosixFilePermissions.asFileAttribute(
+                                            PosixFilePermissions.fromString("rw-------")));
+                    Files.writeString(externalPasswordFile, externalPassword);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot write the password file", e);
+                }
                 return new LocalPostgres(
                         externalUrl,
                         env.getOrDefault(ENV_USER, "postgres"),
-                        env.getOrDefault(ENV_PASSWORD, ""),
+                        externalPassword,
+                        externalPasswordFile,
                         -1,
                         null,
                         null,
@@ -610,6 +669,7 @@ public final class LocalPostgres implements AutoCloseable {
             }
             Path binDir = findBinDir(env);
             boolean asPostgresUser = isRoot();
+            String password = generatePassword();
             int serverPort = port == 0 ? freePort() : port;
             boolean temporary = directory == null;
             Path root;
@@ -628,6 +688,12 @@ public final class LocalPostgres implements AutoCloseable {
                         }
                     }
                 }
+                Files.writeString(
+                        Files.createFile(
+                                root.resolve(PASSWORD_FILE),
+                                PosixFilePermissions.asFileAttribute(
+                                        PosixFilePermissions.fromString("rw-------"))),
+                        password + "\n");
                 if (asPostgresUser) {
                     chownRecursively(root, OS_USER);
                 }
@@ -638,7 +704,8 @@ public final class LocalPostgres implements AutoCloseable {
                     new LocalPostgres(
                             "jdbc:postgresql://127.0.0.1:" + serverPort + "/" + DATABASE,
                             SUPERUSER,
-                            PASSWORD,
+                            password,
+                            root.resolve(PASSWORD_FILE),
                             serverPort,
                             binDir,
                             root,
@@ -669,7 +736,8 @@ public final class LocalPostgres implements AutoCloseable {
                         dataDir().toString(),
                         "-U",
                         SUPERUSER,
-                        "--auth=trust",
+                        "--auth=scram-sha-256",
+                        "--pwfile=" + passwordFile,
                         "--encoding=UTF8",
                         "--locale=C",
                         "--no-sync"),

@@ -6,6 +6,8 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
+import java.util.Map;
+
 /**
  * JUnit 5 extension that runs one {@link LocalPostgres} per test class (or uses the external server
  * named by {@value LocalPostgres#ENV_URL}).
@@ -16,6 +18,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * @Test
  * void shouldStoreDeliveries() throws Exception {
  *     try (Connection c = PG.postgres().connect()) { ... }
+ *     PG.jdbcOptions().forEach(config::setString);   // a job's jdbc.* keys, password in a file
  * }
  * }</pre>
  *
@@ -55,6 +58,14 @@ public final class PostgresExtension
     /** Shortcut for {@code postgres().jdbcUrl()}. */
     public String jdbcUrl() {
         return postgres().jdbcUrl();
+    }
+
+    /**
+     * Shortcut for {@code postgres().jdbcOptions()}: the {@code jdbc.url}, {@code jdbc.user} and
+     * {@code jdbc.password-file} keys of the server, which checks passwords.
+     */
+    public Map<String, String> jdbcOptions() {
+        return postgres().jdbcOptions();
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.notiflow.testkit.postgres;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.nio.file.Files;
+import java.nio.file.attribute.PosixFilePermission;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -10,6 +12,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -78,6 +82,49 @@ class LocalPostgresITCase {
             assertThat(rows(s, "SELECT id FROM outage_it")).containsExactly("before-outage");
         }
         assertThat(pg.jdbcUrl()).endsWith(":" + pg.port() + "/notiflow");
+    }
+
+    @Test
+    void shouldCheckThePasswordWithScram() throws Exception {
+        LocalPostgres pg = PG.postgres();
+        assumeFalse(pg.isExternal(), "authentication of an external server is not ours");
+        Properties noPassword = new Properties();
+        noPassword.setProperty("user", pg.user());
+
+        assertThatThrownBy(() -> DriverManager.getConnection(pg.jdbcUrl(), pg.user(), "wrong"))
+                .isInstanceOf(SQLException.class)
+                .satisfies(e -> assertThat(((SQLException) e).getSQLState()).isEqualTo("28P01"));
+        assertThatThrownBy(() -> DriverManager.getConnection(pg.jdbcUrl(), noPassword))
+                .isInstanceOf(SQLException.class)
+                .hasMessageContaining("SCRAM");
+        try (Connection c = pg.connect();
+                Statement s = c.createStatement()) {
+            assertThat(rows(s, "SHOW password_encryption")).containsExactly("scram-sha-256");
+            assertThat(
+                            rows(
+                                    s,
+                                    "SELECT DISTINCT auth_method FROM pg_hba_file_rules"
+                                            + " WHERE type = 'host'"))
+                    .containsExactly("scram-sha-256");
+        }
+    }
+
+    @Test
+    void shouldHandThePasswordOutAsAFileAndAsJdbcKeys() throws Exception {
+        LocalPostgres pg = PG.postgres();
+
+        assertThat(Files.readString(pg.passwordFile()).strip()).isEqualTo(pg.password());
+        if (!pg.isExternal()) {
+            assertThat(pg.password()).hasSize(24).isNotEqualTo("notiflow");
+            assertThat(Files.getPosixFilePermissions(pg.passwordFile()))
+                    .containsExactlyInAnyOrder(
+                            PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        }
+        assertThat(pg.jdbcOptions())
+                .containsOnly(
+                        Map.entry("jdbc.url", pg.jdbcUrl()),
+                        Map.entry("jdbc.user", pg.user()),
+                        Map.entry("jdbc.password-file", pg.passwordFile().toString()));
     }
 
     @Test

@@ -65,10 +65,15 @@ class LocalPostgresTest {
         assertThat(pg.jdbcUrl()).isEqualTo("jdbc:postgresql://db:5432/n");
         assertThat(pg.user()).isEqualTo("app");
         assertThat(pg.password()).isEqualTo("secret");
+        assertThat(pg.passwordFile()).hasContent("secret");
+        assertThat(pg.jdbcOptions())
+                .containsEntry("jdbc.url", "jdbc:postgresql://db:5432/n")
+                .containsEntry("jdbc.password-file", pg.passwordFile().toString());
         assertThatThrownBy(pg::stop)
                 .isInstanceOf(UnsupportedOperationException.class)
                 .hasMessageContaining(LocalPostgres.ENV_URL);
         pg.close();
+        assertThat(pg.passwordFile()).doesNotExist();
     }
 
     private static Path fakeBinDir(Path dir) throws IOException {
