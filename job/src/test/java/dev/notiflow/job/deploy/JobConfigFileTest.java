@@ -12,7 +12,6 @@ import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.job.ProviderGateways;
 import dev.notiflow.job.docs.ConfigReference;
 import dev.notiflow.model.Provider;
-import dev.notiflow.sinks.email.EmailOptions;
 import dev.notiflow.sinks.fcm.FcmOptions;
 import dev.notiflow.sinks.ledger.LedgerOptions;
 import dev.notiflow.sinks.ledger.LedgeredSenderFactory;
