@@ -228,13 +228,9 @@ class TaskManagerCrashITCase {
         config.put(EmailOptions.SMTP_PORT.key(), Integer.toString(smtp.port()));
         config.put(EmailOptions.SMTP_SECURITY.key(), "none");
         config.remove(EmailOptions.SMTP_USERNAME.key());
-        config.put("jdbc.url", postgres.jdbcUrl());
-        config.put("jdbc.user", postgres.user());
-        if (postgres.password() != null) {
-            Path passwordFile = temp.resolve("jdbc-password");
-            Files.writeString(passwordFile, postgres.password());
-            config.put("jdbc.password-file", passwordFile.toString());
-        }
+        // The password from the testkit server's password file, as a mounted Secret would give it.
+        config.remove("jdbc.password-env");
+        config.putAll(postgres.jdbcOptions());
         return config;
     }
 
