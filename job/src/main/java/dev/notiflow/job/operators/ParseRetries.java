@@ -6,12 +6,19 @@ import org.apache.flink.util.Collector;
 import dev.notiflow.job.OutputTags;
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.ScheduledRetry;
+import dev.notiflow.model.SendRequest;
+import dev.notiflow.serde.Ids;
+import dev.notiflow.serde.InvalidRecordException;
 import dev.notiflow.serde.Json;
 import dev.notiflow.serde.Rejection;
 
 import java.time.Instant;
 
-/** Reads the job's own retry records back; an unreadable one goes to the DLQ. */
+/**
+ * Reads the job's own retry records back; an unreadable one (not JSON, a repeated key, no request
+ * or notBefore) goes to the DLQ as MALFORMED_JSON, one whose ids hold control characters as
+ * INVALID_FIELD.
+ */
 public final class ParseRetries extends ProcessFunction<RawRecord, ScheduledRetry> {
 
     private static final long serialVersionUID = 1L;
@@ -26,7 +33,12 @@ public final class ParseRetries extends ProcessFunction<RawRecord, ScheduledRetr
             if (retry == null || retry.request() == null || retry.notBefore() == null) {
                 throw new IllegalArgumentException("a retry needs request and notBefore");
             }
+            checkIds(retry.request());
             out.collect(retry);
+        } catch (InvalidRecordException e) {
+            ctx.output(
+                    OutputTags.DEAD_LETTERS,
+                    Records.badInput(record, e.rejection(), Instant.now()));
         } catch (RuntimeException e) {
             ctx.output(
                     OutputTags.DEAD_LETTERS,
@@ -35,5 +47,14 @@ public final class ParseRetries extends ProcessFunction<RawRecord, ScheduledRetr
                             new Rejection(Rejection.MALFORMED_JSON, "unreadable retry record"),
                             Instant.now()));
         }
+    }
+
+    private static void checkIds(SendRequest r) throws InvalidRecordException {
+        Ids.check("request.notificationId", r.notificationId());
+        Ids.check("request.eventId", r.eventId());
+        Ids.check("request.userId", r.userId());
+        Ids.check("request.token", r.token());
+        Ids.check("request.templateId", r.templateId());
+        Ids.check("request.locale", r.locale());
     }
 }
