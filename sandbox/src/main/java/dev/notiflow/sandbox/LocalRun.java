@@ -290,23 +290,33 @@ public final class LocalRun {
                         + "/jobs/"
                         + job.getJobID()
                         + "/metrics?get=numRestarts";
-        try {
-            HttpResponse<String> response =
-                    HttpClient.newHttpClient()
-                            .send(
-                                    HttpRequest.newBuilder(URI.create(url))
-                                            .timeout(Duration.ofSeconds(10))
-                                            .build(),
-                                    HttpResponse.BodyHandlers.ofString());
-            JsonNode metric = JSON.readTree(response.body()).path(0);
-            if (!"numRestarts".equals(metric.path("id").asText())) {
-                problems.add(name + ": no numRestarts metric (" + response.statusCode() + ")");
-            } else if (metric.path("value").asLong(-1) != 0) {
-                problems.add(name + " restarted " + metric.path("value").asText() + " time(s)");
+        HttpClient http = HttpClient.newHttpClient();
+        // The REST endpoint fetches metrics in the background: the first answers can be empty.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String answer = "no answer";
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> response =
+                        http.send(
+                                HttpRequest.newBuilder(URI.create(url))
+                                        .timeout(Duration.ofSeconds(10))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                answer = response.statusCode() + " " + response.body();
+                JsonNode metric = JSON.readTree(response.body()).path(0);
+                if ("numRestarts".equals(metric.path("id").asText())) {
+                    if (metric.path("value").asLong(-1) != 0) {
+                        problems.add(
+                                name + " restarted " + metric.path("value").asText() + " time(s)");
+                    }
+                    return;
+                }
+            } catch (IOException e) {
+                answer = e.toString();
             }
-        } catch (IOException e) {
-            problems.add(name + ": could not read numRestarts (" + e.getMessage() + ")");
+            Thread.sleep(500);
         }
+        problems.add(name + ": could not read numRestarts (" + answer + ")");
     }
 
     private static int distinctNotifications(List<String> deliveries) throws IOException {
