@@ -3,13 +3,17 @@ package dev.notiflow.jdbc;
 import org.apache.flink.connector.jdbc.JdbcStatementBuilder;
 import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 
+import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
+import dev.notiflow.serde.Json;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Base64;
 
 /**
  * The sink of the {@code deliveries} table (see {@code sql/migrations/V1__deliveries.sql}): one row
@@ -22,10 +26,21 @@ import java.time.ZoneOffset;
  * one notification leave the later decision in place, whatever order they arrive in. Values are
  * bound as parameters of a prepared statement; nothing from a record ever becomes SQL.
  *
+ * <p>Free text from providers ({@code detail}, {@code providerMessageId}) is written with U+0000
+ * replaced by U+FFFD, since PostgreSQL refuses NUL in text. Ids are written as they are: the
+ * parsers reject control characters in them, and an id changed on the way would no longer match the
+ * topic.
+ *
+ * <p>{@link #rows(String)} with a {@link TableWriter} is how the delivery tables job writes: a row
+ * PostgreSQL still refuses goes to the DLQ. {@link #create(JdbcSettings)} is Flink's plain JDBC
+ * sink with the same statement (e.g. for a backfill), which fails on such a row.
+ *
  * <pre>{@code
- * deliveries.sinkTo(DeliveryTableSink.create(settings))
- *         .uid("deliveries-table-sink")
- *         .name("Deliveries table");
+ * DataStream<DeadLetter> refused =
+ *         deliveries
+ *                 .transform("Deliveries table", TypeInformation.of(DeadLetter.class),
+ *                         new TableWriter<>(settings, DeliveryTableSink.rows(deliveriesTopic)))
+ *                 .uid("deliveries-table-sink");
  * }</pre>
  *
  * <p>Stateless and thread-safe; each sink subtask gets its own connection.
@@ -75,6 +90,60 @@ public final class DeliveryTableSink {
                 .buildAtLeastOnce(settings.connectionProvider());
     }
 
+    /**
+     * The delivery table for a {@link TableWriter}; a refused row becomes a dead letter with the
+     * delivery as JSON, its ids, {@code key} = its notification id and {@code sourceTopic} = {@code
+     * deliveriesTopic}.
+     */
+    public static TableWriter.Rows<Delivery> rows(String deliveriesTopic) {
+        return new DeliveryRows(deliveriesTopic);
+    }
+
+    private static final class DeliveryRows implements TableWriter.Rows<Delivery> {
+
+        private static final long serialVersionUID = 1L;
+
+        private final String deliveriesTopic;
+
+        DeliveryRows(String deliveriesTopic) {
+            this.deliveriesTopic = deliveriesTopic;
+        }
+
+        @Override
+        public String table() {
+            return "deliveries";
+        }
+
+        @Override
+        public String sql() {
+            return UPSERT_SQL;
+        }
+
+        @Override
+        public void bind(PreparedStatement statement, Delivery row) throws SQLException {
+            DeliveryTableSink.bind(statement, row);
+        }
+
+        @Override
+        public DeadLetter refused(Delivery d, String detail, Instant now) {
+            byte[] json = Json.toBytes(d);
+            return new DeadLetter(
+                    DeadLetter.TABLE,
+                    TableWriter.ROW_REFUSED,
+                    detail,
+                    deliveriesTopic,
+                    null,
+                    d.notificationId(),
+                    new String(json, StandardCharsets.UTF_8),
+                    Base64.getEncoder().encodeToString(json),
+                    d.eventId(),
+                    d.notificationId(),
+                    d.userId(),
+                    d.channel(),
+                    now);
+        }
+    }
+
     /** Binds one delivery to {@link #UPSERT_SQL}. Stateless. */
     static final class DeliveryStatementBuilder implements JdbcStatementBuilder<Delivery> {
 
@@ -102,14 +171,19 @@ public final class DeliveryTableSink {
         ps.setString(9, d.device());
         ps.setString(10, d.status() == null ? null : d.status().name());
         ps.setString(11, d.reason());
-        ps.setString(12, d.detail());
+        ps.setString(12, freeText(d.detail()));
         ps.setInt(13, d.attempts());
         ps.setString(14, d.priority() == null ? null : d.priority().wireName());
-        ps.setString(15, d.providerMessageId());
+        ps.setString(15, freeText(d.providerMessageId()));
         setInstant(ps, 16, d.createdAt());
         setInstant(ps, 17, d.receivedAt());
         setInstant(ps, 18, d.firstAttemptAt());
         setInstant(ps, 19, d.finalAt());
+    }
+
+    /** Free text as PostgreSQL can store it: U+0000 replaced by U+FFFD. */
+    static String freeText(String text) {
+        return text == null || text.indexOf('\u0000') < 0 ? text : text.replace('\u0000', '\uFFFD');
     }
 
     /**

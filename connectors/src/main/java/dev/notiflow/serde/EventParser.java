@@ -100,9 +100,7 @@ public final class EventParser {
     private static String id(JsonNode obj, String field, boolean required)
             throws InvalidRecordException {
         String value =
-                required
-                        ? JsonFields.requiredText(obj, field)
-                        : JsonFields.optionalText(obj, field);
+                required ? JsonFields.requiredId(obj, field) : JsonFields.optionalId(obj, field);
         if (value != null && value.length() > MAX_ID_LENGTH) {
             throw new InvalidRecordException(
                     Rejection.INVALID_FIELD,

@@ -1,6 +1,8 @@
 package dev.notiflow.serde;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -11,13 +13,16 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * The one Jackson configuration for every topic: ISO-8601 timestamps, unknown fields ignored (the
- * contracts only grow additively), records written with all fields so the output schema is stable.
- * {@link ObjectMapper} is thread-safe once configured.
+ * contracts only grow additively), a key repeated in one object refused, records written with all
+ * fields so the output schema is stable. {@link ObjectMapper} is thread-safe once configured.
  */
 public final class Json {
 
     public static final ObjectMapper MAPPER =
-            new ObjectMapper()
+            new ObjectMapper(
+                            JsonFactory.builder()
+                                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                                    .build())
                     .registerModule(new JavaTimeModule())
                     .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
                     .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)

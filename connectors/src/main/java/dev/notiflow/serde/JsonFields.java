@@ -1,8 +1,12 @@
 package dev.notiflow.serde;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
 
 import java.nio.ByteBuffer;
@@ -18,14 +22,28 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Strict reading of one JSON input record: bytes must be UTF-8 and one JSON object, and each
- * accessor checks a field's type, throwing {@link InvalidRecordException} with the field's name.
- * Stateless and thread-safe.
+ * Strict reading of one JSON input record: bytes must be UTF-8 and one JSON object without a
+ * repeated key at any level and nested at most {@value #MAX_NESTING_DEPTH} deep, and each accessor
+ * checks a field's type, throwing {@link InvalidRecordException} with the field's name. Ids (see
+ * {@link #requiredId}) must not contain control characters. Stateless and thread-safe.
  */
 final class JsonFields {
 
+    /** Deepest nesting of objects and arrays an input record may have. */
+    static final int MAX_NESTING_DEPTH = 64;
+
+    // Input only: the job's own records are read with Json.MAPPER.
     private static final ObjectReader READER =
-            Json.MAPPER.reader().with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+            new ObjectMapper(
+                            JsonFactory.builder()
+                                    .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                                    .streamReadConstraints(
+                                            StreamReadConstraints.builder()
+                                                    .maxNestingDepth(MAX_NESTING_DEPTH)
+                                                    .build())
+                                    .build())
+                    .reader()
+                    .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private JsonFields() {}
 
@@ -84,6 +102,26 @@ final class JsonFields {
         return value;
     }
 
+    /** A required id: a non-blank string without control characters. */
+    static String requiredId(JsonNode obj, String field) throws InvalidRecordException {
+        return Ids.check(field, requiredText(obj, field));
+    }
+
+    /** An optional id: absent, or a non-blank string without control characters. */
+    static String optionalId(JsonNode obj, String field) throws InvalidRecordException {
+        String value = optionalText(obj, field);
+        if (value != null && value.isBlank()) {
+            throw new InvalidRecordException(
+                    Rejection.INVALID_FIELD, field + ": must not be blank");
+        }
+        return Ids.check(field, value);
+    }
+
+    /** An optional string that is not an id but must not contain control characters either. */
+    static String optionalCleanText(JsonNode obj, String field) throws InvalidRecordException {
+        return Ids.check(field, optionalText(obj, field));
+    }
+
     static String optionalText(JsonNode obj, String field) throws InvalidRecordException {
         JsonNode n = obj.get(field);
         if (n == null || n.isNull()) {
@@ -123,7 +161,7 @@ final class JsonFields {
         }
     }
 
-    /** An array of non-blank strings, or {@code null} when absent. */
+    /** An array of ids (non-blank, no control characters), or {@code null} when absent. */
     static List<String> optionalTextList(JsonNode obj, String field) throws InvalidRecordException {
         JsonNode n = obj.get(field);
         if (n == null || n.isNull()) {
@@ -141,12 +179,12 @@ final class JsonFields {
                 throw new InvalidRecordException(
                         Rejection.INVALID_FIELD, field + "[" + i + "]: must be a non-blank string");
             }
-            out.add(item.textValue());
+            out.add(Ids.check(field + "[" + i + "]", item.textValue()));
         }
         return out;
     }
 
-    /** An object of booleans, or {@code null} when absent. */
+    /** An object of booleans whose keys are ids, or {@code null} when absent. */
     static Map<String, Boolean> optionalFlags(JsonNode obj, String field)
             throws InvalidRecordException {
         JsonNode n = obj.get(field);
@@ -161,6 +199,7 @@ final class JsonFields {
         var it = n.fields();
         while (it.hasNext()) {
             var e = it.next();
+            Ids.check(field + " key", e.getKey());
             if (!e.getValue().isBoolean()) {
                 throw new InvalidRecordException(
                         Rejection.INVALID_FIELD,

@@ -31,8 +31,8 @@ public final class TemplateParser {
             html = JsonFields.optionalText(email, "html");
         }
         return new NotificationTemplate(
-                JsonFields.requiredText(obj, "templateId"),
-                JsonFields.requiredText(obj, "locale"),
+                JsonFields.requiredId(obj, "templateId"),
+                JsonFields.requiredId(obj, "locale"),
                 JsonFields.optionalText(obj, "title"),
                 JsonFields.optionalText(obj, "body"),
                 subject,

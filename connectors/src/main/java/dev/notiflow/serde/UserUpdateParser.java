@@ -34,7 +34,7 @@ public final class UserUpdateParser {
             return UserUpdate.preferencesDeleted(requiredKey(record));
         }
         JsonNode obj = JsonFields.readObject(record.value(), maxRecordBytes);
-        String userId = JsonFields.requiredText(obj, "userId");
+        String userId = JsonFields.requiredId(obj, "userId");
         String timeZone = JsonFields.optionalText(obj, "timeZone");
         if (timeZone != null) {
             try {
@@ -70,7 +70,7 @@ public final class UserUpdateParser {
                         userId,
                         JsonFields.optionalText(obj, "email"),
                         JsonFields.optionalText(obj, "phone"),
-                        JsonFields.optionalText(obj, "locale"),
+                        JsonFields.optionalId(obj, "locale"),
                         timeZone,
                         channels,
                         JsonFields.optionalFlags(obj, "categories"),
@@ -91,8 +91,8 @@ public final class UserUpdateParser {
             return UserUpdate.deviceDeleted(key.substring(0, colon), key.substring(colon + 1));
         }
         JsonNode obj = JsonFields.readObject(record.value(), maxRecordBytes);
-        String userId = JsonFields.requiredText(obj, "userId");
-        String token = JsonFields.requiredText(obj, "token");
+        String userId = JsonFields.requiredId(obj, "userId");
+        String token = JsonFields.requiredId(obj, "token");
         if (!JsonFields.present(obj, "platform")) {
             throw new InvalidRecordException(Rejection.MISSING_FIELD, "platform: is required");
         }
@@ -109,7 +109,7 @@ public final class UserUpdateParser {
                         userId,
                         token,
                         platform,
-                        JsonFields.optionalText(obj, "appId"),
+                        JsonFields.optionalCleanText(obj, "appId"),
                         active == null || active,
                         JsonFields.optionalInstant(obj, "updatedAt")));
     }
@@ -125,8 +125,8 @@ public final class UserUpdateParser {
         String providerName = JsonFields.optionalText(obj, "provider");
         return UserUpdate.tokenInvalidated(
                 new TokenInvalidation(
-                        JsonFields.requiredText(obj, "userId"),
-                        JsonFields.requiredText(obj, "token"),
+                        JsonFields.requiredId(obj, "userId"),
+                        JsonFields.requiredId(obj, "token"),
                         platformName == null ? null : Platform.fromWire(platformName),
                         providerName == null ? null : Provider.fromWire(providerName),
                         JsonFields.optionalText(obj, "reason"),
@@ -138,7 +138,8 @@ public final class UserUpdateParser {
             throw new InvalidRecordException(
                     Rejection.MISSING_FIELD, "key: a tombstone needs its record key");
         }
-        return new String(record.key(), StandardCharsets.UTF_8);
+        // The key becomes the userId (or userId:token) of the state it deletes.
+        return Ids.check("key", new String(record.key(), StandardCharsets.UTF_8));
     }
 
     private static String clock(JsonNode obj, String field) throws InvalidRecordException {

@@ -2,6 +2,7 @@ package dev.notiflow.contracts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.notiflow.jdbc.DeliveryTableSink;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
@@ -180,6 +181,16 @@ class OutputSchemasTest {
                 FINAL);
     }
 
+    /** A row the database refused, as the delivery tables job writes it. */
+    static DeadLetter refusedRow() {
+        return DeliveryTableSink.rows("notification-deliveries")
+                .refused(
+                        failedPush(),
+                        "deliveries: SQLState 22021: ERROR: invalid byte sequence for encoding"
+                                + " \"UTF8\": 0x00",
+                        FINAL);
+    }
+
     static DeadLetter failedSend() {
         Delivery d = failedPush();
         return new DeadLetter(
@@ -234,7 +245,8 @@ class OutputSchemasTest {
                         badInput(utf8, "{\"eventId\":"),
                         badInput(notUtf8, null),
                         badInput(null, null),
-                        failedSend());
+                        failedSend(),
+                        refusedRow());
         for (DeadLetter d : letters) {
             assertThat(TopicSchemas.violations("notification-dlq", Json.toBytes(d)))
                     .as("%s %s", d.kind(), d.reason())
@@ -264,6 +276,13 @@ class OutputSchemasTest {
         }
         assertThat(Json.fromBytes(Json.toBytes(failedSend()), DeadLetter.class))
                 .isEqualTo(failedSend());
+        DeadLetter refused = refusedRow();
+        assertThat(Json.fromBytes(Json.toBytes(refused), DeadLetter.class)).isEqualTo(refused);
+        assertThat(
+                        Json.fromBytes(
+                                Base64.getDecoder().decode(refused.payloadBase64()),
+                                Delivery.class))
+                .isEqualTo(failedPush());
         assertThat(Json.fromBytes(Json.toBytes(invalidation()), TokenInvalidation.class))
                 .isEqualTo(invalidation());
     }
@@ -290,6 +309,9 @@ class OutputSchemasTest {
         assertRejected("notification-dlq", input, "payloadBase64", "not base64!");
         assertRejected("notification-dlq", failedSend(), "notificationId", null);
         assertRejected("notification-dlq", failedSend(), "failedAt", null);
+        assertRejected("notification-dlq", refusedRow(), "payload", null);
+        assertRejected("notification-dlq", refusedRow(), "detail", null);
+        assertRejected("notification-dlq", refusedRow(), "reason", "MALFORMED_JSON");
     }
 
     @Test

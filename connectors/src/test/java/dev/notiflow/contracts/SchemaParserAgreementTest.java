@@ -83,7 +83,21 @@ class SchemaParserAgreementTest {
                         true,
                         ",\"sendAt\":\"2026-11-22T09:00:00.5+09:00\",\"createdAt\":\"2026-11-22T00:00:00-05:30\""),
                 event(true, ",\"traceId\":\"abc\""),
-                event(true, ",\"category\":\"\",\"templateId\":\"" + id256 + "\""),
+                event(true, ",\"category\":\"c\",\"templateId\":\"" + id256 + "\""),
+                event(false, ",\"category\":\"\""),
+                event(false, ",\"templateId\":\" \""),
+                event(false, ",\"templateId\":\"t\\u0000\""),
+                event(false, ",\"category\":\"c\\u0085\""),
+                event(true, ",\"data\":{\"note\":\"a\\nb\\u0000\"}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e\\u0000\",\"type\":\"t\",\"userIds\":[\"u1\"]}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\\t\",\"userIds\":[\"u1\"]}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[\"u1\\u001f\"]}"),
                 accepted(
                         "notification-events",
                         "{\"eventId\":\"" + id256 + "\",\"type\":\"t\",\"userIds\":[\"u\",\"u\"]}"),
@@ -159,6 +173,11 @@ class SchemaParserAgreementTest {
                 rejected("user-preferences", "{\"email\":\"a@example.com\"}"),
                 rejected("user-preferences", "{\"userId\":\" \"}"),
                 rejected("user-preferences", "{\"userId\":42}"),
+                rejected("user-preferences", "{\"userId\":\"u\\u007f\"}"),
+                prefs(false, ",\"locale\":\"en\\n\""),
+                prefs(false, ",\"locale\":\"\""),
+                prefs(false, ",\"categories\":{\"news\\u0000\":false}"),
+                prefs(true, ",\"email\":\"a\\u0000@example.com\""),
                 prefs(false, ",\"email\":1"),
                 prefs(false, ",\"channels\":{\"fax\":true}"),
                 prefs(false, ",\"channels\":{\"sms\":\"no\"}"),
@@ -203,6 +222,13 @@ class SchemaParserAgreementTest {
                 device(false, ",\"active\":\"false\""),
                 device(false, ",\"active\":0"),
                 device(false, ",\"appId\":[\"a\"]"),
+                device(false, ",\"appId\":\"com.example\\u0000\""),
+                rejected(
+                        "device-tokens",
+                        "{\"userId\":\"u1\",\"token\":\"t\\u0000\",\"platform\":\"ios\"}"),
+                rejected(
+                        "device-tokens",
+                        "{\"userId\":\"u\\r\",\"token\":\"t\",\"platform\":\"ios\"}"),
                 device(false, ",\"updatedAt\":\"now\""),
                 // notification-templates
                 accepted(
@@ -217,6 +243,13 @@ class SchemaParserAgreementTest {
                 rejected("notification-templates", "{\"locale\":\"en\"}"),
                 rejected("notification-templates", "{\"templateId\":\"t\"}"),
                 rejected("notification-templates", "{\"templateId\":\"t\",\"locale\":\" \"}"),
+                rejected(
+                        "notification-templates",
+                        "{\"templateId\":\"t\\u0000\",\"locale\":\"en\"}"),
+                rejected(
+                        "notification-templates",
+                        "{\"templateId\":\"t\",\"locale\":\"en\\u0001\"}"),
+                template(true, ",\"body\":\"line 1\\nline 2\""),
                 template(false, ",\"email\":\"Hi\""),
                 template(false, ",\"email\":{\"html\":1}"),
                 template(false, ",\"title\":[\"a\"]"),
@@ -247,7 +280,23 @@ class SchemaParserAgreementTest {
                 Arguments.of(
                         "notification-events",
                         "{" + EVENT + ",\"data\":{\"big\":\"" + "x".repeat(MAX) + "\"}}",
-                        Rejection.RECORD_TOO_LARGE));
+                        Rejection.RECORD_TOO_LARGE),
+                Arguments.of(
+                        "notification-events",
+                        "{" + EVENT + ",\"userIds\":[\"u2\"]}",
+                        Rejection.MALFORMED_JSON),
+                Arguments.of(
+                        "user-preferences",
+                        "{\"userId\":\"u1\",\"categories\":{\"a\":true,\"a\":false}}",
+                        Rejection.MALFORMED_JSON),
+                Arguments.of(
+                        "notification-events",
+                        "{" + EVENT + ",\"data\":{\"d\":" + "[".repeat(70) + "]".repeat(70) + "}}",
+                        Rejection.MALFORMED_JSON),
+                Arguments.of(
+                        "notification-events",
+                        "{\"eventId\":\"e\\ud800\",\"type\":\"t\",\"userIds\":[\"u1\"]}",
+                        Rejection.INVALID_FIELD));
     }
 
     /**

@@ -1,13 +1,13 @@
 package dev.notiflow.contracts;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
-import dev.notiflow.serde.Json;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -62,6 +62,8 @@ final class TopicSchemas {
     }
 
     /** The schema violations of a value, as sorted human-readable messages; empty when valid. */
+    private static final ObjectMapper GENERIC_READER = new ObjectMapper();
+
     static Set<String> violations(String topic, JsonNode value) {
         Set<String> out = new TreeSet<>();
         for (ValidationMessage m : schema(topic).validate(value)) {
@@ -70,11 +72,15 @@ final class TopicSchemas {
         return out;
     }
 
-    /** The schema violations of raw JSON bytes; bytes that are not JSON count as one violation. */
+    /**
+     * The schema violations of raw JSON bytes; bytes that are not JSON count as one violation. The
+     * bytes are read as a generic validator would, a repeated key keeping its last value (JSON
+     * Schema cannot see repeated keys; the parsers reject them).
+     */
     static Set<String> violations(String topic, byte[] json) {
         JsonNode node;
         try {
-            node = Json.MAPPER.readTree(json);
+            node = GENERIC_READER.readTree(json);
         } catch (IOException e) {
             return Set.of("not JSON: " + e.getMessage());
         }

@@ -1,5 +1,6 @@
 package dev.notiflow.serde;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.NotificationEvent;
 import dev.notiflow.model.Priority;
@@ -465,5 +466,107 @@ class EventParserTest {
     void shouldReportTheFirstProblemInFieldOrder() {
         assertThat(rejection("{\"userIds\":[],\"priority\":\"urgent\"}"))
                 .isEqualTo(new Rejection(Rejection.MISSING_FIELD, "eventId: is required"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(
+            strings = {"\\u0000", "\\u0001", "\\n", "\\u001f", "\\u007f", "\\u0085", "\\u009f"})
+    void shouldRejectAControlCharacterInAUserId(String escaped) {
+        Rejection r =
+                rejection(
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[\"u1\",\"u"
+                                + escaped
+                                + "x\"]}");
+
+        assertThat(r.reason()).isEqualTo(Rejection.INVALID_FIELD);
+        assertThat(r.detail()).startsWith("userIds[1]: contains the control character U+");
+        assertThat(r.detail()).endsWith(" at index 1");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"eventId", "type", "category", "templateId"})
+    void shouldRejectANulInEveryId(String field) {
+        ObjectNode event = Json.MAPPER.createObjectNode().put("eventId", "e1").put("type", "t");
+        event.putArray("userIds").add("u1");
+        event.put(field, "a\u0000b");
+
+        assertThat(rejection(event.toString()))
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.INVALID_FIELD,
+                                field + ": contains the control character U+0000 at index 1"));
+    }
+
+    @Test
+    void shouldRejectAnUnpairedSurrogateInAnIdButAcceptAPair() throws Exception {
+        assertThat(rejection("{\"eventId\":\"e\\ud800\",\"type\":\"t\",\"userIds\":[\"u1\"]}"))
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.INVALID_FIELD,
+                                "eventId: contains an unpaired surrogate at index 1"));
+        assertThat(
+                        parse(
+                                        "{\"eventId\":\"e\\ud83d\\ude00\",\"type\":\"t\",\"userIds\":[\"u1\"]}")
+                                .eventId())
+                .isEqualTo("e\ud83d\ude00");
+    }
+
+    @Test
+    void shouldKeepControlCharactersInTemplateData() throws Exception {
+        NotificationEvent e =
+                parse(
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[\"u1\"],"
+                                + "\"data\":{\"note\":\"line 1\\nline 2\"}}");
+
+        assertThat(e.data()).containsEntry("note", "line 1\nline 2");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"category", "templateId"})
+    void shouldRejectABlankOptionalId(String field) {
+        assertThat(
+                        rejection(
+                                "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[\"u1\"],\""
+                                        + field
+                                        + "\":\"\"}"))
+                .isEqualTo(new Rejection(Rejection.INVALID_FIELD, field + ": must not be blank"));
+    }
+
+    @Test
+    void shouldRejectAKeyGivenTwice() {
+        Rejection r =
+                rejection(
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[\"u1\"],"
+                                + "\"userIds\":[\"u2\"]}");
+
+        assertThat(r.reason()).isEqualTo(Rejection.MALFORMED_JSON);
+        assertThat(r.detail()).contains("Duplicate field 'userIds'");
+    }
+
+    @Test
+    void shouldRejectAKeyGivenTwiceInANestedObject() {
+        Rejection r =
+                rejection(
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[\"u1\"],"
+                                + "\"data\":{\"a\":1,\"a\":2}}");
+
+        assertThat(r.reason()).isEqualTo(Rejection.MALFORMED_JSON);
+        assertThat(r.detail()).contains("Duplicate field 'a'");
+    }
+
+    @Test
+    void shouldRejectNestingDeeperThanTheLimitButAcceptItAtTheLimit() throws Exception {
+        int inData = JsonFields.MAX_NESTING_DEPTH - 2;
+        String ok =
+                "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[\"u1\"],\"data\":{\"d\":"
+                        + "[".repeat(inData)
+                        + "]".repeat(inData)
+                        + "}}";
+        String tooDeep = ok.replace("\"d\":", "\"d\":[").replace("}}", "]}}");
+
+        assertThat(parse(ok).data()).containsKey("d");
+        Rejection r = rejection(tooDeep);
+        assertThat(r.reason()).isEqualTo(Rejection.MALFORMED_JSON);
+        assertThat(r.detail()).contains("nesting depth");
     }
 }

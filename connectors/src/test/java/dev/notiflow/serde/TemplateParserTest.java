@@ -138,4 +138,26 @@ class TemplateParserTest {
             assertThat(e.rejection().reason()).isEqualTo(Rejection.RECORD_TOO_LARGE);
         }
     }
+
+    @Test
+    void shouldRejectAControlCharacterInTheTemplateIdOrLocale() {
+        assertThat(rejection("{\"templateId\":\"order\\u0000\",\"locale\":\"en\"}"))
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.INVALID_FIELD,
+                                "templateId: contains the control character U+0000 at index 5"));
+        assertThat(rejection("{\"templateId\":\"order\",\"locale\":\"en\\r\"}"))
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.INVALID_FIELD,
+                                "locale: contains the control character U+000D at index 2"));
+    }
+
+    @Test
+    void shouldRejectAKeyGivenTwice() {
+        Rejection r = rejection("{\"templateId\":\"a\",\"locale\":\"en\",\"templateId\":\"b\"}");
+
+        assertThat(r.reason()).isEqualTo(Rejection.MALFORMED_JSON);
+        assertThat(r.detail()).contains("Duplicate field 'templateId'");
+    }
 }

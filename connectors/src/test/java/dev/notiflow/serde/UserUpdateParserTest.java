@@ -275,6 +275,52 @@ class UserUpdateParserTest {
                                     .reason())
                     .isEqualTo(Rejection.INVALID_ENCODING);
         }
+
+        @Test
+        void shouldRejectAControlCharacterInTheUserIdLocaleOrACategory() {
+            assertThat(reject("{\"userId\":\"u\\u0000\"}"))
+                    .isEqualTo(
+                            new Rejection(
+                                    Rejection.INVALID_FIELD,
+                                    "userId: contains the control character U+0000 at index 1"));
+            assertThat(reject("{\"userId\":\"u1\",\"locale\":\"\\u0007en\"}"))
+                    .isEqualTo(
+                            new Rejection(
+                                    Rejection.INVALID_FIELD,
+                                    "locale: contains the control character U+0007 at index 0"));
+            assertThat(reject("{\"userId\":\"u1\",\"categories\":{\"news\\u009f\":false}}"))
+                    .isEqualTo(
+                            new Rejection(
+                                    Rejection.INVALID_FIELD,
+                                    "categories key: contains the control character U+009F at index 4"));
+        }
+
+        @Test
+        void shouldRejectABlankLocale() {
+            assertThat(reject("{\"userId\":\"u1\",\"locale\":\"\"}"))
+                    .isEqualTo(new Rejection(Rejection.INVALID_FIELD, "locale: must not be blank"));
+        }
+
+        @Test
+        void shouldRejectATombstoneWhoseKeyHasAControlCharacter() {
+            assertThat(
+                            rejection(
+                                    UserUpdateParser::preferences,
+                                    RawRecords.keyed(TOPIC, "u\u0000", null)))
+                    .isEqualTo(
+                            new Rejection(
+                                    Rejection.INVALID_FIELD,
+                                    "key: contains the control character U+0000 at index 1"));
+        }
+
+        @Test
+        void shouldRejectAUserIdGivenTwice() {
+            Rejection r =
+                    reject("{\"userId\":\"u1\",\"email\":\"a@example.com\",\"userId\":\"u2\"}");
+
+            assertThat(r.reason()).isEqualTo(Rejection.MALFORMED_JSON);
+            assertThat(r.detail()).contains("Duplicate field 'userId'");
+        }
     }
 
     @Nested
@@ -444,6 +490,29 @@ class UserUpdateParserTest {
                                     .reason())
                     .isEqualTo(Rejection.INVALID_TIMESTAMP);
         }
+
+        @Test
+        void shouldRejectAControlCharacterInTheTokenOrUserId() {
+            assertThat(reject("{\"userId\":\"u1\",\"token\":\"tok\\n\",\"platform\":\"ios\"}"))
+                    .isEqualTo(
+                            new Rejection(
+                                    Rejection.INVALID_FIELD,
+                                    "token: contains the control character U+000A at index 3"));
+            assertThat(reject("{\"userId\":\"\\u007fu\",\"token\":\"tok\",\"platform\":\"ios\"}"))
+                    .isEqualTo(
+                            new Rejection(
+                                    Rejection.INVALID_FIELD,
+                                    "userId: contains the control character U+007F at index 0"));
+        }
+
+        @Test
+        void shouldRejectATombstoneKeyWithAControlCharacter() {
+            assertThat(rejectTombstone("u1:to\u0000k"))
+                    .isEqualTo(
+                            new Rejection(
+                                    Rejection.INVALID_FIELD,
+                                    "key: contains the control character U+0000 at index 5"));
+        }
     }
 
     @Nested
@@ -517,6 +586,19 @@ class UserUpdateParserTest {
                                                             + "\"invalidatedAt\":\"soon\"}"))
                                     .reason())
                     .isEqualTo(Rejection.INVALID_TIMESTAMP);
+        }
+
+        @Test
+        void shouldRejectAControlCharacterInTheToken() {
+            assertThat(
+                            rejection(
+                                    UserUpdateParser::invalidation,
+                                    RawRecords.value(
+                                            TOPIC, "{\"userId\":\"u1\",\"token\":\"t\\u0000\"}")))
+                    .isEqualTo(
+                            new Rejection(
+                                    Rejection.INVALID_FIELD,
+                                    "token: contains the control character U+0000 at index 1"));
         }
     }
 }

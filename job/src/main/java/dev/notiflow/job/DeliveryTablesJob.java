@@ -2,12 +2,16 @@ package dev.notiflow.job;
 
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import dev.notiflow.jdbc.JdbcOptions;
 import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.jdbc.Migrations;
 import dev.notiflow.job.analytics.DeliveryAnalytics;
+import dev.notiflow.kafka.KafkaIO;
+import dev.notiflow.model.DeadLetter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * its Kafka outputs, and never restarts into re-sending because of the database. Rows arrive late,
  * never lost (the topic is the source of truth; upserts make replays harmless).
  *
+ * <p>A row PostgreSQL refuses for its content (SQLState class 22 or 23, e.g. U+0000 in a text) does
+ * not stop the job: it goes to {@code notification-dlq} as a dead letter of kind {@code TABLE},
+ * reason {@code ROW_REFUSED}, with the SQLState and the database's message in {@code detail} and
+ * the row in {@code payload} (EXACTLY_ONCE, transactional ids {@code
+ * <kafka.transactional-id-prefix>-tables-dlq}); the rest of its batch is written.
+ *
  * <pre>{@code
  * flink run -c dev.notiflow.job.DeliveryTablesJob notiflow-job-shaded.jar --config /etc/notiflow/job.yaml
  * }</pre>
@@ -29,6 +39,9 @@ import org.slf4j.LoggerFactory;
 public final class DeliveryTablesJob {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeliveryTablesJob.class);
+
+    /** The uid of the sink of refused rows into the DLQ topic. */
+    public static final String DLQ_SINK_UID = "tables-dlq-sink";
 
     /** The job name, as the cluster shows it. */
     public static final String NAME = "notiflow-delivery-tables";
@@ -59,7 +72,21 @@ public final class DeliveryTablesJob {
         // cannot complete: that is expected, not a reason to restart it.
         env.getCheckpointConfig().setTolerableCheckpointFailureNumber(Integer.MAX_VALUE);
         Migrations.apply(jdbc);
-        DeliveryAnalytics.attach(KafkaWiring.deliveryLog(env, config), jdbc);
+        String deliveriesTopic = config.get(JobOptions.TOPIC_DELIVERIES);
+        DataStream<DeadLetter> refused =
+                DeliveryAnalytics.attach(
+                        KafkaWiring.deliveryLog(env, config), jdbc, deliveriesTopic);
+        refused.sinkTo(
+                        KafkaIO.jsonSink(
+                                JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS),
+                                config.get(JobOptions.TOPIC_DLQ),
+                                d -> d.notificationId() != null ? d.notificationId() : d.detail(),
+                                DeliveryGuarantee.EXACTLY_ONCE,
+                                config.get(JobOptions.KAFKA_TRANSACTIONAL_ID_PREFIX)
+                                        + "-tables-dlq",
+                                config.get(JobOptions.KAFKA_TRANSACTION_TIMEOUT).toMillis()))
+                .uid(DLQ_SINK_UID)
+                .name("DLQ topic (refused rows)");
         LOG.info(
                 "Writing the delivery table and per-minute metrics from {} (checkpoints every {})",
                 config.get(JobOptions.TOPIC_DELIVERIES),

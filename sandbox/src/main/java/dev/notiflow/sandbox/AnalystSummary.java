@@ -16,20 +16,32 @@ final class AnalystSummary {
                     + " round(percentile_cont(0.95) WITHIN GROUP (ORDER BY latency_ms)::numeric) AS p95_ms"
                     + " FROM deliveries GROUP BY 1, 2 ORDER BY 1, 2";
 
+    private static final long STABLE_SECONDS = 15;
+
     private AnalystSummary() {}
 
-    /** Waits (up to 60 s) until the table holds {@code expected} rows, then prints the summary. */
-    static void print(LocalPostgres postgres, int expected) throws InterruptedException {
+    /**
+     * Waits until the table holds {@code expected} rows (or its count stayed the same for {@value
+     * #STABLE_SECONDS} s, or 60 s passed), prints the summary and returns the row count.
+     */
+    static int print(LocalPostgres postgres, int expected) throws InterruptedException {
         long deadline = System.nanoTime() + 60_000_000_000L;
-        int rows = 0;
+        int rows = -1;
+        long changedAt = System.nanoTime();
         while (System.nanoTime() < deadline) {
-            rows = count(postgres);
-            if (rows >= expected) {
+            int now = count(postgres);
+            if (now != rows) {
+                rows = now;
+                changedAt = System.nanoTime();
+            }
+            if (rows >= expected
+                    || System.nanoTime() - changedAt > STABLE_SECONDS * 1_000_000_000L) {
                 break;
             }
             Thread.sleep(500);
         }
-        LocalRun.say("Delivery table: %d rows (deliveries topic: %d)", rows, expected);
+        LocalRun.say(
+                "Delivery table: %d rows (deliveries topic: %d notifications)", rows, expected);
         try (Connection c = postgres.connect();
                 Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery(BY_CHANNEL)) {
@@ -48,6 +60,7 @@ final class AnalystSummary {
         } catch (SQLException e) {
             LocalRun.say("Could not query the delivery table: %s", e.getMessage());
         }
+        return rows;
     }
 
     private static int count(LocalPostgres postgres) {

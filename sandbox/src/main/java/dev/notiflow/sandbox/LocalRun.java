@@ -1,6 +1,8 @@
 package dev.notiflow.sandbox;
 
+import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -21,15 +23,23 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -38,6 +48,11 @@ import java.util.TreeMap;
  * exactly-once checkpoints. Loads profiles and tokens, waits until the job has read them, sends the
  * events, prints live progress, and stops when every input has reached a final outcome (all events
  * read and no new output for a quiet period). Then writes the topics' records and a summary.
+ *
+ * <p>{@link #run} returns 0 only when the run ended well: the outputs went quiet before the time
+ * limit, neither job failed or restarted, and (with PostgreSQL) the delivery table holds one row
+ * per notification on the deliveries topic. Otherwise it prints each problem and returns 1; {@code
+ * main} exits with that code.
  *
  * <pre>{@code
  * LocalRun --input DIR --out DIR [--provider-script FILE] [--key value ...]
@@ -48,6 +63,7 @@ public final class LocalRun {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration QUIET = Duration.ofSeconds(4);
     private static final Duration PROFILE_WAIT = Duration.ofSeconds(5);
+    private static final Duration WATCH_LIMIT = Duration.ofMinutes(10);
 
     private LocalRun() {}
 
@@ -133,15 +149,20 @@ public final class LocalRun {
                             "locale");
             say("Loaded %d profiles, %d device tokens, %d templates", profiles, devices, templates);
 
+            // Each job gets a MiniCluster of its own; a known REST port lets the run read its
+            // restart count at the end.
+            Configuration jobConfig = withRestPort(config);
             StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.getExecutionEnvironment(config);
-            NotificationJob.build(env, config);
+                    StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
+            NotificationJob.build(env, jobConfig);
             JobClient job = env.executeAsync("notiflow-local");
             JobClient tables = null;
+            Configuration tablesConfig = null;
             if (postgres != null) {
+                tablesConfig = withRestPort(config);
                 StreamExecutionEnvironment tablesEnv =
-                        StreamExecutionEnvironment.getExecutionEnvironment(config);
-                DeliveryTablesJob.build(tablesEnv, config);
+                        StreamExecutionEnvironment.getExecutionEnvironment(tablesConfig);
+                DeliveryTablesJob.build(tablesEnv, tablesConfig);
                 tables = tablesEnv.executeAsync(DeliveryTablesJob.NAME);
             }
             say(
@@ -165,16 +186,47 @@ public final class LocalRun {
             say("Sent %d events", events);
 
             Outputs outputs = watch(kafka, config, events);
+            List<String> problems = new ArrayList<>();
+            if (outputs.timedOut) {
+                problems.add(
+                        "the outputs did not go quiet within "
+                                + WATCH_LIMIT.toMinutes()
+                                + " minutes");
+            }
+            checkJob(job, jobConfig, "the sending job", problems);
             job.cancel().get();
+            int rows = -1;
             if (tables != null) {
-                AnalystSummary.print(postgres, outputs.deliveries.size());
+                int notifications = distinctNotifications(outputs.deliveries);
+                rows = AnalystSummary.print(postgres, notifications);
+                checkJob(tables, tablesConfig, "the delivery tables job", problems);
                 tables.cancel().get();
+                // Rows the database refused reach the DLQ once the tables job commits them.
+                List<String> dlq =
+                        values(
+                                kafka.readAllCommitted(
+                                        config.get(JobOptions.TOPIC_DLQ), Duration.ofSeconds(2)));
+                if (dlq.size() > outputs.dlq.size()) {
+                    outputs.dlq.clear();
+                    outputs.dlq.addAll(dlq);
+                }
+                if (rows != notifications) {
+                    problems.add(
+                            String.format(
+                                    "the delivery table holds %d rows, the deliveries topic %d"
+                                            + " notifications (%d rows refused by the database,"
+                                            + " on the DLQ as kind TABLE)",
+                                    rows, notifications, count(outputs.dlq, "TABLE")));
+                }
             }
 
             write(out.resolve("deliveries.jsonl"), outputs.deliveries);
             write(out.resolve("dlq.jsonl"), outputs.dlq);
             write(out.resolve("token-invalidations.jsonl"), outputs.invalidations);
             ObjectNode summary = Summary.of(outputs.deliveries, outputs.dlq, outputs.invalidations);
+            if (rows >= 0) {
+                summary.put("deliveryTableRows", rows);
+            }
             Files.writeString(
                     out.resolve("summary.json"),
                     JSON.writerWithDefaultPrettyPrinter().writeValueAsString(summary));
@@ -183,6 +235,12 @@ public final class LocalRun {
             say(
                     "Wrote %s (deliveries.jsonl, dlq.jsonl, token-invalidations.jsonl, summary.json) in %.1f s",
                     out.toAbsolutePath(), (System.nanoTime() - started) / 1e9);
+            if (!problems.isEmpty()) {
+                for (String problem : problems) {
+                    say("NOT OK: %s", problem);
+                }
+                return 1;
+            }
             return 0;
         } finally {
             if (postgres != null) {
@@ -205,6 +263,84 @@ public final class LocalRun {
             say("No PostgreSQL (%s): running without the delivery table", e.getMessage());
             return null;
         }
+    }
+
+    /** A copy of {@code config} whose MiniCluster serves its REST API on a free local port. */
+    private static Configuration withRestPort(Configuration config) throws IOException {
+        Configuration copy = new Configuration(config);
+        try (ServerSocket socket = new ServerSocket(0)) {
+            copy.set(RestOptions.BIND_PORT, String.valueOf(socket.getLocalPort()));
+        }
+        copy.set(RestOptions.ADDRESS, "localhost");
+        return copy;
+    }
+
+    /** Adds a problem when the job is not running or has restarted (Flink's numRestarts). */
+    private static void checkJob(
+            JobClient job, Configuration config, String name, List<String> problems)
+            throws Exception {
+        JobStatus status = job.getJobStatus().get();
+        if (status != JobStatus.RUNNING) {
+            problems.add(name + " is " + status + ", not RUNNING");
+            return;
+        }
+        String url =
+                "http://localhost:"
+                        + config.get(RestOptions.BIND_PORT)
+                        + "/jobs/"
+                        + job.getJobID()
+                        + "/metrics?get=numRestarts";
+        HttpClient http = HttpClient.newHttpClient();
+        // The REST endpoint fetches metrics in the background: the first answers can be empty.
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String answer = "no answer";
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> response =
+                        http.send(
+                                HttpRequest.newBuilder(URI.create(url))
+                                        .timeout(Duration.ofSeconds(10))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+                answer = response.statusCode() + " " + response.body();
+                JsonNode metric = JSON.readTree(response.body()).path(0);
+                if ("numRestarts".equals(metric.path("id").asText())) {
+                    if (metric.path("value").asLong(-1) != 0) {
+                        problems.add(
+                                name + " restarted " + metric.path("value").asText() + " time(s)");
+                    }
+                    return;
+                }
+            } catch (IOException e) {
+                answer = e.toString();
+            }
+            Thread.sleep(500);
+        }
+        problems.add(name + ": could not read numRestarts (" + answer + ")");
+    }
+
+    private static int distinctNotifications(List<String> deliveries) throws IOException {
+        Set<String> ids = new HashSet<>();
+        for (String d : deliveries) {
+            ids.add(JSON.readTree(d).path("notificationId").asText());
+        }
+        return ids.size();
+    }
+
+    private static int count(List<String> deadLetters, String kind) throws IOException {
+        int n = 0;
+        for (String d : deadLetters) {
+            if (kind.equals(JSON.readTree(d).path("kind").asText())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
+    private static List<String> values(List<ConsumerRecord<String, String>> records) {
+        List<String> values = new ArrayList<>(records.size());
+        records.forEach(r -> values.add(r.value()));
+        return values;
     }
 
     static Configuration jobConfig(
@@ -234,40 +370,80 @@ public final class LocalRun {
         return Configuration.fromMap(c);
     }
 
-    /** Produces each line of a JSONL file; a line that is not JSON is sent as it is. */
-    private static int produce(
-            LocalKafka kafka, Path file, String topic, String keyField, String keyField2)
+    /**
+     * Produces each line of a JSONL file as its exact bytes: split at {@code \n}, a trailing {@code
+     * \r} dropped, blank lines skipped. Nothing is decoded or checked, so invalid UTF-8 and any
+     * other bad line reaches the topic as it is, for the job's parser to reject. The key is the
+     * line's key field(s) when it is a JSON object that has them, else {@code line-<n>} (its line
+     * number in the file), so a compacted topic accepts every line.
+     */
+    static int produce(LocalKafka kafka, Path file, String topic, String keyField, String keyField2)
             throws IOException {
         if (!Files.isRegularFile(file)) {
             return 0;
         }
         int n = 0;
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (line.isBlank()) {
+        List<byte[]> lines = lines(Files.readAllBytes(file));
+        for (int i = 0; i < lines.size(); i++) {
+            byte[] line = lines.get(i);
+            if (isBlank(line)) {
                 continue;
             }
-            String key = null;
-            try {
-                JsonNode node = JSON.readTree(line);
-                if (node != null && node.hasNonNull(keyField)) {
-                    key = node.get(keyField).asText();
-                    if (keyField2 != null && node.hasNonNull(keyField2)) {
-                        key = key + ":" + node.get(keyField2).asText();
-                    }
-                }
-            } catch (IOException notJson) {
-                // sent as it is, to exercise the DLQ
-            }
-            kafka.produce(topic, key, line);
+            String key = keyOf(line, keyField, keyField2);
+            kafka.produce(topic, key != null ? key : "line-" + (i + 1), line);
             n++;
         }
         return n;
+    }
+
+    /** The lines of a file's bytes, without their {@code \n} or {@code \r\n}. */
+    static List<byte[]> lines(byte[] content) {
+        List<byte[]> lines = new ArrayList<>();
+        int start = 0;
+        while (start < content.length) {
+            int end = start;
+            while (end < content.length && content[end] != '\n') {
+                end++;
+            }
+            int stop = end > start && content[end - 1] == '\r' ? end - 1 : end;
+            lines.add(Arrays.copyOfRange(content, start, stop));
+            start = end + 1;
+        }
+        return lines;
+    }
+
+    private static boolean isBlank(byte[] line) {
+        for (byte b : line) {
+            if (b != ' ' && b != '\t' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The record key from the line's key field(s), or {@code null} when it has none. */
+    private static String keyOf(byte[] line, String keyField, String keyField2) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(line);
+        } catch (IOException notJson) {
+            return null;
+        }
+        if (node == null || !node.hasNonNull(keyField) || !node.get(keyField).isValueNode()) {
+            return null;
+        }
+        String key = node.get(keyField).asText();
+        if (keyField2 != null && node.hasNonNull(keyField2) && node.get(keyField2).isValueNode()) {
+            key = key + ":" + node.get(keyField2).asText();
+        }
+        return key;
     }
 
     private static final class Outputs {
         final List<String> deliveries = new ArrayList<>();
         final List<String> dlq = new ArrayList<>();
         final List<String> invalidations = new ArrayList<>();
+        boolean timedOut;
     }
 
     /**
@@ -291,7 +467,7 @@ public final class LocalRun {
         long lastPrint = System.nanoTime();
         Map<String, Integer> window = new TreeMap<>();
         boolean eventsRead = false;
-        long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+        long deadline = System.nanoTime() + WATCH_LIMIT.toNanos();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
             consumer.subscribe(List.of(deliveriesTopic, dlqTopic, invalidationsTopic, retryTopic));
             while (System.nanoTime() < deadline) {
@@ -343,7 +519,8 @@ public final class LocalRun {
                 }
             }
         }
-        say("Stopped waiting after 10 minutes; writing what arrived");
+        say("Stopped waiting after %d minutes; writing what arrived", WATCH_LIMIT.toMinutes());
+        outputs.timedOut = true;
         return outputs;
     }
 

@@ -1,6 +1,7 @@
 package dev.notiflow.job.analytics;
 
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
@@ -8,6 +9,9 @@ import org.apache.flink.util.OutputTag;
 
 import dev.notiflow.jdbc.DeliveryTableSink;
 import dev.notiflow.jdbc.JdbcSettings;
+import dev.notiflow.jdbc.TableWriter;
+import dev.notiflow.job.JobOptions;
+import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 
 import java.time.Duration;
@@ -19,14 +23,18 @@ import java.time.Duration;
  * the sending job has no database sink.
  *
  * <pre>{@code
- * DeliveryAnalytics.attach(
- *         KafkaWiring.deliveryLog(env, config), JdbcOptions.settings(config));
+ * if (JdbcOptions.enabled(config)) {
+ *     DataStream<DeadLetter> refused =
+ *             DeliveryAnalytics.attach(deliveries, JdbcOptions.settings(config), deliveriesTopic);
+ *     refused.sinkTo(dlqSink);
+ * }
  * }</pre>
  *
  * <p>Operators, each with a stable uid (see the constants):
  *
  * <ul>
- *   <li>{@value #TABLE_SINK_UID}: upsert of every delivery on {@code notification_id};
+ *   <li>{@value #TABLE_SINK_UID}: upsert of every delivery on {@code notification_id} (a {@link
+ *       TableWriter});
  *   <li>{@value #WATERMARKS_UID}: event time = {@code finalAt}, watermarks {@value
  *       #OUT_OF_ORDERNESS_SECONDS} s behind the largest seen, a subtask idle for {@value
  *       #IDLENESS_SECONDS} s stops holding the watermark back;
@@ -37,12 +45,14 @@ import java.time.Duration;
  *       DeliveryMetricsFunctions#LATE_DROPPED} and left out of the minute table; they are still in
  *       {@code deliveries}, which remains the source of truth (recompute a minute from it if
  *       needed);
- *   <li>{@value #METRICS_SINK_UID}: upsert of each window result.
+ *   <li>{@value #METRICS_SINK_UID}: upsert of each window result (a {@link TableWriter}).
  * </ul>
  *
- * <p>Both sinks are at-least-once upserts, so replays after a restore rewrite the same rows. A
- * flush that keeps failing ({@link JdbcSettings#maxRetries()}) fails the task and restarts the
- * delivery tables job from its last checkpoint; while the database is unreachable the sinks wait
+ * <p>Both writers are at-least-once upserts, so replays after a restore rewrite the same rows. A
+ * row the database refuses for its content (SQLState class 22 or 23) is returned as a dead letter
+ * (kind {@value DeadLetter#TABLE}, reason {@value TableWriter#ROW_REFUSED}) and the other rows are
+ * written; a flush that keeps failing otherwise ({@link JdbcSettings#maxRetries()}) fails the task
+ * and restarts the job from its last checkpoint; while the database is unreachable the writers wait
  * for the connection instead. Stateless; call it while building the topology.
  */
 public final class DeliveryAnalytics {
@@ -63,12 +73,30 @@ public final class DeliveryAnalytics {
 
     private DeliveryAnalytics() {}
 
-    /** Adds the table sink and the per-minute metrics to the topology of {@code deliveries}. */
-    public static void attach(DataStream<Delivery> deliveries, JdbcSettings settings) {
-        deliveries
-                .sinkTo(DeliveryTableSink.create(settings))
-                .uid(TABLE_SINK_UID)
-                .name("Deliveries table (PostgreSQL)");
+    /**
+     * {@link #attach(DataStream, JdbcSettings, String)} for deliveries read from the default
+     * deliveries topic.
+     */
+    public static DataStream<DeadLetter> attach(
+            DataStream<Delivery> deliveries, JdbcSettings settings) {
+        return attach(deliveries, settings, JobOptions.TOPIC_DELIVERIES.defaultValue());
+    }
+
+    /**
+     * Adds the delivery table and the per-minute metrics to the topology of {@code deliveries},
+     * read from {@code deliveriesTopic}; returns the rows either table refused, as dead letters.
+     */
+    public static DataStream<DeadLetter> attach(
+            DataStream<Delivery> deliveries, JdbcSettings settings, String deliveriesTopic) {
+        TypeInformation<DeadLetter> deadLetters = TypeInformation.of(DeadLetter.class);
+        DataStream<DeadLetter> refusedDeliveries =
+                deliveries
+                        .transform(
+                                "Deliveries table (PostgreSQL)",
+                                deadLetters,
+                                new TableWriter<>(
+                                        settings, DeliveryTableSink.rows(deliveriesTopic)))
+                        .uid(TABLE_SINK_UID);
 
         SingleOutputStreamOperator<DeliveryMetric> perMinute =
                 deliveries
@@ -96,9 +124,14 @@ public final class DeliveryAnalytics {
                 .uid(LATE_UID)
                 .name("Count deliveries too late for metrics");
 
-        perMinute
-                .sinkTo(DeliveryMetricsSink.create(settings))
-                .uid(METRICS_SINK_UID)
-                .name("Delivery metrics table (PostgreSQL)");
+        DataStream<DeadLetter> refusedMetrics =
+                perMinute
+                        .transform(
+                                "Delivery metrics table (PostgreSQL)",
+                                deadLetters,
+                                new TableWriter<>(
+                                        settings, DeliveryMetricsSink.rows(deliveriesTopic)))
+                        .uid(METRICS_SINK_UID);
+        return refusedDeliveries.union(refusedMetrics);
     }
 }

@@ -5,17 +5,25 @@ import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 
 import dev.notiflow.jdbc.DeliveryTableSink;
 import dev.notiflow.jdbc.JdbcSettings;
+import dev.notiflow.jdbc.TableWriter;
+import dev.notiflow.model.DeadLetter;
+import dev.notiflow.serde.Json;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Instant;
+import java.util.Base64;
 
 /**
  * The sink of {@code delivery_metrics_minute} (see {@code
  * sql/migrations/V2__delivery_metrics.sql}): an upsert on (minute, channel, provider, category,
  * status, reason) that replaces the figures, because every window firing carries the whole minute.
  * At-least-once like every JDBC sink here; a replay rewrites the same rows. Prepared statements
- * only.
+ * only. {@link #rows()} is the table for a {@link TableWriter}: a row the database refuses (e.g. a
+ * category with U+0000 that reached the job some other way) becomes a dead letter with the row as
+ * JSON, the table's name first in its detail, and {@code sourceTopic} the deliveries topic.
  *
  * <p>Stateless and thread-safe.
  */
@@ -35,7 +43,64 @@ public final class DeliveryMetricsSink {
                     + " latency_p99_ms = EXCLUDED.latency_p99_ms,"
                     + " latency_max_ms = EXCLUDED.latency_max_ms, updated_at = now()";
 
+    /** The table's name. */
+    public static final String TABLE = "delivery_metrics_minute";
+
     private DeliveryMetricsSink() {}
+
+    /**
+     * The per-minute metrics table, computed from {@code deliveriesTopic}, for a {@link
+     * TableWriter}.
+     */
+    public static TableWriter.Rows<DeliveryMetric> rows(String deliveriesTopic) {
+        return new MetricRows(deliveriesTopic);
+    }
+
+    private static final class MetricRows implements TableWriter.Rows<DeliveryMetric> {
+
+        private static final long serialVersionUID = 1L;
+
+        private final MetricStatementBuilder binder = new MetricStatementBuilder();
+        private final String deliveriesTopic;
+
+        MetricRows(String deliveriesTopic) {
+            this.deliveriesTopic = deliveriesTopic;
+        }
+
+        @Override
+        public String table() {
+            return TABLE;
+        }
+
+        @Override
+        public String sql() {
+            return UPSERT_SQL;
+        }
+
+        @Override
+        public void bind(PreparedStatement statement, DeliveryMetric row) throws SQLException {
+            binder.accept(statement, row);
+        }
+
+        @Override
+        public DeadLetter refused(DeliveryMetric m, String detail, Instant now) {
+            byte[] json = Json.toBytes(m);
+            return new DeadLetter(
+                    DeadLetter.TABLE,
+                    TableWriter.ROW_REFUSED,
+                    detail,
+                    deliveriesTopic,
+                    null,
+                    null,
+                    new String(json, StandardCharsets.UTF_8),
+                    Base64.getEncoder().encodeToString(json),
+                    null,
+                    null,
+                    null,
+                    null,
+                    now);
+        }
+    }
 
     /** An at-least-once upsert sink into {@code delivery_metrics_minute}. */
     public static JdbcSink<DeliveryMetric> create(JdbcSettings settings) {

@@ -6,15 +6,19 @@ import org.apache.flink.util.Collector;
 import dev.notiflow.job.OutputTags;
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.ScheduledRetry;
+import dev.notiflow.model.SendRequest;
+import dev.notiflow.serde.Ids;
+import dev.notiflow.serde.InvalidRecordException;
 import dev.notiflow.serde.Json;
 import dev.notiflow.serde.Rejection;
 
 import java.time.Instant;
 
 /**
- * Reads the job's own retry records back; an unreadable one (a tombstone, not JSON, or without
- * {@code request} or {@code notBefore}) goes to the DLQ as MALFORMED_JSON. Only the reading is
- * guarded: a failure downstream is not turned into a dead letter.
+ * Reads the job's own retry records back; an unreadable one (a tombstone, not JSON, a repeated key,
+ * or without {@code request} or {@code notBefore}) goes to the DLQ as MALFORMED_JSON, one whose ids
+ * hold control characters as INVALID_FIELD. Only the reading is guarded: a failure downstream is
+ * not turned into a dead letter.
  */
 public final class ParseRetries extends ProcessFunction<RawRecord, ScheduledRetry> {
 
@@ -28,6 +32,14 @@ public final class ParseRetries extends ProcessFunction<RawRecord, ScheduledRetr
                     record.value() == null
                             ? null
                             : Json.fromBytes(record.value(), ScheduledRetry.class);
+            if (retry != null && retry.request() != null) {
+                checkIds(retry.request());
+            }
+        } catch (InvalidRecordException e) {
+            ctx.output(
+                    OutputTags.DEAD_LETTERS,
+                    Records.badInput(record, e.rejection(), Instant.now()));
+            return;
         } catch (RuntimeException e) {
             retry = null;
         }
@@ -41,5 +53,14 @@ public final class ParseRetries extends ProcessFunction<RawRecord, ScheduledRetr
             return;
         }
         out.collect(retry);
+    }
+
+    private static void checkIds(SendRequest r) throws InvalidRecordException {
+        Ids.check("request.notificationId", r.notificationId());
+        Ids.check("request.eventId", r.eventId());
+        Ids.check("request.userId", r.userId());
+        Ids.check("request.token", r.token());
+        Ids.check("request.templateId", r.templateId());
+        Ids.check("request.locale", r.locale());
     }
 }
