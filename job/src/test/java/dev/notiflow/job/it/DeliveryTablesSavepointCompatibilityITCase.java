@@ -117,9 +117,11 @@ class DeliveryTablesSavepointCompatibilityITCase {
     }
 
     /**
-     * Writes the fixture with this version; run once per topology or state change with {@code
-     * -Dnotiflow.savepoint.fixture=write}. The fixture of release 0.1 was written by the same steps
-     * on that release.
+     * Writes the fixture with this version, with {@code -Dnotiflow.savepoint.fixture=write}: the
+     * {@value #OLD} deliveries read and written, then stop-with-savepoint without draining, so the
+     * minute's window stays open in the savepoint. The fixture of release 0.1 was written by these
+     * steps on that release; running them on a later one replaces it (point {@link #FIXTURE} at a
+     * directory of the new release's name first to keep both).
      */
     @Test
     @EnabledIfSystemProperty(named = "notiflow.savepoint.fixture", matches = "write")
@@ -130,6 +132,8 @@ class DeliveryTablesSavepointCompatibilityITCase {
         JobClient job = TestJobs.startTablesJob(config(kafka, postgres));
         produceDeliveries(kafka, "old-", OLD, 10);
         awaitRowCount(postgres, job, OLD);
+        assertThat(strings(postgres, "SELECT count(*) FROM deliveries"))
+                .containsExactly(String.valueOf(OLD));
         String written =
                 job.stopWithSavepoint(
                                 false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
