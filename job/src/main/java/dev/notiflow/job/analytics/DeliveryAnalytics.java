@@ -45,7 +45,11 @@ import java.time.Duration;
  *       DeliveryMetricsFunctions#LATE_DROPPED} and left out of the minute table; they are still in
  *       {@code deliveries}, which remains the source of truth (recompute a minute from it if
  *       needed);
- *   <li>{@value #METRICS_SINK_UID}: upsert of each window result (a {@link TableWriter}).
+ *   <li>{@value #METRICS_SINK_UID}: upsert of each window result (a {@link TableWriter});
+ *   <li>{@code "Sink Committer: deliveries-table-sink"} and {@code "Sink Committer:
+ *       delivery-metrics-sink"}: each writer's refused rows pass through a {@link
+ *       JdbcCommitterPlace}, which holds the uid of the committer of release 0.1's JDBC sink, so
+ *       that release's savepoints restore with all their state claimed.
  * </ul>
  *
  * <p>Both writers are at-least-once upserts, so replays after a restore rewrite the same rows. A
@@ -62,6 +66,15 @@ public final class DeliveryAnalytics {
     public static final String WINDOW_UID = "delivery-metrics-window";
     public static final String LATE_UID = "delivery-metrics-late";
     public static final String METRICS_SINK_UID = "delivery-metrics-sink";
+
+    /**
+     * The uids of the committers of release 0.1's JDBC sinks, held by {@link JdbcCommitterPlace} so
+     * that release's savepoints restore.
+     */
+    public static final String TABLE_SINK_COMMITTER_UID = JdbcCommitterPlace.uidOf(TABLE_SINK_UID);
+
+    public static final String METRICS_SINK_COMMITTER_UID =
+            JdbcCommitterPlace.uidOf(METRICS_SINK_UID);
 
     public static final long OUT_OF_ORDERNESS_SECONDS = 5;
     public static final long IDLENESS_SECONDS = 60;
@@ -96,7 +109,10 @@ public final class DeliveryAnalytics {
                                 deadLetters,
                                 new TableWriter<>(
                                         settings, DeliveryTableSink.rows(deliveriesTopic)))
-                        .uid(TABLE_SINK_UID);
+                        .uid(TABLE_SINK_UID)
+                        .map(new JdbcCommitterPlace())
+                        .uid(TABLE_SINK_COMMITTER_UID)
+                        .name("Refused deliveries (JDBC committer's place)");
 
         SingleOutputStreamOperator<DeliveryMetric> perMinute =
                 deliveries
@@ -131,7 +147,10 @@ public final class DeliveryAnalytics {
                                 deadLetters,
                                 new TableWriter<>(
                                         settings, DeliveryMetricsSink.rows(deliveriesTopic)))
-                        .uid(METRICS_SINK_UID);
+                        .uid(METRICS_SINK_UID)
+                        .map(new JdbcCommitterPlace())
+                        .uid(METRICS_SINK_COMMITTER_UID)
+                        .name("Refused metrics (JDBC committer's place)");
         return refusedDeliveries.union(refusedMetrics);
     }
 }

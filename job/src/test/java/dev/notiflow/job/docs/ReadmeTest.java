@@ -83,7 +83,9 @@ class ReadmeTest {
                 DeliveryAnalytics.WATERMARKS_UID,
                 DeliveryAnalytics.WINDOW_UID,
                 DeliveryAnalytics.LATE_UID,
-                DeliveryAnalytics.METRICS_SINK_UID);
+                DeliveryAnalytics.METRICS_SINK_UID,
+                DeliveryAnalytics.TABLE_SINK_COMMITTER_UID,
+                DeliveryAnalytics.METRICS_SINK_COMMITTER_UID);
 
         assertThat(backticked(section(README, "## Topology"))).containsAll(uids);
     }
