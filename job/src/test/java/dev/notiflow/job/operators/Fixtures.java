@@ -5,6 +5,8 @@ import dev.notiflow.model.DeviceToken;
 import dev.notiflow.model.NotificationEvent;
 import dev.notiflow.model.Platform;
 import dev.notiflow.model.Priority;
+import dev.notiflow.model.Provider;
+import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.UserPreferences;
 
 import java.time.Instant;
@@ -51,5 +53,31 @@ final class Fixtures {
 
     static DeviceToken device(String userId, String token, Platform platform, Instant updatedAt) {
         return new DeviceToken(userId, token, platform, "com.example.app", true, updatedAt);
+    }
+
+    /** A second email attempt, after an SMTP 4xx, for a retry record. */
+    static SendRequest emailRetryRequest(String notificationId, String userId) {
+        return new SendRequest(
+                notificationId,
+                "e-1",
+                userId,
+                "t",
+                "c",
+                Channel.EMAIL,
+                Provider.SMTP,
+                null,
+                null,
+                null,
+                "u@example.com",
+                "en",
+                Priority.NORMAL,
+                "t",
+                Map.of(),
+                null,
+                2,
+                null,
+                null,
+                null,
+                "SMTP_TRANSIENT");
     }
 }

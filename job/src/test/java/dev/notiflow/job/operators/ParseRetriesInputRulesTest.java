@@ -4,10 +4,7 @@ import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 
 import dev.notiflow.job.OutputTags;
-import dev.notiflow.model.Channel;
 import dev.notiflow.model.DeadLetter;
-import dev.notiflow.model.Priority;
-import dev.notiflow.model.Provider;
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.SendRequest;
@@ -17,7 +14,6 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
@@ -71,29 +67,7 @@ class ParseRetriesInputRulesTest {
     }
 
     private static ScheduledRetry retry(String id, String userId) {
-        SendRequest r =
-                new SendRequest(
-                        id,
-                        "e-1",
-                        userId,
-                        "t",
-                        "c",
-                        Channel.EMAIL,
-                        Provider.SMTP,
-                        null,
-                        null,
-                        null,
-                        "u@example.com",
-                        "en",
-                        Priority.NORMAL,
-                        "t",
-                        Map.of(),
-                        null,
-                        2,
-                        null,
-                        null,
-                        null,
-                        "SMTP_TRANSIENT");
+        SendRequest r = Fixtures.emailRetryRequest(id, userId);
         return new ScheduledRetry(r, NOT_BEFORE);
     }
 }

@@ -4,15 +4,11 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
-import dev.notiflow.model.Channel;
-import dev.notiflow.model.Priority;
-import dev.notiflow.model.Provider;
 import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.SendRequest;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
-import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -70,29 +66,7 @@ class RetrySchedulerTest {
     }
 
     private static ScheduledRetry retry(String id, long notBefore) {
-        SendRequest r =
-                new SendRequest(
-                        id,
-                        "e-1",
-                        "u-1",
-                        "t",
-                        "c",
-                        Channel.EMAIL,
-                        Provider.SMTP,
-                        null,
-                        null,
-                        null,
-                        "u@example.com",
-                        "en",
-                        Priority.NORMAL,
-                        "t",
-                        Map.of(),
-                        null,
-                        2,
-                        null,
-                        null,
-                        null,
-                        "SMTP_TRANSIENT");
+        SendRequest r = Fixtures.emailRetryRequest(id, "u-1");
         return new ScheduledRetry(r, Instant.ofEpochMilli(notBefore));
     }
 }
