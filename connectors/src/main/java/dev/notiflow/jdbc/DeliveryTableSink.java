@@ -5,15 +5,12 @@ import org.apache.flink.connector.jdbc.core.datastream.sink.JdbcSink;
 
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
-import dev.notiflow.serde.Json;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.Base64;
 
 /**
  * The sink of the {@code deliveries} table (see {@code sql/migrations/V1__deliveries.sql}): one row
@@ -126,21 +123,7 @@ public final class DeliveryTableSink {
 
         @Override
         public DeadLetter refused(Delivery d, String detail, Instant now) {
-            byte[] json = Json.toBytes(d);
-            return new DeadLetter(
-                    DeadLetter.TABLE,
-                    TableWriter.ROW_REFUSED,
-                    detail,
-                    deliveriesTopic,
-                    null,
-                    d.notificationId(),
-                    new String(json, StandardCharsets.UTF_8),
-                    Base64.getEncoder().encodeToString(json),
-                    d.eventId(),
-                    d.notificationId(),
-                    d.userId(),
-                    d.channel(),
-                    now);
+            return TableWriter.refusedRow(d, detail, deliveriesTopic, d, now);
         }
     }
 

@@ -7,14 +7,11 @@ import dev.notiflow.jdbc.DeliveryTableSink;
 import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.jdbc.TableWriter;
 import dev.notiflow.model.DeadLetter;
-import dev.notiflow.serde.Json;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
-import java.util.Base64;
 
 /**
  * The sink of {@code delivery_metrics_minute} (see {@code
@@ -84,21 +81,7 @@ public final class DeliveryMetricsSink {
 
         @Override
         public DeadLetter refused(DeliveryMetric m, String detail, Instant now) {
-            byte[] json = Json.toBytes(m);
-            return new DeadLetter(
-                    DeadLetter.TABLE,
-                    TableWriter.ROW_REFUSED,
-                    detail,
-                    deliveriesTopic,
-                    null,
-                    null,
-                    new String(json, StandardCharsets.UTF_8),
-                    Base64.getEncoder().encodeToString(json),
-                    null,
-                    null,
-                    null,
-                    null,
-                    now);
+            return TableWriter.refusedRow(m, detail, deliveriesTopic, null, now);
         }
     }
 
