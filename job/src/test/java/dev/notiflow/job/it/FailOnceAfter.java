@@ -37,6 +37,9 @@ final class FailOnceAfter extends RichMapFunction<RawRecord, RawRecord>
     static final AtomicInteger FAILURES = new AtomicInteger();
     static final AtomicInteger SEEN = new AtomicInteger();
 
+    /** The attempt of the job that failed last, -1 before the first failure. */
+    static final AtomicInteger FAILED_ATTEMPT = new AtomicInteger(-1);
+
     private final int every;
     private final int sends;
     private final int times;
@@ -70,6 +73,7 @@ final class FailOnceAfter extends RichMapFunction<RawRecord, RawRecord>
     static void reset() {
         FAILURES.set(0);
         SEEN.set(0);
+        FAILED_ATTEMPT.set(-1);
     }
 
     @Override
@@ -78,10 +82,15 @@ final class FailOnceAfter extends RichMapFunction<RawRecord, RawRecord>
         int attempt = getRuntimeContext().getTaskInfo().getAttemptNumber();
         // One failure per attempt: a second one, thrown by another subtask before the job
         // restarted, would be folded into the same restart.
-        if (attempt < times && FAILURES.get() == attempt && due(seen, attempt)) {
-            if (FAILURES.compareAndSet(attempt, attempt + 1)) {
+        int failedAttempt = FAILED_ATTEMPT.get();
+        if (FAILURES.get() < times && attempt > failedAttempt && due(seen, attempt)) {
+            if (FAILED_ATTEMPT.compareAndSet(failedAttempt, attempt)) {
                 throw new IllegalStateException(
-                        "test failure " + (attempt + 1) + " after " + seen + " records");
+                        "test failure "
+                                + FAILURES.incrementAndGet()
+                                + " after "
+                                + seen
+                                + " records");
             }
         }
         if (value.key() != null) {
