@@ -30,6 +30,7 @@ import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.KafkaExtension;
 import dev.notiflow.testkit.kafka.LocalKafka;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -109,7 +110,7 @@ class SavepointRoundTripITCase {
         // The job is stopped: the topic holds all it will ever hold.
         assertThat(kafka.readAllCommitted("notification-deliveries", TestJobs.QUIET))
                 .extracting(ConsumerRecord::value)
-                .singleElement(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .singleElement(InstanceOfAssertFactories.STRING)
                 .contains("\"eventId\":\"e1\"", "\"channel\":\"email\"", "\"status\":\"SENT\"");
         assertThat(SendLog.providerSends()).isEqualTo(1);
     }
