@@ -204,6 +204,8 @@ class PipelineITCase {
         assertThat(FailOnceAfter.FAILURES).hasValue(3);
         assertThat(TestJobs.numRestarts(METRICS, job)).isEqualTo(3);
         assertRepeatsWithinTheCrashWindows(3);
+        // Each crash fell after an answered send of an event the job replays.
+        assertThat(SendLog.repeatedProviderSends()).isGreaterThanOrEqualTo(3);
     }
 
     @Test
