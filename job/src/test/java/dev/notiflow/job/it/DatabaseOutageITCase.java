@@ -3,6 +3,7 @@ package dev.notiflow.job.it;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
@@ -38,7 +39,9 @@ class DatabaseOutageITCase {
 
     private static final Duration OUTAGE = Duration.ofSeconds(150);
 
-    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster();
+    static final InMemoryReporter METRICS = InMemoryReporter.create();
+
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(METRICS);
 
     @RegisterExtension final KafkaExtension kafkaExtension = new KafkaExtension();
     @RegisterExtension final PostgresExtension postgresExtension = new PostgresExtension();
@@ -62,7 +65,7 @@ class DatabaseOutageITCase {
         LocalKafka kafka = kafkaExtension.kafka();
         LocalPostgres postgres = postgresExtension.postgres();
         KafkaGroups.createJobTopics(kafka, 2);
-        RecordingSenders.SENDS.clear();
+        RecordingSenders.reset();
         int users = 30;
         for (int u = 0; u < users; u++) {
             kafka.produce(
@@ -110,8 +113,12 @@ class DatabaseOutageITCase {
                 .as("no notification was sent twice")
                 .isEqualTo(2 * users);
         assertThat(RecordingSenders.SENDS.values()).allMatch(n -> n.get() == 1);
-        assertThat(kafka.readAllCommitted("notification-deliveries", Duration.ofSeconds(3)))
+        assertThat(kafka.readAllCommitted("notification-deliveries", TestJobs.QUIET))
                 .hasSize(2 * users);
+        System.out.printf(
+                "restarts of the tables job during the outage: %d%n",
+                TestJobs.numRestarts(METRICS, tables));
+        TestJobs.assertNoRestarts(METRICS, job);
     }
 
     private static void produceEvents(LocalKafka kafka, String prefix, int users) {

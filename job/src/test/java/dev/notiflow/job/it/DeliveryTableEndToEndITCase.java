@@ -3,6 +3,7 @@ package dev.notiflow.job.it;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
@@ -27,6 +28,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -39,7 +41,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DeliveryTableEndToEndITCase {
 
-    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster();
+    static final InMemoryReporter METRICS = InMemoryReporter.create();
+
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(METRICS);
 
     @RegisterExtension final KafkaExtension kafkaExtension = new KafkaExtension();
     @RegisterExtension final PostgresExtension postgresExtension = new PostgresExtension();
@@ -52,7 +56,7 @@ class DeliveryTableEndToEndITCase {
         LocalKafka kafka = kafkaExtension.kafka();
         LocalPostgres postgres = postgresExtension.postgres();
         KafkaGroups.createJobTopics(kafka, 2);
-        RecordingSenders.SENDS.clear();
+        RecordingSenders.reset();
         FailOnceAfter.reset();
         int users = 12;
         for (int u = 0; u < users; u++) {
@@ -95,6 +99,10 @@ class DeliveryTableEndToEndITCase {
         }
         kafka.readCommitted("notification-deliveries", expected, Duration.ofSeconds(120));
         awaitRowCount(postgres, expected);
+        assertThat(TestJobs.numRestarts(METRICS, job))
+                .as("restarts: the injected one")
+                .isEqualTo(1);
+        TestJobs.assertNoRestarts(METRICS, tables);
         job.cancel().get();
         // Draining fires the last event-time windows of the per-minute metrics.
         tables.stopWithSavepoint(true, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
@@ -121,6 +129,11 @@ class DeliveryTableEndToEndITCase {
                     d.get("channel").asText() + "|" + d.get("status").asText(), 1, Integer::sum);
         }
         assertThat(topic).hasSize(expected);
+        List<SendLog.Crash> crashes = SendLog.crashes();
+        assertThat(crashes).hasSize(1);
+        assertThat(SendLog.repeatedProviderSends())
+                .as("repeated provider sends, within the crash window %s", crashes.get(0))
+                .isLessThanOrEqualTo(crashes.get(0).replayable());
         assertThat(rows(postgres)).isEqualTo(topic);
         assertThat(metricCounts(postgres)).isEqualTo(topicCounts);
         assertThat(topicCounts).containsKeys("email|SENT", "email|SKIPPED", "email|FAILED");
@@ -143,6 +156,7 @@ class DeliveryTableEndToEndITCase {
                 config.get(JobOptions.KAFKA_GROUP_ID) + "-delivery-log",
                 Duration.ofSeconds(60),
                 "notification-deliveries");
+        TestJobs.assertNoRestarts(METRICS, replay);
         replay.stopWithSavepoint(true, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get();
     }

@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * A recording stand-in for the providers in pipeline tests: accepts every request, except device
  * tokens starting with {@code dead-}, which it reports unregistered. Counts sends per notification
- * id in a static map (the MiniCluster runs in this JVM), so tests can count duplicate sends.
+ * id in a static map (the MiniCluster runs in this JVM), so tests can count duplicate sends, and
+ * logs each send in {@link SendLog}.
  */
 final class RecordingSenders {
 
@@ -24,12 +25,26 @@ final class RecordingSenders {
 
     private RecordingSenders() {}
 
+    /** The recording providers as the job calls them directly ({@link SendLog#front}). */
     static Map<Provider, SenderFactory> all() {
+        Map<Provider, SenderFactory> factories = new EnumMap<>(Provider.class);
+        providers().forEach((p, recording) -> factories.put(p, SendLog.front(recording)));
+        return factories;
+    }
+
+    /** The bare recording providers, to put behind a decorator (then wrap it in the front). */
+    static Map<Provider, SenderFactory> providers() {
         Map<Provider, SenderFactory> factories = new EnumMap<>(Provider.class);
         for (Provider p : Provider.values()) {
             factories.put(p, Recording::new);
         }
         return factories;
+    }
+
+    /** Forgets every send counted or logged so far. */
+    static void reset() {
+        SENDS.clear();
+        SendLog.reset();
     }
 
     static int totalSends() {
@@ -40,6 +55,7 @@ final class RecordingSenders {
         @Override
         public CompletableFuture<SendResult> send(SendRequest r) {
             SENDS.computeIfAbsent(r.notificationId(), k -> new AtomicInteger()).incrementAndGet();
+            SendLog.providerSend(r);
             if (r.token() != null && r.token().startsWith("dead-")) {
                 return CompletableFuture.completedFuture(
                         SendResult.tokenDead(

@@ -3,6 +3,7 @@ package dev.notiflow.job.it;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.InMemoryReporter;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
@@ -37,7 +38,9 @@ class SavepointCompatibilityITCase {
 
     static final Path FIXTURE = Path.of("src/test/resources/savepoints/v0.1-pending");
 
-    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster();
+    static final InMemoryReporter METRICS = InMemoryReporter.create();
+
+    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(METRICS);
 
     @RegisterExtension final KafkaExtension kafkaExtension = new KafkaExtension();
 
@@ -48,7 +51,7 @@ class SavepointCompatibilityITCase {
     void shouldDeliverAnEventThatWaitedInAnOlderVersionsSavepoint() throws Exception {
         LocalKafka kafka = kafkaExtension.kafka();
         KafkaGroups.createJobTopics(kafka, 2);
-        RecordingSenders.SENDS.clear();
+        RecordingSenders.reset();
         Path savepoint =
                 Files.list(FIXTURE)
                         .filter(p -> p.getFileName().toString().startsWith("savepoint-"))
@@ -66,12 +69,14 @@ class SavepointCompatibilityITCase {
                     "{\"userId\":\"late-user\",\"email\":\"late@example.com\"}");
 
             List<ConsumerRecord<String, String>> deliveries =
-                    kafka.readCommitted("notification-deliveries", 1, Duration.ofSeconds(90));
+                    TestJobs.readAll(kafka, "notification-deliveries", 1, Duration.ofSeconds(90));
             assertThat(deliveries).hasSize(1);
             assertThat(deliveries.get(0).value())
                     .contains("\"eventId\":\"waiting-1\"")
                     .contains("\"userId\":\"late-user\"")
                     .contains("\"status\":\"SENT\"");
+            assertThat(SendLog.providerSends()).isEqualTo(1);
+            TestJobs.assertNoRestarts(METRICS, job);
         } finally {
             job.cancel().get();
         }
