@@ -126,7 +126,6 @@ public final class ApnsSender implements ChannelSender {
                         null,
                         apnsId(request.notificationId()));
         CompletableFuture<SendResult> result = new CompletableFuture<>();
-        result.whenComplete((r, e) -> inFlight.release());
         try {
             client.sendNotification(notification)
                     .whenComplete(
@@ -151,7 +150,8 @@ public final class ApnsSender implements ChannelSender {
                                     r.reason(),
                                     r.detail()));
         }
-        return result;
+        // The caller sees the answer only once its slot is free again.
+        return result.whenComplete((r, e) -> inFlight.release());
     }
 
     private SendResult map(PushNotificationResponse<SimpleApnsPushNotification> response) {

@@ -105,7 +105,6 @@ public final class FcmSender implements ChannelSender {
                             "SENDER_BUSY", settings.maxInFlight() + " sends in flight", null));
         }
         CompletableFuture<SendResult> result = new CompletableFuture<>();
-        result.whenComplete((r, e) -> inFlight.release());
         try {
             ApiFuture<String> future = messaging.sendAsync(message);
             ApiFutures.addCallback(
@@ -145,7 +144,8 @@ public final class FcmSender implements ChannelSender {
                                     r.reason(),
                                     r.detail()));
         }
-        return result;
+        // The caller sees the answer only once its slot is free again.
+        return result.whenComplete((r, e) -> inFlight.release());
     }
 
     private Message message(
