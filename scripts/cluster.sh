@@ -193,7 +193,15 @@ start_process() {
     say "starting $role (log: $log_file)"
     FLINK_PLUGINS_DIR="$FLINK_HOME_DIR/plugins" FLINK_CONF_DIR="$CONF_DIR" nohup java "${java_opts[@]}" -cp "$(classpath)" "$main_class" "${args[@]}" \
         >"$LOG_DIR/flink-$role.out" 2>&1 </dev/null &
-    echo $! >"$PID_DIR/$role.pid"
+    local pid=$! i
+    echo "$pid" >"$PID_DIR/$role.pid"
+    # Until the forked shell has exec'ed java, the pid's command line is still this script's, and
+    # role_alive would take the new process for a dead one: wait for the exec (or the exit).
+    for ((i = 0; i < 100; i++)); do
+        is_our_process "$role" "$pid" && return
+        kill -0 "$pid" 2>/dev/null || return
+        sleep 0.1
+    done
 }
 
 # 4. Wait until the REST API answers and a TaskManager has registered its slots.
