@@ -122,16 +122,16 @@ public final class Throttle extends KeyedProcessFunction<String, SendRequest, Se
 
     @Override
     public void open(OpenContext openContext) {
-        Duration ttl = rules.longestWindow();
+        // Always with a TTL, also without rules: a TTL must never be added to or removed from
+        // state a savepoint holds.
+        Duration ttl = rules.longestWindow().isZero() ? rules.bucket() : rules.longestWindow();
         MapStateDescriptor<Long, Map<String, Integer>> countsDescriptor =
                 new MapStateDescriptor<>(
                         COUNTS_STATE, Types.LONG, Types.MAP(Types.STRING, Types.INT));
+        countsDescriptor.enableTimeToLive(ttl(ttl));
         ValueStateDescriptor<Decision> lastDescriptor =
                 new ValueStateDescriptor<>(LAST_STATE, Decision.class);
-        if (!ttl.isZero()) {
-            countsDescriptor.enableTimeToLive(ttl(ttl));
-            lastDescriptor.enableTimeToLive(ttl(ttl));
-        }
+        lastDescriptor.enableTimeToLive(ttl(ttl));
         counts = getRuntimeContext().getMapState(countsDescriptor);
         last = getRuntimeContext().getState(lastDescriptor);
         deferred =
