@@ -16,6 +16,7 @@ import dev.notiflow.job.operators.RenderContent;
 import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteOutcomes;
 import dev.notiflow.job.operators.RouteToProviders;
+import dev.notiflow.job.policy.Throttle;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.NotificationEvent;
@@ -37,8 +38,9 @@ import java.util.concurrent.TimeUnit;
  * <pre>
  * events ─parse─▶ dedupe(eventId) ─▶ fan-out ─keyBy(userId)─▶ resolve ◀─ preferences, devices, invalidations
  *          │bad                                                  │ skips → deliveries
- *          ▼                                                     ▼
- *         DLQ                                        render ─▶ route per provider
+ *          ▼                                                     ▼ keyBy(channel, userId)
+ *         DLQ                                   throttle (THROTTLED → deliveries)
+ *                                                    ─▶ render ─▶ route per provider
  *                                                    ─▶ async send (apns | fcm | twilio | smtp)
  *                                                    ─▶ route outcomes ─▶ deliveries, DLQ, invalidations
  *                                                          │ retryable
@@ -120,8 +122,15 @@ public final class Pipeline {
         deliveries.add(requests.getSideOutput(OutputTags.DELIVERIES));
         deadLetters.add(requests.getSideOutput(OutputTags.DEAD_LETTERS));
 
+        SingleOutputStreamOperator<SendRequest> allowed =
+                requests.keyBy(Throttle::key)
+                        .process(new Throttle(settings.throttle()))
+                        .uid(Uids.THROTTLE)
+                        .name("Throttle per user and channel");
+        deliveries.add(allowed.getSideOutput(OutputTags.DELIVERIES));
+
         DataStream<SendRequest> toSend =
-                requests.map(new RenderContent()).uid(Uids.RENDER).name("Render content");
+                allowed.map(new RenderContent()).uid(Uids.RENDER).name("Render content");
         if (inputs.retries() != null) {
             SingleOutputStreamOperator<ScheduledRetry> retries =
                     inputs.retries()

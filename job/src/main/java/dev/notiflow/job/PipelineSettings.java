@@ -2,7 +2,9 @@ package dev.notiflow.job;
 
 import org.apache.flink.configuration.ReadableConfig;
 
+import dev.notiflow.job.policy.ThrottleRules;
 import dev.notiflow.model.Channel;
+import dev.notiflow.model.Priority;
 import dev.notiflow.model.Provider;
 
 import java.io.Serializable;
@@ -26,7 +28,8 @@ public record PipelineSettings(
         Duration deviceTtl,
         Duration pauseOnCredentialsFailure,
         Map<Provider, SendSettings> send,
-        Map<String, List<Channel>> fallbackChains)
+        Map<String, List<Channel>> fallbackChains,
+        ThrottleRules throttle)
         implements Serializable {
 
     /** The category key whose chain applies to every category without its own. */
@@ -93,7 +96,45 @@ public record PipelineSettings(
                 positive(config, JobOptions.DEVICE_TTL),
                 positive(config, JobOptions.PAUSE_ON_CREDENTIALS_FAILURE),
                 send,
-                fallbackChains(config));
+                fallbackChains(config),
+                throttle(config));
+    }
+
+    private static ThrottleRules throttle(ReadableConfig config) {
+        List<ThrottleRules.Rule> rules =
+                ThrottleRules.parse(
+                        JobOptions.THROTTLE_RULES.key(), config.get(JobOptions.THROTTLE_RULES));
+        Duration bucket = positive(config, JobOptions.THROTTLE_BUCKET);
+        for (ThrottleRules.Rule rule : rules) {
+            checkArgument(
+                    rule.window().toMillis() % bucket.toMillis() == 0,
+                    "%s: the window of '%s' is not a whole number of %s (%s)",
+                    JobOptions.THROTTLE_RULES.key(),
+                    rule.text(),
+                    JobOptions.THROTTLE_BUCKET.key(),
+                    bucket);
+        }
+        List<Priority> bypass = new ArrayList<>();
+        for (String name : config.get(JobOptions.THROTTLE_BYPASS_PRIORITIES)) {
+            Priority p = Priority.fromWire(name.trim());
+            checkArgument(
+                    p != null,
+                    "%s: '%s' is not one of high, normal, low",
+                    JobOptions.THROTTLE_BYPASS_PRIORITIES.key(),
+                    name.trim());
+            bypass.add(p);
+        }
+        List<String> defer = new ArrayList<>();
+        for (String category : config.get(JobOptions.THROTTLE_DEFER_CATEGORIES)) {
+            checkArgument(
+                    !category.isBlank() && !category.trim().equals(ThrottleRules.ANY),
+                    "%s: '%s' is not a category",
+                    JobOptions.THROTTLE_DEFER_CATEGORIES.key(),
+                    category);
+            defer.add(category.trim());
+        }
+        return new ThrottleRules(
+                rules, bucket, defer, positive(config, JobOptions.THROTTLE_MAX_DEFER), bypass);
     }
 
     private static Map<String, List<Channel>> fallbackChains(ReadableConfig config) {

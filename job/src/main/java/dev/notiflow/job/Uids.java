@@ -22,6 +22,7 @@ public final class Uids {
     public static final String DEDUPE = "dedupe-events";
     public static final String FAN_OUT = "fan-out";
     public static final String RESOLVE = "resolve-recipients";
+    public static final String THROTTLE = "throttle";
     public static final String RENDER = "render-content";
     public static final String ROUTE_PROVIDERS = "route-providers";
     public static final String SEND_PREFIX = "send-";
