@@ -26,7 +26,8 @@ public record PipelineSettings(
         Duration deviceTtl,
         Duration pauseOnCredentialsFailure,
         Map<Provider, SendSettings> send,
-        Map<String, List<Channel>> fallbackChains)
+        Map<String, List<Channel>> fallbackChains,
+        String templatesDefaultLocale)
         implements Serializable {
 
     /** The category key whose chain applies to every category without its own. */
@@ -93,7 +94,18 @@ public record PipelineSettings(
                 positive(config, JobOptions.DEVICE_TTL),
                 positive(config, JobOptions.PAUSE_ON_CREDENTIALS_FAILURE),
                 send,
-                fallbackChains(config));
+                fallbackChains(config),
+                defaultLocale(config));
+    }
+
+    private static String defaultLocale(ReadableConfig config) {
+        String locale = config.get(JobOptions.TEMPLATES_DEFAULT_LOCALE);
+        checkArgument(
+                locale != null && !locale.isBlank() && locale.equals(locale.strip()),
+                "%s must be a locale tag such as en, was '%s'",
+                JobOptions.TEMPLATES_DEFAULT_LOCALE.key(),
+                locale);
+        return locale;
     }
 
     private static Map<String, List<Channel>> fallbackChains(ReadableConfig config) {
