@@ -121,7 +121,7 @@ class TemplateParserTest {
 
     @Test
     void shouldRejectATombstoneWithoutAUsableKey() {
-        assertThat(rejection(RawRecords.value(TOPIC, null)))
+        assertThat(rejection(RawRecords.bytes(TOPIC, null, null)))
                 .isEqualTo(
                         new Rejection(
                                 Rejection.MISSING_FIELD, "key: a tombstone needs its record key"));

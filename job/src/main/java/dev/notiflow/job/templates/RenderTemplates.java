@@ -147,6 +147,11 @@ public final class RenderTemplates
         }
     }
 
+    /** How many template versions this instance compiled (its {@code templatesCompiled} count). */
+    long compiledVersions() {
+        return compiles.getCount();
+    }
+
     /** The locales to try, most specific first: {@code ko-KR}, {@code ko}, the default. */
     static java.util.List<String> localeChain(String userLocale, String defaultLocale) {
         java.util.List<String> chain = new java.util.ArrayList<>(3);
