@@ -143,6 +143,9 @@ public final class RenderTemplates
             rendered.inc();
             out.collect(request.withContent(content));
         } catch (TemplateEngine.TemplateException e) {
+            if (e.timedOut()) {
+                compiled.remove(template.key());
+            }
             fail(request, where + e.getMessage(), locale, ctx);
         }
     }
@@ -268,6 +271,9 @@ public final class RenderTemplates
                     content.html() != null ? content.html() : extra.html(),
                     content.locale());
         } catch (TemplateEngine.TemplateException e) {
+            if (e.timedOut()) {
+                compiled.remove(c.source().key());
+            }
             return content;
         }
     }
@@ -280,7 +286,7 @@ public final class RenderTemplates
         try {
             return engine.render(part, model);
         } catch (TemplateEngine.TemplateException e) {
-            throw new TemplateEngine.TemplateException(name + ": " + e.getMessage());
+            throw new TemplateEngine.TemplateException(name + ": " + e.getMessage(), e.timedOut());
         }
     }
 

@@ -110,7 +110,9 @@ public final class TemplateEngine implements AutoCloseable {
                 throw new TemplateException(
                         "variable '" + v.getVariableName() + "' is not in the event's data");
             }
-            throw new TemplateException(message(cause));
+            String m = message(cause);
+            // Liqp names its render-time limit "exceeded the max amount of time (N ms.)".
+            throw new TemplateException(m, m.startsWith("exceeded the max amount of time"));
         }
     }
 
@@ -210,8 +212,24 @@ public final class TemplateEngine implements AutoCloseable {
     public static final class TemplateException extends Exception {
         private static final long serialVersionUID = 1L;
 
+        private final boolean timedOut;
+
         public TemplateException(String message) {
+            this(message, false);
+        }
+
+        public TemplateException(String message, boolean timedOut) {
             super(message, null, false, false);
+            this.timedOut = timedOut;
+        }
+
+        /**
+         * Whether the render was abandoned at the time limit: it may still be running on its
+         * thread, so its compiled template (which Liqp renders through a field of its own) must not
+         * be rendered again.
+         */
+        public boolean timedOut() {
+            return timedOut;
         }
     }
 }

@@ -10,6 +10,7 @@ import dev.notiflow.job.operators.DedupeEvents;
 import dev.notiflow.job.operators.RecipientResolver;
 import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteToProviders;
+import dev.notiflow.job.templates.RenderTemplates;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.DeliveryStatus;
@@ -61,8 +62,21 @@ class ReadmeTest {
     private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");
     private static final List<String> OPTION_PREFIXES =
             List.of(
-                    "kafka", "topics", "input", "dedupe", "profile", "devices", "send", "retry",
-                    "job", "apns", "fcm", "sms", "email", "jdbc");
+                    "kafka",
+                    "topics",
+                    "input",
+                    "dedupe",
+                    "profile",
+                    "devices",
+                    "send",
+                    "retry",
+                    "job",
+                    "apns",
+                    "fcm",
+                    "sms",
+                    "email",
+                    "jdbc",
+                    "templates");
 
     @Test
     void shouldNameEveryOperatorUid() throws IllegalAccessException {
@@ -235,6 +249,7 @@ class ReadmeTest {
         }
         reasons.addAll(stringConstants(RecipientResolver.class));
         reasons.add(RouteToProviders.CHANNEL_DISABLED);
+        reasons.add(RenderTemplates.TEMPLATE_ERROR);
         reasons.addAll(stringConstants(SendFunction.class));
         Matcher duplicate =
                 Pattern.compile("\"([A-Z]+_EVENT)\"")
