@@ -4,14 +4,17 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import liqp.Template;
+import liqp.TemplateContext;
 import liqp.TemplateParser;
 import liqp.exceptions.LiquidException;
 import liqp.exceptions.VariableNotExistException;
+import liqp.filters.Filter;
 import liqp.parser.Flavor;
 
 import java.io.IOException;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,9 +28,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The Liquid engine (Liqp) set up for templates written by other teams: strict variables (a
  * variable the data lacks is an error, not an empty string), no {@code include} (a template cannot
- * read files or other templates), and limits on template size, loop iterations, output size and
- * render time. Liquid itself has no method calls, no class access and no reflection: a template
- * sees only the maps, lists, strings and numbers of the model it is given.
+ * read files or other templates), and limits on template size, loop iterations, output size (also
+ * of the strings and lists the growing filters build) and render time. Liquid itself has no method
+ * calls, no class access and no reflection: a template sees only the maps, lists, strings and
+ * numbers of the model it is given.
  *
  * <p>One instance per operator instance, created in {@code open()} and closed in {@code close()}:
  * renders run on its own daemon threads so that a render over {@link #MAX_RENDER_MILLIS} is
@@ -51,13 +55,28 @@ public final class TemplateEngine implements AutoCloseable {
     private static final ObjectMapper JSON =
             JsonMapper.builder().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS).build();
 
+    /**
+     * The filters that build longer strings or lists than their input: each result is checked
+     * against {@link #MAX_OUTPUT_CHARS}, so that a loop that doubles a variable ({@code assign s =
+     * s | append: s}) fails at once instead of filling the heap (the output limit only sees what is
+     * written out).
+     */
+    private static final List<String> GROWING_FILTERS =
+            List.of("append", "prepend", "replace", "replace_first", "join", "concat", "push");
+
     private final TemplateParser parser;
     private final ExecutorService renders;
 
     public TemplateEngine() {
+        TemplateParser.Builder builder = new TemplateParser.Builder();
+        for (String name : GROWING_FILTERS) {
+            Filter original = Flavor.LIQUID.getFilters().get(name);
+            if (original != null) {
+                builder.withFilter(new SizeCheckedFilter(original));
+            }
+        }
         this.parser =
-                new TemplateParser.Builder()
-                        .withFlavor(Flavor.LIQUID)
+                builder.withFlavor(Flavor.LIQUID)
                         .withStrictVariables(true)
                         .withErrorMode(TemplateParser.ErrorMode.STRICT)
                         .withShowExceptionsFromInclude(true)
@@ -206,6 +225,32 @@ public final class TemplateEngine implements AutoCloseable {
     @Override
     public void close() {
         renders.shutdownNow();
+    }
+
+    /** A filter whose string or list results may not exceed {@link #MAX_OUTPUT_CHARS}. */
+    private static final class SizeCheckedFilter extends Filter {
+        private final Filter original;
+
+        SizeCheckedFilter(Filter original) {
+            super(original.getName());
+            this.original = original;
+        }
+
+        @Override
+        public Object apply(Object value, TemplateContext context, Object... params) {
+            Object result = original.apply(value, context, params);
+            long size =
+                    result instanceof CharSequence cs
+                            ? cs.length()
+                            : result instanceof Collection<?> c
+                                    ? c.size()
+                                    : result instanceof Object[] a ? a.length : 0;
+            if (size > MAX_OUTPUT_CHARS) {
+                throw new RuntimeException(
+                        "filter " + getName() + " made a value over " + MAX_OUTPUT_CHARS);
+            }
+            return result;
+        }
     }
 
     /** A template that does not compile or render; the message names what went wrong. */

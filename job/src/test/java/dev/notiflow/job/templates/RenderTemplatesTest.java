@@ -316,6 +316,30 @@ class RenderTemplatesTest {
     }
 
     @Test
+    void shouldStopAVariableThatGrowsPastTheOutputLimitWithoutWritingItOut() throws Exception {
+        open();
+        // 10 characters doubled 20 times: 10 Mi characters, never written out
+        broadcast(
+                put(
+                        push(
+                                "grow",
+                                "en",
+                                "{% assign s = 'xxxxxxxxxx' %}{% for i in (1..20) %}"
+                                        + "{% assign s = s | append: s %}{% endfor %}"
+                                        + "{{ s | size }}",
+                                null)));
+
+        harness.processElement(new StreamRecord<>(request(Channel.PUSH, "grow", "en", Map.of())));
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(failures())
+                .extracting(Delivery::detail)
+                .containsExactly(
+                        "template 'grow' (en): title: filter append made a value over "
+                                + TemplateEngine.MAX_OUTPUT_CHARS);
+    }
+
+    @Test
     void shouldRenderTheFallbackChannelsPartsToo() throws Exception {
         open();
         broadcast(
