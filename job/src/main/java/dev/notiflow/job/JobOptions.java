@@ -60,6 +60,12 @@ public final class JobOptions {
                     "devices",
                     "device-tokens",
                     "Input, compacted: device tokens (key userId:token).");
+    public static final ConfigOption<String> TOPIC_TEMPLATES =
+            topic(
+                    "templates",
+                    "notification-templates",
+                    "Input, compacted: message templates (key templateId:locale); a tombstone"
+                            + " deletes one.");
     public static final ConfigOption<String> TOPIC_DELIVERIES =
             topic("deliveries", "notification-deliveries", "Output: one record per final outcome.");
     public static final ConfigOption<String> TOPIC_RETRY =
@@ -92,6 +98,14 @@ public final class JobOptions {
                     .withDescription(
                             "How long an eventId is remembered to drop repeats. Must cover the longest replay"
                                     + " window (topic retention plus retry delays).");
+
+    public static final ConfigOption<String> TEMPLATES_DEFAULT_LOCALE =
+            ConfigOptions.key("templates.default-locale")
+                    .stringType()
+                    .defaultValue("en")
+                    .withDescription(
+                            "Locale of the template used when none exists for the user's locale"
+                                    + " (ko-KR) or its language (ko).");
 
     public static final ConfigOption<Duration> PROFILE_WAIT =
             ConfigOptions.key("profile.wait")
@@ -322,6 +336,7 @@ public final class JobOptions {
                 TOPIC_EVENTS,
                 TOPIC_PREFERENCES,
                 TOPIC_DEVICES,
+                TOPIC_TEMPLATES,
                 TOPIC_DELIVERIES,
                 TOPIC_RETRY,
                 TOPIC_DLQ,
@@ -337,6 +352,7 @@ public final class JobOptions {
                 THROTTLE_DEFER_CATEGORIES,
                 THROTTLE_MAX_DEFER,
                 THROTTLE_BYPASS_PRIORITIES,
+                TEMPLATES_DEFAULT_LOCALE,
                 MAX_PARALLELISM);
         for (Provider p : Provider.values()) {
             all.add(SEND_TIMEOUT.get(p));

@@ -17,6 +17,8 @@ import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteOutcomes;
 import dev.notiflow.job.operators.RouteToProviders;
 import dev.notiflow.job.policy.Throttle;
+import dev.notiflow.job.templates.ParseTemplates;
+import dev.notiflow.job.templates.RenderTemplates;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.NotificationEvent;
@@ -25,6 +27,7 @@ import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.SendOutcome;
 import dev.notiflow.model.SendRequest;
+import dev.notiflow.model.TemplateUpdate;
 import dev.notiflow.model.UserUpdate;
 import dev.notiflow.sinks.SendFunction;
 
@@ -40,7 +43,7 @@ import java.util.concurrent.TimeUnit;
  *          │bad                                                  │ skips → deliveries
  *          ▼                                                     ▼ keyBy(channel, userId)
  *         DLQ                                   throttle (THROTTLED → deliveries)
- *                                                    ─▶ render ─▶ route per provider
+ *                               templates ─broadcast─▶ render ─▶ route per provider
  *                                                    ─▶ async send (apns | fcm | twilio | smtp)
  *                                                    ─▶ route outcomes ─▶ deliveries, DLQ, invalidations
  *                                                          │ retryable
@@ -130,7 +133,7 @@ public final class Pipeline {
         deliveries.add(allowed.getSideOutput(OutputTags.DELIVERIES));
 
         DataStream<SendRequest> toSend =
-                allowed.map(new RenderContent()).uid(Uids.RENDER).name("Render content");
+                render(allowed, inputs.templates(), settings, deliveries, deadLetters);
         if (inputs.retries() != null) {
             SingleOutputStreamOperator<ScheduledRetry> retries =
                     inputs.retries()
@@ -182,6 +185,36 @@ public final class Pipeline {
 
         outputs.deliveries(unionAll(deliveries));
         outputs.deadLetters(unionAll(deadLetters));
+    }
+
+    /**
+     * Renders each request from its template, the templates topic read into broadcast state; the
+     * operator keeps uid {@link Uids#RENDER} (the stateless map it replaced had no state). Without
+     * a templates input, every request is built from its event's data.
+     */
+    private static DataStream<SendRequest> render(
+            DataStream<SendRequest> requests,
+            DataStream<RawRecord> templates,
+            PipelineSettings settings,
+            List<DataStream<Delivery>> deliveries,
+            List<DataStream<DeadLetter>> deadLetters) {
+        if (templates == null) {
+            return requests.map(new RenderContent()).uid(Uids.RENDER).name("Render content");
+        }
+        SingleOutputStreamOperator<TemplateUpdate> updates =
+                templates
+                        .process(new ParseTemplates(settings.maxRecordBytes()))
+                        .uid(Uids.PARSE_TEMPLATES)
+                        .name("Parse templates");
+        deadLetters.add(updates.getSideOutput(OutputTags.DEAD_LETTERS));
+        SingleOutputStreamOperator<SendRequest> rendered =
+                requests.connect(updates.broadcast(RenderTemplates.TEMPLATES))
+                        .process(new RenderTemplates(settings.templatesDefaultLocale()))
+                        .uid(Uids.RENDER)
+                        .name("Render templates");
+        deliveries.add(rendered.getSideOutput(OutputTags.DELIVERIES));
+        deadLetters.add(rendered.getSideOutput(OutputTags.DEAD_LETTERS));
+        return rendered;
     }
 
     private static DataStream<UserUpdate> parseUpdates(

@@ -29,7 +29,8 @@ public record PipelineSettings(
         Duration pauseOnCredentialsFailure,
         Map<Provider, SendSettings> send,
         Map<String, List<Channel>> fallbackChains,
-        ThrottleRules throttle)
+        ThrottleRules throttle,
+        String templatesDefaultLocale)
         implements Serializable {
 
     /** The category key whose chain applies to every category without its own. */
@@ -97,7 +98,8 @@ public record PipelineSettings(
                 positive(config, JobOptions.PAUSE_ON_CREDENTIALS_FAILURE),
                 send,
                 fallbackChains(config),
-                throttle(config));
+                throttle(config),
+                defaultLocale(config));
     }
 
     private static ThrottleRules throttle(ReadableConfig config) {
@@ -135,6 +137,16 @@ public record PipelineSettings(
         }
         return new ThrottleRules(
                 rules, bucket, defer, positive(config, JobOptions.THROTTLE_MAX_DEFER), bypass);
+    }
+
+    private static String defaultLocale(ReadableConfig config) {
+        String locale = config.get(JobOptions.TEMPLATES_DEFAULT_LOCALE);
+        checkArgument(
+                locale != null && !locale.isBlank() && locale.equals(locale.strip()),
+                "%s must be a locale tag such as en, was '%s'",
+                JobOptions.TEMPLATES_DEFAULT_LOCALE.key(),
+                locale);
+        return locale;
     }
 
     private static Map<String, List<Channel>> fallbackChains(ReadableConfig config) {

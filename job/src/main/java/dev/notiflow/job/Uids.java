@@ -11,12 +11,14 @@ public final class Uids {
     public static final String DEVICES_SOURCE = "devices-source";
     public static final String INVALIDATIONS_SOURCE = "invalidations-source";
     public static final String RETRY_SOURCE = "retry-source";
+    public static final String TEMPLATES_SOURCE = "templates-source";
 
     public static final String PARSE_EVENTS = "parse-events";
     public static final String PARSE_PREFERENCES = "parse-preferences";
     public static final String PARSE_DEVICES = "parse-devices";
     public static final String PARSE_INVALIDATIONS = "parse-invalidations";
     public static final String PARSE_RETRIES = "parse-retries";
+    public static final String PARSE_TEMPLATES = "parse-templates";
     public static final String SCHEDULE_RETRIES = "schedule-retries";
 
     public static final String DEDUPE = "dedupe-events";

@@ -120,6 +120,32 @@ public final class Records {
             String providerMessageId,
             Instant firstAttemptAt,
             Instant now) {
+        return forRequest(
+                r,
+                status,
+                reason,
+                detail,
+                attempts,
+                providerMessageId,
+                firstAttemptAt,
+                now,
+                r.content() == null ? null : r.content().locale());
+    }
+
+    /**
+     * A final record for one send request, naming the locale of its template ({@code null} for
+     * none).
+     */
+    public static Delivery forRequest(
+            SendRequest r,
+            DeliveryStatus status,
+            String reason,
+            String detail,
+            int attempts,
+            String providerMessageId,
+            Instant firstAttemptAt,
+            Instant now,
+            String locale) {
         return new Delivery(
                 r.notificationId(),
                 r.eventId(),
@@ -139,7 +165,8 @@ public final class Records {
                 r.createdAt(),
                 r.receivedAt(),
                 firstAttemptAt,
-                now);
+                now,
+                locale);
     }
 
     /** The final record of an attempt's outcome. */

@@ -11,6 +11,7 @@ import dev.notiflow.job.operators.RecipientResolver;
 import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteToProviders;
 import dev.notiflow.job.policy.Throttle;
+import dev.notiflow.job.templates.RenderTemplates;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.DeliveryStatus;
@@ -76,7 +77,8 @@ class ReadmeTest {
                     "sms",
                     "email",
                     "jdbc",
-                    "throttle");
+                    "throttle",
+                    "templates");
 
     @Test
     void shouldNameEveryOperatorUid() throws IllegalAccessException {
@@ -253,6 +255,7 @@ class ReadmeTest {
         reasons.addAll(stringConstants(RecipientResolver.class));
         reasons.addAll(stringConstants(Throttle.class));
         reasons.add(RouteToProviders.CHANNEL_DISABLED);
+        reasons.add(RenderTemplates.TEMPLATE_ERROR);
         reasons.addAll(stringConstants(SendFunction.class));
         Matcher duplicate =
                 Pattern.compile("\"([A-Z]+_EVENT)\"")
