@@ -435,6 +435,17 @@ public final class Benchmark {
             admin.createTopics(List.of(topic)).all().get(1, TimeUnit.MINUTES);
         }
 
+        void createOutputTopics(Configuration config) throws Exception {
+            for (var option :
+                    List.of(
+                            JobOptions.TOPIC_DELIVERIES,
+                            JobOptions.TOPIC_DLQ,
+                            JobOptions.TOPIC_RETRY,
+                            JobOptions.TOPIC_INVALIDATIONS)) {
+                createTopic(config.get(option), false);
+            }
+        }
+
         KafkaProducer<byte[], byte[]> producer() {
             Properties props = new Properties();
             props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -476,25 +487,8 @@ public final class Benchmark {
                         say("loading: %d users", u);
                     }
                 }
-                BenchmarkWorkload.Events gen =
-                        workload
-                        .new Events(
-                                "e-",
-                                options.notifications(),
-                                options.batchShare(),
-                                options.audience());
-                Instant now = Instant.now();
-                while (gen.hasNext()) {
-                    BenchmarkWorkload.Event e = gen.next(now);
-                    ProducerRecord<byte[], byte[]> record =
-                            new ProducerRecord<>("bench-events", bytes(e.eventId()), e.json());
-                    record.headers()
-                            .add(
-                                    BenchmarkWorkload.HEADER,
-                                    bytes(Integer.toString(e.notifications())));
-                    producer.send(record);
-                    events++;
-                }
+                BenchmarkWorkload.Events gen = produceBurst(producer, "bench-events");
+                events = gen.batchEvents + gen.singleEvents + gen.audienceEvents;
                 producer.flush();
                 iosNotifications = gen.iosNotifications;
                 androidNotifications = gen.notifications - gen.iosNotifications;
@@ -522,6 +516,32 @@ public final class Benchmark {
         }
 
         /**
+         * The burst's events (ids {@code e-…}, each with its notification count in a header) into
+         * {@code topic}; the same events on every call (the generator is deterministic).
+         */
+        BenchmarkWorkload.Events produceBurst(
+                KafkaProducer<byte[], byte[]> producer, String topic) {
+            BenchmarkWorkload.Events gen =
+                    workload
+                    .new Events(
+                            "e-",
+                            options.notifications(),
+                            options.batchShare(),
+                            options.audience());
+            Instant now = Instant.now();
+            while (gen.hasNext()) {
+                BenchmarkWorkload.Event e = gen.next(now);
+                ProducerRecord<byte[], byte[]> record =
+                        new ProducerRecord<>(topic, bytes(e.eventId()), e.json());
+                record.headers()
+                        .add(BenchmarkWorkload.HEADER, bytes(Integer.toString(e.notifications())));
+                producer.send(record);
+            }
+            producer.flush();
+            return gen;
+        }
+
+        /**
          * Runs the topology once on the profiles and devices with an empty events topic and stops
          * it with a savepoint: the state every measured job starts from.
          */
@@ -533,6 +553,7 @@ public final class Benchmark {
             Map<String, String> job = baseJobConfig("preload");
             job.put(JobOptions.TOPIC_EVENTS.key(), "bench-events-empty");
             Configuration config = runtimeConfig("preload", job, "2 s");
+            createOutputTopics(config);
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.getExecutionEnvironment(config);
             env.setMaxParallelism(config.get(JobOptions.MAX_PARALLELISM));
@@ -545,6 +566,7 @@ public final class Benchmark {
             JobClient client = env.executeAsync("bench-preload");
             try {
                 awaitCommitted(
+                        client,
                         config.get(JobOptions.KAFKA_GROUP_ID),
                         List.of("bench-user-preferences", "bench-device-tokens"),
                         options.variantTimeout());
@@ -565,7 +587,8 @@ public final class Benchmark {
         }
 
         /** Waits until the group has committed the end of every partition of the topics. */
-        void awaitCommitted(String group, List<String> topics, Duration timeout) throws Exception {
+        void awaitCommitted(JobClient client, String group, List<String> topics, Duration timeout)
+                throws Exception {
             Map<TopicPartition, OffsetSpec> ends = new HashMap<>();
             for (String t : topics) {
                 for (int p = 0; p < PARTITIONS; p++) {
@@ -586,6 +609,10 @@ public final class Benchmark {
                 }
                 if (behind <= 0) {
                     return;
+                }
+                if (client.getJobStatus().get().isTerminalState()) {
+                    throw new IllegalStateException(
+                            "the preload job ended: " + client.getJobStatus().get());
                 }
                 if (System.nanoTime() - lastSay > 5_000_000_000L) {
                     say("preload: %d profile and device records still to read", behind);
@@ -752,9 +779,13 @@ public final class Benchmark {
                             .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
                             .build();
             env.fromSource(source, WatermarkStrategy.noWatermarks(), "Events")
+                    .uid("bench-parse-source")
                     .process(new ParseEvents(config.get(JobOptions.MAX_RECORD_BYTES)))
+                    .uid("bench-parse")
                     .map(new CountNotifications(workload))
-                    .sinkTo(new DiscardingSink<>());
+                    .uid("bench-count")
+                    .sinkTo(new DiscardingSink<>())
+                    .uid("bench-discard");
             long start = System.nanoTime();
             JobExecutionResult result = env.execute("bench-flink-parse");
             double wall = (System.nanoTime() - start) / 1e9;
@@ -904,8 +935,7 @@ public final class Benchmark {
 
         /** (d) Raw JDBC batch upserts of as many delivery rows, the delivery table's statement. */
         ObjectNode jdbcUpsert() throws Exception {
-            String database = postgres.createDatabase("bench_upsert_" + System.nanoTime());
-            String url = postgres.jdbcUrl(database);
+            String url = postgres.createDatabase("bench_upsert_" + System.nanoTime());
             dev.notiflow.jdbc.Migrations.apply(url, postgres.user(), postgres.password());
             long count = notifications();
             int batch = 1000;
@@ -956,6 +986,13 @@ public final class Benchmark {
             String restoreFrom = savepoint();
             String name = variant + "-" + (++jobs);
             Map<String, String> job = baseJobConfig(name);
+            // Its own copy of the burst, so that no other variant's steady phase is in its input.
+            String eventsTopic = "bench-events-" + name;
+            createTopic(eventsTopic, false);
+            try (KafkaProducer<byte[], byte[]> producer = producer()) {
+                produceBurst(producer, eventsTopic);
+            }
+            job.put(JobOptions.TOPIC_EVENTS.key(), eventsTopic);
             boolean providersIo = variant.equals("job-local-providers");
             if (!providersIo) {
                 job.put("ledger.enabled", "false");
@@ -964,14 +1001,7 @@ public final class Benchmark {
             job.put("execution.state-recovery.ignore-unclaimed-state", "false");
             Configuration config = runtimeConfig(name, job, options.checkpointInterval());
             String deliveries = config.get(JobOptions.TOPIC_DELIVERIES);
-            for (var option :
-                    List.of(
-                            JobOptions.TOPIC_DELIVERIES,
-                            JobOptions.TOPIC_DLQ,
-                            JobOptions.TOPIC_RETRY,
-                            JobOptions.TOPIC_INVALIDATIONS)) {
-                createTopic(config.get(option), false);
-            }
+            createOutputTopics(config);
             boolean tables = providersIo && options.variants().contains("delivery-tables");
             BenchmarkTables tablesRun = null;
             if (tables) {
@@ -1002,7 +1032,7 @@ public final class Benchmark {
             ObjectNode r;
             try {
                 boolean drained =
-                        watcher.await(burst, options.variantTimeout(), variant + " burst");
+                        watcher.await(burst, options.variantTimeout(), variant + " burst", client);
                 r = meter.finish();
                 if (jfr != null) {
                     r.set("profile", jfr.stop(options.out().resolve(variant + ".jfr")));
@@ -1017,11 +1047,14 @@ public final class Benchmark {
                 ObjectNode phase = r.putObject("steadyPhase");
                 phase.put("targetPerSecond", round(rate));
                 phase.put("seconds", options.steadySeconds());
-                long produced = produceSteady(steady, rate);
+                long produced = produceSteady(eventsTopic, steady, rate);
                 phase.put("notifications", produced);
                 boolean steadyDone =
                         watcher.await(
-                                burst + produced, options.variantTimeout(), variant + " steady");
+                                burst + produced,
+                                options.variantTimeout(),
+                                variant + " steady",
+                                client);
                 BenchmarkAnalysis.latencies(bootstrap, deliveries, "t-").into(phase);
                 phase.put("complete", steadyDone);
                 r.set("checkpoints", checkpoints(config, client));
@@ -1030,7 +1063,14 @@ public final class Benchmark {
                 client.cancel().get(2, TimeUnit.MINUTES);
             }
             if (tablesRun != null) {
-                report.with("variants").set("delivery-tables", tablesRun.finish(notifications()));
+                report.with("variants")
+                        .set(
+                                "delivery-tables",
+                                tablesRun.finish(
+                                        r.path("notifications").asLong()
+                                                + r.path("steadyPhase")
+                                                        .path("notifications")
+                                                        .asLong()));
             }
             return r;
         }
@@ -1049,7 +1089,7 @@ public final class Benchmark {
         }
 
         /** Produces steady-phase events ({@code t-…}) at {@code rate} notifications per second. */
-        long produceSteady(long total, double rate) throws Exception {
+        long produceSteady(String topic, long total, double rate) throws Exception {
             BenchmarkWorkload.Events gen =
                     workload.new Events("t-", total, options.batchShare(), false);
             long start = System.nanoTime();
@@ -1062,8 +1102,7 @@ public final class Benchmark {
                         TimeUnit.NANOSECONDS.sleep(wait);
                     }
                     BenchmarkWorkload.Event e = gen.next(Instant.now());
-                    producer.send(
-                            new ProducerRecord<>("bench-events", bytes(e.eventId()), e.json()));
+                    producer.send(new ProducerRecord<>(topic, bytes(e.eventId()), e.json()));
                     producer.flush();
                     sent += e.notifications();
                 }

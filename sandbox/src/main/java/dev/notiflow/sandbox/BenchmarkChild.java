@@ -30,6 +30,7 @@ final class BenchmarkChild implements AutoCloseable {
     private final PrintWriter stdin;
     private final BlockingQueue<String> replies = new LinkedBlockingQueue<>();
     private final BlockingQueue<String> ready = new LinkedBlockingQueue<>();
+    private String readyLine;
 
     private BenchmarkChild(String name, Process process, Path log, String readyPrefix)
             throws IOException {
@@ -101,13 +102,14 @@ final class BenchmarkChild implements AutoCloseable {
             throw new IllegalStateException(
                     name + " did not start within " + timeout + "; see " + log + " and .err");
         }
+        child.readyLine = line;
         Runtime.getRuntime().addShutdownHook(new Thread(process::destroyForcibly));
         return child;
     }
 
     /** The line the child printed when it was ready. */
     String readyLine() {
-        return ready.peek();
+        return readyLine;
     }
 
     long pid() {

@@ -1,5 +1,7 @@
 package dev.notiflow.sandbox;
 
+import org.apache.flink.core.execution.JobClient;
+
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -55,7 +57,7 @@ final class BenchmarkWatcher implements AutoCloseable {
     }
 
     /** Waits until {@code expected} records are committed; false when the time ran out. */
-    boolean await(long expected, Duration timeout, String what) throws InterruptedException {
+    boolean await(long expected, Duration timeout, String what, JobClient job) throws Exception {
         long start = System.nanoTime();
         long deadline = start + timeout.toNanos();
         long lastSay = start;
@@ -66,6 +68,10 @@ final class BenchmarkWatcher implements AutoCloseable {
                 return false;
             }
             Thread.sleep(100);
+            if (job.getJobStatus().get().isTerminalState()) {
+                throw new IllegalStateException(
+                        what + ": the job ended (" + job.getJobStatus().get() + ")");
+            }
             if (System.nanoTime() - lastSay > 5_000_000_000L) {
                 long now = count();
                 Benchmark.say(
