@@ -133,6 +133,14 @@ public final class Benchmark {
                     "delivery-tables");
 
     static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * System property: class path entries for the providers' JVM only (bench.sh puts netty's
+     * BoringSSL there, so the local servers' TLS is cheap while the job keeps the JDK's engine, as
+     * shipped).
+     */
+    static final String PROVIDERS_CLASSPATH = "notiflow.bench.providers-classpath";
+
     private static final int PARTITIONS = 2;
     private static final String USAGE =
             "usage: bench.sh [--notifications N] [--users N] [--device-mix ios|android|mixed]"
@@ -278,7 +286,12 @@ public final class Benchmark {
         setup.put("loadAverageAtStart", loadAverage());
         setup.put("startedAt", Instant.now().toString());
         setup.put("broker", options.childBroker() ? "own JVM" : "in the job's JVM");
-        setup.put("providers", "own JVM (LocalProvidersMain), recording off");
+        setup.put(
+                "providers",
+                "own JVM (LocalProvidersMain), recording off"
+                        + (System.getProperty(PROVIDERS_CLASSPATH, "").contains("tcnative")
+                                ? ", TLS by netty-tcnative (BoringSSL)"
+                                : ", TLS by the JDK"));
         ObjectNode variants = report.putObject("variants");
         say(
                 "Benchmark: %d notifications, %d users (%s), batch share %.2f%s; variants %s",
@@ -302,6 +315,7 @@ public final class Benchmark {
                                 "broker",
                                 "dev.notiflow.testkit.kafka.LocalKafkaMain",
                                 List.of("--bootstrap-file", file.toString()),
+                                "",
                                 "2g",
                                 options.out().resolve("broker.log"),
                                 "Kafka ready at ",
@@ -317,6 +331,7 @@ public final class Benchmark {
                             "providers",
                             "dev.notiflow.testkit.providers.LocalProvidersMain",
                             List.of("--config-file", providerConfig.toString()),
+                            System.getProperty(PROVIDERS_CLASSPATH, ""),
                             "1g",
                             options.out().resolve("providers.log"),
                             "Providers ready",
@@ -738,6 +753,7 @@ public final class Benchmark {
             props.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
             long records = 0;
             long notifications = 0;
+            Progress progress = new Progress(notifications());
             long start = System.nanoTime();
             long deadline = start + options.variantTimeout().toNanos();
             try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(props)) {
@@ -746,7 +762,9 @@ public final class Benchmark {
                     for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                         records++;
                         Header h = r.headers().lastHeader(BenchmarkWorkload.HEADER);
-                        notifications += parseAscii(h.value());
+                        long n = parseAscii(h.value());
+                        notifications += n;
+                        progress.add(n);
                     }
                 }
             }
@@ -756,6 +774,7 @@ public final class Benchmark {
             r.put("events", records);
             r.put("seconds", round(seconds));
             r.put("perSecond", round(notifications / seconds));
+            r.put("steadyPerSecond", round(progress.steadyPerSecond()));
             r.put("eventsPerSecond", round(records / seconds));
             r.put("complete", notifications == notifications());
             return r;
@@ -830,7 +849,7 @@ public final class Benchmark {
             int capacity = config.get(JobOptions.sendCapacity(provider));
             BenchmarkMeter meter = meter();
             Map<String, AtomicLong> statuses = new ConcurrentHashMap<>();
-            AtomicLong done = new AtomicLong();
+            Progress done = new Progress(count);
             long start = System.nanoTime();
             long deadline = start + options.variantTimeout().toNanos();
             List<Thread> threads = new ArrayList<>();
@@ -878,6 +897,7 @@ public final class Benchmark {
             r.put("notifications", done.get());
             r.put("seconds", round(seconds));
             r.put("perSecond", round(done.get() / seconds));
+            r.put("steadyPerSecond", round(done.steadyPerSecond()));
             r.put("complete", done.get() == count);
             r.put("parallelism", parallelism);
             r.put("inFlightPerSender", capacity);
@@ -895,7 +915,7 @@ public final class Benchmark {
                 int capacity,
                 long deadline,
                 Map<String, AtomicLong> statuses,
-                AtomicLong done)
+                Progress done)
                 throws InterruptedException {
             Semaphore slots = new Semaphore(capacity);
             boolean ios = provider == Provider.APNS;
@@ -926,7 +946,7 @@ public final class Benchmark {
                                             error != null ? "ERROR" : result.status().name();
                                     statuses.computeIfAbsent(status, k -> new AtomicLong())
                                             .incrementAndGet();
-                                    done.incrementAndGet();
+                                    done.add(1);
                                     slots.release();
                                 });
             }
@@ -943,6 +963,7 @@ public final class Benchmark {
             long start = System.nanoTime();
             long deadline = start + options.variantTimeout().toNanos();
             long written = 0;
+            Progress progress = new Progress(count);
             try (Connection c =
                             DriverManager.getConnection(
                                     url
@@ -964,6 +985,7 @@ public final class Benchmark {
                     ps.executeBatch();
                     c.commit();
                     written += n;
+                    progress.add(n);
                     if (System.nanoTime() - lastSay > 5_000_000_000L) {
                         say("jdbc-upsert: %d/%d rows", written, count);
                         lastSay = System.nanoTime();
@@ -976,6 +998,7 @@ public final class Benchmark {
             r.put("seconds", round(seconds));
             r.put("perSecond", round(written / seconds));
             r.put("complete", written == count);
+            r.put("steadyPerSecond", round(progress.steadyPerSecond()));
             r.put("batchSize", batch);
             r.put("note", "reWriteBatchedInserts=true, one commit per batch");
             return r;
@@ -1144,6 +1167,42 @@ public final class Benchmark {
 
         BenchmarkMeter meter() throws InterruptedException {
             return new BenchmarkMeter(providers, broker);
+        }
+    }
+
+    /**
+     * Counts work done and notes when it passed 10% and 90% of the total: the steady-state rate
+     * between them leaves out start-up and warm-up (class loading, JIT, connections) and the tail.
+     */
+    static final class Progress {
+        private final long total;
+        private final AtomicLong done = new AtomicLong();
+        private volatile long at10;
+        private volatile long at90;
+
+        Progress(long total) {
+            this.total = total;
+        }
+
+        void add(long n) {
+            long before = done.getAndAdd(n);
+            long after = before + n;
+            if (before < total / 10 && after >= total / 10) {
+                at10 = System.nanoTime();
+            }
+            if (before < total * 9 / 10 && after >= total * 9 / 10) {
+                at90 = System.nanoTime();
+            }
+        }
+
+        long get() {
+            return done.get();
+        }
+
+        /** Notifications per second between 10% and 90% of the total, or 0 when not reached. */
+        double steadyPerSecond() {
+            long span = at90 - at10;
+            return at10 == 0 || at90 == 0 || span <= 0 ? 0 : (total * 0.8) / (span / 1e9);
         }
     }
 

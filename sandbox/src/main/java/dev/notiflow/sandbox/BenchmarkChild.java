@@ -77,6 +77,7 @@ final class BenchmarkChild implements AutoCloseable {
             String name,
             String mainClass,
             List<String> args,
+            String extraClasspath,
             String heap,
             Path log,
             String readyPrefix,
@@ -88,7 +89,12 @@ final class BenchmarkChild implements AutoCloseable {
         command.add("-XX:+UseParallelGC");
         command.add("-Dlog4j2.level=WARN");
         command.add("-cp");
-        command.add(System.getProperty("java.class.path"));
+        command.add(
+                extraClasspath.isEmpty()
+                        ? System.getProperty("java.class.path")
+                        : extraClasspath
+                                + java.io.File.pathSeparator
+                                + System.getProperty("java.class.path"));
         command.add(mainClass);
         command.addAll(args);
         Process process =

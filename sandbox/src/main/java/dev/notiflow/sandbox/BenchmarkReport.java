@@ -37,6 +37,21 @@ final class BenchmarkReport {
      */
     static void ratios(ObjectNode report) {
         JsonNode variants = report.path("variants");
+        // CPU per notification in each JVM: less sensitive to a shared machine than rates.
+        variants.fields()
+                .forEachRemaining(
+                        v -> {
+                            long n = v.getValue().path("notifications").asLong(0);
+                            for (String jvm : List.of("jobJvm", "providersJvm", "brokerJvm")) {
+                                JsonNode node = v.getValue().path(jvm);
+                                if (n > 0 && node instanceof ObjectNode o) {
+                                    o.put(
+                                            "cpuMicrosPerNotification",
+                                            Math.round(
+                                                    node.path("cpuSeconds").asDouble() * 1e6 / n));
+                                }
+                            }
+                        });
         ObjectNode ratios = report.putObject("ratios");
         for (String job : JOBS) {
             JsonNode j = variants.path(job);
@@ -64,10 +79,16 @@ final class BenchmarkReport {
         double jobRate = job.path("perSecond").asDouble();
         double steady = job.path("steadyPerSecond").asDouble();
         double ceil = ceiling.path("perSecond").asDouble();
+        double ceilSteady = ceiling.path("steadyPerSecond").asDouble(0);
+        if (ceilSteady <= 0) {
+            ceilSteady = ceil;
+        }
         x.put("jobPerSecond", jobRate);
         x.put("ceilingPerSecond", ceil);
         x.put("ratio", Math.round(jobRate / ceil * 1000) / 1000.0);
-        x.put("steadyRatio", Math.round(steady / ceil * 1000) / 1000.0);
+        x.put("jobSteadyPerSecond", steady);
+        x.put("ceilingSteadyPerSecond", ceilSteady);
+        x.put("steadyRatio", Math.round(steady / ceilSteady * 1000) / 1000.0);
     }
 
     /** Writes every file and returns the path of {@code report.json}. */
@@ -137,9 +158,10 @@ final class BenchmarkReport {
                         setup.path("startedAt").asText()));
         md.append(
                 "| variant | notifications | seconds | notif/s (whole) | notif/s (steady) | job JVM"
-                        + " cpu s (jit s) | job heap / RSS MB | providers cpu s (jit s) |"
-                        + " providers heap / RSS MB | broker cpu s |\n");
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+                        + " cpu s (jit s) | job JVM cpu µs/notif. | job heap / RSS MB | providers"
+                        + " cpu s (jit s) | providers cpu µs/notif. | providers heap / RSS MB |"
+                        + " broker cpu s |\n");
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Iterator<Map.Entry<String, JsonNode>> it = report.path("variants").fields();
                 it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
@@ -154,7 +176,8 @@ final class BenchmarkReport {
             }
             md.append(
                     String.format(
-                            "| %s%s | %s | %s | %s | %s | %s (%s) | %s / %s | %s (%s) | %s / %s | %s |%n",
+                            "| %s%s | %s | %s | %s | %s | %s (%s) | %s | %s / %s | %s (%s) | %s | %s / %s"
+                                    + " | %s |%n",
                             e.getKey(),
                             v.path("complete").asBoolean(true) ? "" : " (incomplete)",
                             v.path("notifications").asText(),
@@ -163,45 +186,40 @@ final class BenchmarkReport {
                             v.path("steadyPerSecond").asText("-"),
                             v.at("/jobJvm/cpuSeconds").asText("-"),
                             v.at("/jobJvm/jitSeconds").asText("-"),
+                            v.at("/jobJvm/cpuMicrosPerNotification").asText("-"),
                             v.at("/jobJvm/peakHeapMb").asText("-"),
                             v.at("/jobJvm/peakRssMb").asText("-"),
                             v.at("/providersJvm/cpuSeconds").asText("-"),
                             v.at("/providersJvm/jitSeconds").asText("-"),
+                            v.at("/providersJvm/cpuMicrosPerNotification").asText("-"),
                             v.at("/providersJvm/peakHeapMb").asText("-"),
                             v.at("/providersJvm/peakRssMb").asText("-"),
                             v.at("/brokerJvm/cpuSeconds").asText("-")));
         }
         md.append("\n## The job as a ratio of each same-run ceiling\n\n");
         md.append(
-                "| job variant | ceiling | job notif/s | ceiling notif/s | ratio | steady ratio |\n");
-        md.append("|---|---|---:|---:|---:|---:|\n");
-        report.path("ratios")
-                .fields()
-                .forEachRemaining(
-                        j ->
-                                j.getValue()
-                                        .fields()
-                                        .forEachRemaining(
-                                                c ->
-                                                        md.append(
-                                                                String.format(
-                                                                        "| %s | %s | %s | %s | %s | %s |%n",
-                                                                        j.getKey(),
-                                                                        c.getKey(),
-                                                                        c.getValue()
-                                                                                .path(
-                                                                                        "jobPerSecond")
-                                                                                .asText(),
-                                                                        c.getValue()
-                                                                                .path(
-                                                                                        "ceilingPerSecond")
-                                                                                .asText(),
-                                                                        c.getValue()
-                                                                                .path("ratio")
-                                                                                .asText(),
-                                                                        c.getValue()
-                                                                                .path("steadyRatio")
-                                                                                .asText()))));
+                "| job variant | ceiling | job notif/s | ceiling notif/s | ratio | job steady |"
+                        + " ceiling steady | steady ratio |\n");
+        md.append("|---|---|---:|---:|---:|---:|---:|---:|\n");
+        for (Iterator<Map.Entry<String, JsonNode>> jobs = report.path("ratios").fields();
+                jobs.hasNext(); ) {
+            Map.Entry<String, JsonNode> j = jobs.next();
+            for (Iterator<Map.Entry<String, JsonNode>> cs = j.getValue().fields(); cs.hasNext(); ) {
+                Map.Entry<String, JsonNode> c = cs.next();
+                JsonNode x = c.getValue();
+                md.append(
+                        String.format(
+                                "| %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                                j.getKey(),
+                                c.getKey(),
+                                x.path("jobPerSecond").asText(),
+                                x.path("ceilingPerSecond").asText(),
+                                x.path("ratio").asText(),
+                                x.path("jobSteadyPerSecond").asText(),
+                                x.path("ceilingSteadyPerSecond").asText(),
+                                x.path("steadyRatio").asText()));
+            }
+        }
         md.append("\n## Steady phase (half the burst's steady rate): event → provider answer\n\n");
         md.append(
                 "| job variant | rate notif/s | measured | p50 ms | p95 ms | p99 ms | max ms |\n");
