@@ -573,7 +573,13 @@ public final class Benchmark {
             long started = System.nanoTime();
             Map<String, String> job = baseJobConfig("preload");
             job.put(JobOptions.TOPIC_EVENTS.key(), "bench-events-empty");
-            Configuration config = runtimeConfig("preload", job, "2 s");
+            Configuration config =
+                    runtimeConfig(
+                            "preload",
+                            job,
+                            options.checkpointInterval() != null
+                                    ? options.checkpointInterval()
+                                    : "2 s");
             createOutputTopics(config);
             StreamExecutionEnvironment env =
                     StreamExecutionEnvironment.getExecutionEnvironment(config);

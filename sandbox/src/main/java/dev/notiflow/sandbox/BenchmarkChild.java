@@ -113,6 +113,45 @@ final class BenchmarkChild implements AutoCloseable {
         return child;
     }
 
+    /**
+     * This JVM's class path; under a test runner that starts with a manifest-only jar (Maven's
+     * surefire and failsafe), the entries of that jar's {@code Class-Path}.
+     */
+    static String classPath() {
+        String cp = System.getProperty("java.class.path");
+        String[] parts = cp.split(java.io.File.pathSeparator);
+        if (parts.length != 1 || !parts[0].endsWith(".jar")) {
+            return cp;
+        }
+        Path jar = Path.of(parts[0]).toAbsolutePath();
+        try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+            java.util.jar.Manifest manifest = file.getManifest();
+            String entries =
+                    manifest == null
+                            ? null
+                            : manifest.getMainAttributes()
+                                    .getValue(java.util.jar.Attributes.Name.CLASS_PATH);
+            if (entries == null || entries.isBlank()) {
+                return cp;
+            }
+            List<String> paths = new ArrayList<>();
+            for (String entry : entries.trim().split("\\s+")) {
+                paths.add(
+                        entry.startsWith("file:")
+                                ? Path.of(java.net.URI.create(entry)).toString()
+                                : jar.getParent()
+                                        .resolve(
+                                                java.net.URLDecoder.decode(
+                                                        entry, StandardCharsets.UTF_8))
+                                        .normalize()
+                                        .toString());
+            }
+            return String.join(java.io.File.pathSeparator, paths);
+        } catch (IOException | RuntimeException e) {
+            return cp;
+        }
+    }
+
     /** The line the child printed when it was ready. */
     String readyLine() {
         return readyLine;

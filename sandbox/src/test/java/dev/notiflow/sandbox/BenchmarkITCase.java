@@ -35,6 +35,7 @@ class BenchmarkITCase {
                             "--device-mix", "mixed",
                             "--checkpoint-interval", "1 s",
                             "--steady-seconds", "2",
+                            "--warm-up", "100",
                             "--variant-timeout", "3",
                             "--out", out.toString()
                         });
