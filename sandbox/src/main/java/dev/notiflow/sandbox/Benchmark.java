@@ -786,7 +786,7 @@ public final class Benchmark {
             r.put("events", records);
             r.put("seconds", round(seconds));
             r.put("perSecond", round(notifications / seconds));
-            r.put("steadyPerSecond", round(progress.steadyPerSecond()));
+            progress.steadyInto(r);
             r.put("eventsPerSecond", round(records / seconds));
             r.put("complete", notifications == notifications());
             return r;
@@ -887,7 +887,7 @@ public final class Benchmark {
             r.put("notifications", done.get());
             r.put("seconds", round(seconds));
             r.put("perSecond", round(done.get() / seconds));
-            r.put("steadyPerSecond", round(done.steadyPerSecond()));
+            done.steadyInto(r);
             r.put("complete", done.get() == count);
             r.put("parallelism", parallelism);
             r.put("inFlightPerSender", capacity);
@@ -1040,7 +1040,7 @@ public final class Benchmark {
             r.put("seconds", round(seconds));
             r.put("perSecond", round(written / seconds));
             r.put("complete", written == count);
-            r.put("steadyPerSecond", round(progress.steadyPerSecond()));
+            progress.steadyInto(r);
             r.put("batchSize", batch);
             r.put("note", "reWriteBatchedInserts=true, one commit per batch");
             return r;
@@ -1243,6 +1243,14 @@ public final class Benchmark {
 
         long get() {
             return done.get();
+        }
+
+        /** Puts {@code steadyPerSecond} when there is a steady-state rate. */
+        void steadyInto(ObjectNode r) {
+            double steady = steadyPerSecond();
+            if (steady > 0) {
+                r.put("steadyPerSecond", round(steady));
+            }
         }
 
         /** Notifications per second between 10% and 90% of the total, or 0 when not reached. */
