@@ -356,10 +356,12 @@ public final class LedgeredSender implements ChannelSender {
                 call.future.complete(null);
                 continue;
             }
-            call.future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
             (call.row == null ? lookups : writes).add(call);
         }
+        // Each statement's calls time out from when that statement starts: the writes' clock
+        // does not run while the lookups run and their sends are handed to the provider.
         if (!lookups.isEmpty()) {
+            lookups.forEach(c -> c.future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS));
             Set<String> ids = new LinkedHashSet<>();
             lookups.forEach(c -> ids.add(c.notificationId));
             try {
@@ -370,6 +372,12 @@ public final class LedgeredSender implements ChannelSender {
             }
         }
         if (!writes.isEmpty()) {
+            if (paused()) {
+                // The lookups just failed: the writes go on without the ledger too.
+                writes.forEach(c -> c.future.complete(null));
+                return;
+            }
+            writes.forEach(c -> c.future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS));
             Map<String, JdbcLedger.Row> rows = new LinkedHashMap<>();
             writes.forEach(c -> rows.putIfAbsent(c.notificationId, c.row));
             try {
