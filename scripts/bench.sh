@@ -30,9 +30,9 @@
 # --variant-timeout minutes (30) and is then reported incomplete. --profile records the
 # job-local-providers variant with JFR (settings=profile) and writes its top frames.
 #
-# Processes: the local APNs and FCM servers run in their own JVM (BENCH_PROVIDERS_TLS=openssl,
-# the default where available, gives them netty-tcnative's BoringSSL; the job keeps the JDK's
-# engine as shipped), the broker in its own JVM (--broker in-process keeps it in the job's).
+# Processes: the local APNs and FCM servers run in their own JVM, the broker in its own JVM
+# (--broker in-process keeps it in the job's). TLS is netty-tcnative's BoringSSL on both ends,
+# as the job ships (the sinks depend on it).
 # The job's JVM heap is BENCH_HEAP (default 3g).
 #
 # Output in --out (default sandbox/target/bench/<UTC timestamp>/): report.json, report.md (with
@@ -49,22 +49,6 @@ cd "$ROOT"
 log_info "building the sandbox and what it needs ..."
 CP="$(sandbox_classpath)"
 
-PROVIDERS_CP=""
-if [[ "${BENCH_PROVIDERS_TLS:-openssl}" == "openssl" && "$(uname -s)-$(uname -m)" == "Linux-x86_64" ]]; then
-    tcnative="$(sed -n 's:.*<netty-tcnative.version>\(.*\)</netty-tcnative.version>.*:\1:p' pom.xml)"
-    lib="$ROOT/sandbox/target/providers-lib"
-    mkdir -p "$lib"
-    if mvn_cmd -q dependency:copy -DoutputDirectory="$lib" \
-            -Dartifact="io.netty:netty-tcnative-boringssl-static:${tcnative}:jar:linux-x86_64" >/dev/null &&
-        mvn_cmd -q dependency:copy -DoutputDirectory="$lib" \
-            -Dartifact="io.netty:netty-tcnative-classes:${tcnative}" >/dev/null; then
-        PROVIDERS_CP="$lib/netty-tcnative-boringssl-static-${tcnative}-linux-x86_64.jar:$lib/netty-tcnative-classes-${tcnative}.jar"
-    else
-        log_info "netty-tcnative ${tcnative} not available: the local providers use the JDK's TLS"
-    fi
-fi
-
 mapfile -t JVM_FLAGS < <(flink_jvm_flags)
 exec java "-Xmx${BENCH_HEAP:-3g}" "${JVM_FLAGS[@]}" \
-    "-Dnotiflow.bench.providers-classpath=${PROVIDERS_CP}" \
     -cp "$CP" dev.notiflow.sandbox.Benchmark "$@"

@@ -20,6 +20,7 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.handler.ssl.OpenSsl;
 import dev.notiflow.job.DeliveryTablesJob;
 import dev.notiflow.job.Gateways;
 import dev.notiflow.job.JobConfig;
@@ -136,12 +137,6 @@ public final class Benchmark {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    /**
-     * System property: class path entries for the providers' JVM only (bench.sh puts netty's
-     * BoringSSL there, so the local servers' TLS is cheap while the job keeps the JDK's engine, as
-     * shipped).
-     */
-    static final String PROVIDERS_CLASSPATH = "notiflow.bench.providers-classpath";
 
     private static final int PARTITIONS = 2;
     private static final String USAGE =
@@ -295,9 +290,9 @@ public final class Benchmark {
         setup.put(
                 "providers",
                 "own JVM (LocalProvidersMain), recording off"
-                        + (System.getProperty(PROVIDERS_CLASSPATH, "").contains("tcnative")
-                                ? ", TLS by netty-tcnative (BoringSSL)"
-                                : ", TLS by the JDK"));
+                        + (OpenSsl.isAvailable()
+                                ? "; TLS by netty-tcnative (BoringSSL) in every JVM"
+                                : "; TLS by the JDK"));
         ObjectNode variants = report.putObject("variants");
         say(
                 "Benchmark: %d notifications, %d users (%s), batch share %.2f%s; variants %s",
@@ -337,7 +332,7 @@ public final class Benchmark {
                             "providers",
                             "dev.notiflow.testkit.providers.LocalProvidersMain",
                             List.of("--config-file", providerConfig.toString()),
-                            System.getProperty(PROVIDERS_CLASSPATH, ""),
+                            "",
                             "1g",
                             options.out().resolve("providers.log"),
                             "Providers ready",
