@@ -20,7 +20,6 @@ import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.netty.handler.ssl.OpenSsl;
 import dev.notiflow.job.DeliveryTablesJob;
 import dev.notiflow.job.Gateways;
 import dev.notiflow.job.JobConfig;
@@ -39,6 +38,7 @@ import dev.notiflow.sinks.SenderFactory;
 import dev.notiflow.sinks.ledger.LedgerOptions;
 import dev.notiflow.testkit.kafka.LocalKafka;
 import dev.notiflow.testkit.postgres.LocalPostgres;
+import io.netty.handler.ssl.OpenSsl;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -136,7 +136,6 @@ public final class Benchmark {
                     "delivery-tables");
 
     static final ObjectMapper JSON = new ObjectMapper();
-
 
     private static final int PARTITIONS = 2;
     private static final String USAGE =
