@@ -138,6 +138,7 @@ public final class Benchmark {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private static final int PARTITIONS = 2;
+    private static final String TEMPLATES_TOPIC = "bench-templates";
     private static final String USAGE =
             "usage: bench.sh [--notifications N] [--users N] [--device-mix ios|android|mixed]"
                     + " [--batch-share F] [--audience true|false] [--seed N] [--variants a,b]"
@@ -480,9 +481,21 @@ public final class Benchmark {
             }
             createTopic("bench-events", false);
             createTopic("bench-events-empty", false);
+            createTopic(TEMPLATES_TOPIC, true);
             long started = System.nanoTime();
             long devices = 0;
             try (KafkaProducer<byte[], byte[]> producer = producer()) {
+                // The events' type has a template, so every notification is rendered by the
+                // template engine as in production (title and body from the event's data).
+                producer.send(
+                        new ProducerRecord<>(
+                                TEMPLATES_TOPIC,
+                                bytes("bench.push:en"),
+                                bytes(
+                                        "{\"templateId\":\"bench.push\",\"locale\":\"en\","
+                                                + "\"title\":\"{{ title }}\","
+                                                + "\"body\":\"{{ body }}\","
+                                                + "\"updatedAt\":\"2026-01-01T00:00:00Z\"}")));
                 for (int u = 0; u < workload.users; u++) {
                     String user = "u" + u;
                     producer.send(
@@ -667,6 +680,7 @@ public final class Benchmark {
             c.put(JobOptions.TOPIC_EVENTS.key(), "bench-events");
             c.put(JobOptions.TOPIC_PREFERENCES.key(), "bench-user-preferences");
             c.put(JobOptions.TOPIC_DEVICES.key(), "bench-device-tokens");
+            c.put(JobOptions.TOPIC_TEMPLATES.key(), TEMPLATES_TOPIC);
             for (var option :
                     List.of(
                             JobOptions.TOPIC_DELIVERIES,
@@ -1010,7 +1024,7 @@ public final class Benchmark {
                     PreparedStatement ps =
                             c.prepareStatement(dev.notiflow.jdbc.DeliveryTableSink.UPSERT_SQL)) {
                 c.setAutoCommit(false);
-                java.time.OffsetDateTime at = Instant.now().atOffset(ZoneOffset.UTC);
+                Instant at = Instant.now();
                 long lastSay = System.nanoTime();
                 while (written < count && System.nanoTime() < deadline) {
                     int n = (int) Math.min(batch, count - written);

@@ -82,7 +82,9 @@ class BenchmarkITCase {
         for (String job : BenchmarkReport.JOBS) {
             JsonNode v = variants.path(job);
             assertThat(v.path("notifications").asLong()).as(job).isEqualTo(NOTIFICATIONS);
-            assertThat(v.at("/statuses/SENT").asLong()).as(job).isEqualTo(NOTIFICATIONS);
+            assertThat(v.at("/statuses/SENT").asLong())
+                    .as("%s %s", job, v.path("statuses"))
+                    .isEqualTo(NOTIFICATIONS);
             long series = 0;
             for (JsonNode n : v.path("perSecondSeries")) {
                 series += n.asLong();
