@@ -26,7 +26,9 @@ public record PipelineSettings(
         Duration deviceTtl,
         Duration pauseOnCredentialsFailure,
         Map<Provider, SendSettings> send,
-        Map<String, List<Channel>> fallbackChains)
+        Map<String, List<Channel>> fallbackChains,
+        int audienceWalkChunk,
+        Duration audienceWalkPause)
         implements Serializable {
 
     /** The category key whose chain applies to every category without its own. */
@@ -86,6 +88,18 @@ public record PipelineSettings(
                     initial);
             send.put(p, new SendSettings(timeout, capacity, rate, attempts, initial, max));
         }
+        int walkChunk = config.get(JobOptions.AUDIENCE_WALK_CHUNK);
+        checkArgument(
+                walkChunk > 0,
+                "%s must be positive, was %s",
+                JobOptions.AUDIENCE_WALK_CHUNK.key(),
+                walkChunk);
+        Duration walkPause = config.get(JobOptions.AUDIENCE_WALK_PAUSE);
+        checkArgument(
+                !walkPause.isNegative(),
+                "%s must not be negative, was %s",
+                JobOptions.AUDIENCE_WALK_PAUSE.key(),
+                walkPause);
         return new PipelineSettings(
                 maxBytes,
                 positive(config, JobOptions.DEDUPE_TTL),
@@ -93,7 +107,9 @@ public record PipelineSettings(
                 positive(config, JobOptions.DEVICE_TTL),
                 positive(config, JobOptions.PAUSE_ON_CREDENTIALS_FAILURE),
                 send,
-                fallbackChains(config));
+                fallbackChains(config),
+                walkChunk,
+                walkPause);
     }
 
     private static Map<String, List<Channel>> fallbackChains(ReadableConfig config) {
