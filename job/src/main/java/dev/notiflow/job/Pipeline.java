@@ -40,9 +40,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * events ─parse─▶ dedupe(eventId) ─▶ fan-out ─keyBy(userId)─▶ resolve ◀─ preferences, devices, invalidations
- *          │bad                    │audience events      ▲         │ skips → deliveries
- *          │                       ▼                     │
- *          │        number (p=1) ─broadcast─▶ walk audiences ◀─ the same updates, keyBy(userId)
+ *          │bad                     │ audience events ▲         │ skips → deliveries
+ *          │                        ▼                 │         │
+ *          │  number (p=1) ─broadcast─▶ walk audiences ◀─ the same updates, keyBy(userId)
  *          │                                                     │
  *          ▼                                                     ▼
  *         DLQ                                        render ─▶ route per provider

@@ -57,6 +57,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 class AudienceWalkBenchmark {
 
+    /** Between the end of the load and the audience event: the baseline. */
+    static final long QUIET_MS = 15_000;
+
     static final AtomicLong UPDATES_OUT = new AtomicLong();
     static final AtomicLong WALKED = new AtomicLong();
     static volatile long audienceAt;
@@ -152,7 +155,7 @@ class AudienceWalkBenchmark {
                                     long now = System.currentTimeMillis();
                                     boolean loaded = UPDATES_OUT.get() >= 2L * users;
                                     if (loaded && audienceAt == 0) {
-                                        audienceAt = now + 5000; // let the keyed operators drain
+                                        audienceAt = now + QUIET_MS; // drain, then a quiet baseline
                                     }
                                     if (audienceAt != 0
                                             && now >= audienceAt
@@ -250,10 +253,14 @@ class AudienceWalkBenchmark {
         List<Long> before = new ArrayList<>();
         List<Long> during = new ArrayList<>();
         List<Long> after = new ArrayList<>();
+        long quiet = audienceAt - QUIET_MS / 2; // the second half of the quiet time
         for (long[] p : PROBES) {
-            (p[0] < start ? before : p[0] <= end ? during : after).add(p[1]);
+            if (p[0] >= quiet) {
+                (p[0] < start ? before : p[0] <= end ? during : after).add(p[1]);
+            }
         }
-        System.out.println("one-recipient latency (ms), before / during / after the walk:");
+        System.out.println(
+                "one-recipient latency (ms), before (load done, no walk) / during / after the walk:");
         System.out.println("  before " + percentiles(before));
         System.out.println("  during " + percentiles(during));
         System.out.println("  after  " + percentiles(after));
@@ -269,13 +276,13 @@ class AudienceWalkBenchmark {
                 if (at >= start && at <= end) {
                     cpDuring.add(c.getEndToEndDuration());
                     sizeDuring.add(c.getCheckpointedSize() / 1024);
-                } else if (at < start && at > audienceAt - 20_000) {
+                } else if (at < start && at >= quiet) {
                     cpBefore.add(c.getEndToEndDuration());
                 }
             }
         }
         System.out.println(
-                "checkpoint duration (ms), 20 s before the walk: " + percentiles(cpBefore));
+                "checkpoint duration (ms), before the walk (load done): " + percentiles(cpBefore));
         System.out.println("checkpoint duration (ms), during the walk: " + percentiles(cpDuring));
         System.out.println(
                 "checkpointed size (KiB) per checkpoint during the walk: "
