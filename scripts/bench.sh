@@ -1,21 +1,43 @@
 #!/usr/bin/env bash
-# The benchmark: throughput, latency percentiles (p50/p95/p99/max), CPU seconds and peak memory
-# of the job on this machine, each variant beside its baselines in the same run
-# (dev.notiflow.sandbox.Benchmark):
-#   kafka-passthrough     events copied to an output topic by Flink with the job's exactly-once
-#                         Kafka source, sink and checkpoints: the floor of Kafka I/O here;
-#   job-no-provider-io    the whole topology with a sender that accepts at once: the job's cost;
-#   job-local-providers   the whole job with the real clients (Pushy, firebase-admin) against
-#                         the local APNs and FCM servers.
+# The benchmark (dev.notiflow.sandbox.Benchmark): the job at scale beside same-run ceilings on
+# the same input, each reported with the job's rate as a ratio of it. A benchmark, never a test.
 #
-#   scripts/bench.sh [--notifications N] [--users N] [--rate EVENTS_PER_S] [--variants a,b,c]
-#                    [--warm-up N] [--out DIR]
+#   scripts/bench.sh [--notifications N] [--users N] [--device-mix ios|android|mixed]
+#                    [--batch-share F] [--audience] [--seed N] [--variants a,b,...]
+#                    [--steady-seconds S] [--variant-timeout MINUTES]
+#                    [--checkpoint-interval DURATION] [--broker child|in-process]
+#                    [--profile] [--out DIR]
 #
-# Defaults: 20000 push notifications to 2000 users (half iOS, half Android), produced in one
-# burst (--rate 0; with --rate R they are produced at R per second and the latency is that of a
-# steady load), all variants after a warm-up of 5000 through the whole job, results as JSON in
-# sandbox/target/bench/. Uses the same build and JVM flags as run-local.sh,
-# with BENCH_HEAP (default 3g) as the heap.
+# Workload (defaults): 1,000,000 users with 1-3 devices each (all iOS; mixed = 50/50 per
+# device) and a profile each; events whose fan-out totals 10,000,000 notifications, 90% of them
+# in batch events of 1,000 recipients and the rest in one-recipient events (--batch-share); with
+# --audience also one event to every user ("audience": {"all": true}: needs the job that
+# understands it). Everything is in the broker before any job starts; a first job reads the
+# profiles and devices and stops with a savepoint, and every measured job starts from it.
+#
+# Variants (--variants, all by default, in this order):
+#   kafka-consumer       (a) a plain KafkaConsumer reading the events topic
+#   flink-parse          (b) Flink's Kafka source + the job's ParseEvents, then discard
+#   pushy, firebase      (c) the job's APNs / FCM sender alone (same settings, parallelism and
+#                            in-flight capacity) sending that platform's notifications
+#   jdbc-upsert          (d) the delivery table's upsert as raw JDBC batches of as many rows
+#   job-no-provider-io   the whole topology with a sender that accepts at once
+#   job-local-providers  the job as shipped (flink-conf/job.yaml, ledger on; SMS and e-mail
+#                        left out) with the real clients
+#   delivery-tables      the delivery tables job beside job-local-providers: rows/s and lag
+# A job variant drains the burst, then runs a steady phase at half its steady-state rate for
+# --steady-seconds (30) for the event -> provider-answer latency. Each variant gives up after
+# --variant-timeout minutes (30) and is then reported incomplete. --profile records the
+# job-local-providers variant with JFR (settings=profile) and writes its top frames.
+#
+# Processes: the local APNs and FCM servers run in their own JVM, the broker in its own JVM
+# (--broker in-process keeps it in the job's). TLS is netty-tcnative's BoringSSL on both ends,
+# as the job ships (the sinks depend on it).
+# The job's JVM heap is BENCH_HEAP (default 3g).
+#
+# Output in --out (default sandbox/target/bench/<UTC timestamp>/): report.json, report.md (with
+# the previous run's rates beside), throughput.png, latency.png, the children's logs, and with
+# --profile job-local-providers.jfr.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,4 +50,5 @@ log_info "building the sandbox and what it needs ..."
 CP="$(sandbox_classpath)"
 
 mapfile -t JVM_FLAGS < <(flink_jvm_flags)
-exec java "-Xmx${BENCH_HEAP:-3g}" "${JVM_FLAGS[@]}" -cp "$CP" dev.notiflow.sandbox.Benchmark "$@"
+exec java "-Xmx${BENCH_HEAP:-3g}" "${JVM_FLAGS[@]}" \
+    -cp "$CP" dev.notiflow.sandbox.Benchmark "$@"

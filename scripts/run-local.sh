@@ -12,10 +12,12 @@
 #      private server for the delivery table and prints the analysts' summary from it);
 #   3. build and install the sandbox and the modules it needs, without tests;
 #   4. compute the sandbox module's classpath;
-#   5. run dev.notiflow.sandbox.LocalRun with Flink's JVM flags; it loads profiles and tokens,
-#      sends the events, prints live progress, stops when every input reached a final outcome,
-#      writes deliveries.jsonl, dlq.jsonl, token-invalidations.jsonl and summary.json to --out
-#      (default ./out) and prints a summary table.
+#   5. run dev.notiflow.sandbox.LocalRun with Flink's JVM flags; it loads profiles, tokens and
+#      templates (templates.jsonl in the input directory, when present), sends the events, prints
+#      live progress, stops when every input reached a final outcome, writes deliveries.jsonl,
+#      dlq.jsonl, token-invalidations.jsonl, sent.jsonl (what the local providers received,
+#      rendered content included; local runs only) and summary.json to --out (default ./out)
+#      and prints a summary table.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -48,8 +48,9 @@ public final class DeliveryTableSink {
     public static final String UPSERT_SQL =
             "INSERT INTO deliveries (notification_id, event_id, user_id, type, category, channel,"
                     + " provider, platform, device, status, reason, detail, attempts, priority,"
-                    + " provider_message_id, created_at, received_at, first_attempt_at, final_at)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    + " provider_message_id, created_at, received_at, first_attempt_at, final_at,"
+                    + " locale)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                     + " ON CONFLICT (notification_id) DO UPDATE SET"
                     + " event_id = EXCLUDED.event_id, user_id = EXCLUDED.user_id,"
                     + " type = EXCLUDED.type, category = EXCLUDED.category,"
@@ -61,7 +62,8 @@ public final class DeliveryTableSink {
                     + " provider_message_id = EXCLUDED.provider_message_id,"
                     + " created_at = EXCLUDED.created_at, received_at = EXCLUDED.received_at,"
                     + " first_attempt_at = EXCLUDED.first_attempt_at,"
-                    + " final_at = EXCLUDED.final_at, updated_at = now()"
+                    + " final_at = EXCLUDED.final_at, locale = EXCLUDED.locale,"
+                    + " updated_at = now()"
                     + " WHERE EXCLUDED.final_at >= deliveries.final_at"
                     + " AND (deliveries.event_id, deliveries.user_id, deliveries.type,"
                     + " deliveries.category, deliveries.channel, deliveries.provider,"
@@ -69,13 +71,14 @@ public final class DeliveryTableSink {
                     + " deliveries.reason, deliveries.detail, deliveries.attempts,"
                     + " deliveries.priority, deliveries.provider_message_id,"
                     + " deliveries.created_at, deliveries.received_at,"
-                    + " deliveries.first_attempt_at, deliveries.final_at)"
+                    + " deliveries.first_attempt_at, deliveries.final_at, deliveries.locale)"
                     + " IS DISTINCT FROM (EXCLUDED.event_id, EXCLUDED.user_id, EXCLUDED.type,"
                     + " EXCLUDED.category, EXCLUDED.channel, EXCLUDED.provider,"
                     + " EXCLUDED.platform, EXCLUDED.device, EXCLUDED.status, EXCLUDED.reason,"
                     + " EXCLUDED.detail, EXCLUDED.attempts, EXCLUDED.priority,"
                     + " EXCLUDED.provider_message_id, EXCLUDED.created_at,"
-                    + " EXCLUDED.received_at, EXCLUDED.first_attempt_at, EXCLUDED.final_at)";
+                    + " EXCLUDED.received_at, EXCLUDED.first_attempt_at, EXCLUDED.final_at,"
+                    + " EXCLUDED.locale)";
 
     private DeliveryTableSink() {}
 
@@ -162,6 +165,7 @@ public final class DeliveryTableSink {
         setInstant(ps, 17, d.receivedAt());
         setInstant(ps, 18, d.firstAttemptAt());
         setInstant(ps, 19, d.finalAt());
+        ps.setString(20, d.locale());
     }
 
     /** Free text as PostgreSQL can store it: U+0000 replaced by U+FFFD. */

@@ -16,6 +16,8 @@ import java.time.Instant;
  * @param receivedAt when the event reached Kafka
  * @param firstAttemptAt when the first send attempt was made, or {@code null}
  * @param finalAt when this outcome was decided
+ * @param locale the locale of the template the message was rendered from, or {@code null} (no
+ *     template, or nothing rendered)
  */
 public record Delivery(
         String notificationId,
@@ -36,4 +38,50 @@ public record Delivery(
         Instant createdAt,
         Instant receivedAt,
         Instant firstAttemptAt,
-        Instant finalAt) {}
+        Instant finalAt,
+        String locale) {
+
+    /** A record without a template locale. */
+    public Delivery(
+            String notificationId,
+            String eventId,
+            String userId,
+            String type,
+            String category,
+            Channel channel,
+            Provider provider,
+            Platform platform,
+            String device,
+            DeliveryStatus status,
+            String reason,
+            String detail,
+            int attempts,
+            Priority priority,
+            String providerMessageId,
+            Instant createdAt,
+            Instant receivedAt,
+            Instant firstAttemptAt,
+            Instant finalAt) {
+        this(
+                notificationId,
+                eventId,
+                userId,
+                type,
+                category,
+                channel,
+                provider,
+                platform,
+                device,
+                status,
+                reason,
+                detail,
+                attempts,
+                priority,
+                providerMessageId,
+                createdAt,
+                receivedAt,
+                firstAttemptAt,
+                finalAt,
+                null);
+    }
+}

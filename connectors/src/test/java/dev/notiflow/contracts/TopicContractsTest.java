@@ -148,7 +148,8 @@ class TopicContractsTest {
     void templateExampleShouldParse() throws Exception {
         NotificationTemplate t =
                 TemplateParser.parse(
-                        raw("notification-templates", "notification-templates"), MAX_BYTES);
+                                raw("notification-templates", "notification-templates"), MAX_BYTES)
+                        .template();
 
         assertThat(t.templateId()).isEqualTo("order_shipped");
         assertThat(t.emailSubject()).isEqualTo("Your order {{orderId}} has shipped");

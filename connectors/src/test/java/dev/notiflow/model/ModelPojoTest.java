@@ -34,6 +34,7 @@ class ModelPojoTest {
                 DeviceToken.class,
                 TokenInvalidation.class,
                 NotificationTemplate.class,
+                TemplateUpdate.class,
                 RawRecord.class,
                 UserUpdate.class,
                 SendRequest.class,
@@ -131,7 +132,14 @@ class ModelPojoTest {
                 prefs,
                 device,
                 inv,
-                new NotificationTemplate("t", "en", "title", "body", "subj", "<p/>", "sms", T),
+                new NotificationTemplate(
+                        "t", "en", "title", "body", "subj", "<p/>", "text", "sms", T),
+                new TemplateUpdate(
+                        "t:en",
+                        new NotificationTemplate(
+                                "t", "en", null, "b", null, null, null, null, null)),
+                new TemplateUpdate("t:ko", null),
+                new Content("t", "b", "s", "x", "<p>x</p>", "ko"),
                 new RawRecord("notification-events", 1, 2L, 3L, new byte[] {1, 2}, null),
                 UserUpdate.preferences(prefs),
                 UserUpdate.device(device),

@@ -2,6 +2,7 @@ package dev.notiflow.serde;
 
 import dev.notiflow.model.NotificationTemplate;
 import dev.notiflow.model.RawRecord;
+import dev.notiflow.model.TemplateUpdate;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -14,7 +15,7 @@ class TemplateParserTest {
     private static final String TOPIC = "notification-templates";
 
     private static NotificationTemplate parse(String json) throws InvalidRecordException {
-        return TemplateParser.parse(RawRecords.keyed(TOPIC, "order_shipped:en", json), MAX);
+        return TemplateParser.parse(RawRecords.value(TOPIC, json), MAX).template();
     }
 
     private static Rejection rejection(RawRecord record) {
@@ -49,6 +50,7 @@ class TemplateParserTest {
                                 "On its way",
                                 "Shipped",
                                 "<p>{{orderId}}</p>",
+                                null,
                                 "Order {{orderId}} shipped",
                                 Instant.parse("2026-11-20T10:00:00Z")));
     }
@@ -95,7 +97,7 @@ class TemplateParserTest {
                 .isEqualTo(
                         new Rejection(
                                 Rejection.INVALID_FIELD,
-                                "email: must be an object with subject and html"));
+                                "email: must be an object with subject, html and text"));
     }
 
     @Test
@@ -109,11 +111,62 @@ class TemplateParserTest {
     }
 
     @Test
-    void shouldRejectATombstone() {
-        Rejection r = rejection(RawRecords.keyed(TOPIC, "t:en", null));
+    void shouldReadATombstoneAsTheDeletionOfTheTemplateItsKeyNames() throws Exception {
+        TemplateUpdate u =
+                TemplateParser.parse(RawRecords.keyed(TOPIC, "order_shipped:ko-KR", null), MAX);
 
-        assertThat(r.reason()).isEqualTo(Rejection.MALFORMED_JSON);
-        assertThat(r.detail()).contains("not supported");
+        assertThat(u).isEqualTo(new TemplateUpdate("order_shipped:ko-KR", null));
+        assertThat(u.isDeletion()).isTrue();
+    }
+
+    @Test
+    void shouldRejectATombstoneWithoutAUsableKey() {
+        assertThat(rejection(RawRecords.bytes(TOPIC, null, null)))
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.MISSING_FIELD, "key: a tombstone needs its record key"));
+        assertThat(rejection(RawRecords.keyed(TOPIC, "order_shipped", null)))
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.INVALID_FIELD,
+                                "key: a template tombstone needs the key templateId:locale"));
+        assertThat(rejection(RawRecords.keyed(TOPIC, "t:en\u0000", null)).reason())
+                .isEqualTo(Rejection.INVALID_FIELD);
+    }
+
+    @Test
+    void shouldKeyAValueByItsTemplateIdAndLocale() throws Exception {
+        TemplateUpdate u =
+                TemplateParser.parse(
+                        RawRecords.keyed(
+                                TOPIC,
+                                "t:ko",
+                                "{\"templateId\":\"t\",\"locale\":\"ko\",\"body\":\"b\"}"),
+                        MAX);
+
+        assertThat(u.key()).isEqualTo("t:ko");
+        assertThat(u.template().body()).isEqualTo("b");
+    }
+
+    @Test
+    void shouldRejectAValueWhoseKeyNamesAnotherTemplate() {
+        assertThat(
+                        rejection(
+                                RawRecords.keyed(
+                                        TOPIC, "t:en", "{\"templateId\":\"t\",\"locale\":\"ko\"}")))
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.INVALID_FIELD,
+                                "key: 't:en' is not templateId:locale 't:ko'"));
+    }
+
+    @Test
+    void shouldParseThePlainTextPartOfAnEmail() throws Exception {
+        NotificationTemplate t =
+                parse(
+                        "{\"templateId\":\"t\",\"locale\":\"en\",\"email\":{\"text\":\"Hi {{name}}\"}}");
+
+        assertThat(t.emailText()).isEqualTo("Hi {{name}}");
     }
 
     @Test

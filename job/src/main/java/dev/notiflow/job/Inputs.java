@@ -11,10 +11,24 @@ import dev.notiflow.model.RawRecord;
  * @param invalidations the job's own {@code device-token-invalidations} read back, or {@code null}
  * @param retries the job's own {@code notification-retry} read back, or {@code null} (then no
  *     retryable send is retried: it ends EXHAUSTED)
+ * @param templates {@code notification-templates}, or {@code null} (then every notification is
+ *     built from its event's data)
  */
 public record Inputs(
         DataStream<RawRecord> events,
         DataStream<RawRecord> preferences,
         DataStream<RawRecord> devices,
         DataStream<RawRecord> invalidations,
-        DataStream<RawRecord> retries) {}
+        DataStream<RawRecord> retries,
+        DataStream<RawRecord> templates) {
+
+    /** Inputs without templates. */
+    public Inputs(
+            DataStream<RawRecord> events,
+            DataStream<RawRecord> preferences,
+            DataStream<RawRecord> devices,
+            DataStream<RawRecord> invalidations,
+            DataStream<RawRecord> retries) {
+        this(events, preferences, devices, invalidations, retries, null);
+    }
+}

@@ -60,6 +60,12 @@ public final class JobOptions {
                     "devices",
                     "device-tokens",
                     "Input, compacted: device tokens (key userId:token).");
+    public static final ConfigOption<String> TOPIC_TEMPLATES =
+            topic(
+                    "templates",
+                    "notification-templates",
+                    "Input, compacted: message templates (key templateId:locale); a tombstone"
+                            + " deletes one.");
     public static final ConfigOption<String> TOPIC_DELIVERIES =
             topic("deliveries", "notification-deliveries", "Output: one record per final outcome.");
     public static final ConfigOption<String> TOPIC_RETRY =
@@ -92,6 +98,14 @@ public final class JobOptions {
                     .withDescription(
                             "How long an eventId is remembered to drop repeats. Must cover the longest replay"
                                     + " window (topic retention plus retry delays).");
+
+    public static final ConfigOption<String> TEMPLATES_DEFAULT_LOCALE =
+            ConfigOptions.key("templates.default-locale")
+                    .stringType()
+                    .defaultValue("en")
+                    .withDescription(
+                            "Locale of the template used when none exists for the user's locale"
+                                    + " (ko-KR) or its language (ko).");
 
     public static final ConfigOption<Duration> PROFILE_WAIT =
             ConfigOptions.key("profile.wait")
@@ -142,6 +156,56 @@ public final class JobOptions {
                     .withDescription(
                             "Time between two chunks of an audience walk (0: the next mailbox turn). A"
                                     + " pause spreads a large audience over time.");
+
+    public static final ConfigOption<String> THROTTLE_RULES =
+            ConfigOptions.key("throttle.rules")
+                    .stringType()
+                    .defaultValue("marketing:*<=3/1h,marketing:*<=10/1d")
+                    .withDescription(
+                            "Frequency caps per user, comma-separated, each"
+                                    + " <category>:<channel><=<limit>/<window>: at most limit"
+                                    + " notifications of the category ('*' for all) on the channel"
+                                    + " (push, sms, email, or '*' for each channel on its own) in any"
+                                    + " rolling window. Every rule that applies must hold; a push counts"
+                                    + " once however many devices it goes to. Over a limit the channel"
+                                    + " ends SKIPPED/THROTTLED, with the rule in detail. Categories"
+                                    + " without a rule are not throttled; empty: no throttling.");
+
+    public static final ConfigOption<Duration> THROTTLE_BUCKET =
+            ConfigOptions.key("throttle.bucket")
+                    .durationType()
+                    .defaultValue(Duration.ofMinutes(1))
+                    .withDescription(
+                            "The granularity throttle windows are counted in; every window must be a"
+                                    + " whole number of buckets. A send's slot frees between one window"
+                                    + " and one window plus one bucket after it.");
+
+    public static final ConfigOption<List<String>> THROTTLE_DEFER_CATEGORIES =
+            ConfigOptions.key("throttle.defer-categories")
+                    .stringType()
+                    .asList()
+                    .defaultValues()
+                    .withDescription(
+                            "Categories whose notifications over a limit wait until their window frees"
+                                    + " (at most throttle.max-defer) instead of ending THROTTLED, e.g."
+                                    + " digest;news. Empty: every category is dropped when over.");
+
+    public static final ConfigOption<Duration> THROTTLE_MAX_DEFER =
+            ConfigOptions.key("throttle.max-defer")
+                    .durationType()
+                    .defaultValue(Duration.ofHours(1))
+                    .withDescription(
+                            "The longest a deferred notification waits; one whose window does not free"
+                                    + " within it ends THROTTLED when it arrives.");
+
+    public static final ConfigOption<List<String>> THROTTLE_BYPASS_PRIORITIES =
+            ConfigOptions.key("throttle.bypass-priorities")
+                    .stringType()
+                    .asList()
+                    .defaultValues("high")
+                    .withDescription(
+                            "Priorities (high, normal, low) never throttled; their sends still count"
+                                    + " toward the windows.");
 
     public static final ConfigOption<Integer> MAX_PARALLELISM =
             ConfigOptions.key("job.max-parallelism")
@@ -288,6 +352,7 @@ public final class JobOptions {
                 TOPIC_EVENTS,
                 TOPIC_PREFERENCES,
                 TOPIC_DEVICES,
+                TOPIC_TEMPLATES,
                 TOPIC_DELIVERIES,
                 TOPIC_RETRY,
                 TOPIC_DLQ,
@@ -300,6 +365,12 @@ public final class JobOptions {
                 FALLBACK_CHAINS,
                 AUDIENCE_WALK_CHUNK,
                 AUDIENCE_WALK_PAUSE,
+                THROTTLE_RULES,
+                THROTTLE_BUCKET,
+                THROTTLE_DEFER_CATEGORIES,
+                THROTTLE_MAX_DEFER,
+                THROTTLE_BYPASS_PRIORITIES,
+                TEMPLATES_DEFAULT_LOCALE,
                 MAX_PARALLELISM);
         for (Provider p : Provider.values()) {
             all.add(SEND_TIMEOUT.get(p));

@@ -19,9 +19,9 @@ import java.util.Properties;
 /**
  * Builds the Kafka I/O of both jobs from the configuration, each source and sink with its uid. For
  * the sending job ({@link NotificationJob}): {@link #inputs} (one source per input topic, the retry
- * topic included) and {@link #outputs} (EXACTLY_ONCE transactional sinks for deliveries, DLQ, token
- * invalidations and retries). For the delivery tables job ({@link DeliveryTablesJob}): {@link
- * #deliveryLog}, the committed deliveries read back.
+ * and templates topics included) and {@link #outputs} (EXACTLY_ONCE transactional sinks for
+ * deliveries, DLQ, token invalidations and retries). For the delivery tables job ({@link
+ * DeliveryTablesJob}): {@link #deliveryLog}, the committed deliveries read back.
  */
 public final class KafkaWiring {
 
@@ -65,7 +65,14 @@ public final class KafkaWiring {
                         group,
                         config.get(JobOptions.TOPIC_RETRY),
                         Uids.RETRY_SOURCE,
-                        "Retries"));
+                        "Retries"),
+                source(
+                        env,
+                        bootstrap,
+                        group,
+                        config.get(JobOptions.TOPIC_TEMPLATES),
+                        Uids.TEMPLATES_SOURCE,
+                        "Templates"));
     }
 
     /**

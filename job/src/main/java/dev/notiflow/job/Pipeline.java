@@ -20,6 +20,9 @@ import dev.notiflow.job.operators.RenderContent;
 import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteOutcomes;
 import dev.notiflow.job.operators.RouteToProviders;
+import dev.notiflow.job.policy.Throttle;
+import dev.notiflow.job.templates.ParseTemplates;
+import dev.notiflow.job.templates.RenderTemplates;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.NotificationEvent;
@@ -28,6 +31,7 @@ import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.SendOutcome;
 import dev.notiflow.model.SendRequest;
+import dev.notiflow.model.TemplateUpdate;
 import dev.notiflow.model.UserUpdate;
 import dev.notiflow.sinks.SendFunction;
 
@@ -44,8 +48,9 @@ import java.util.concurrent.TimeUnit;
  *          │                        ▼                 │         │
  *          │  number (p=1) ─broadcast─▶ walk audiences ◀─ the same updates, keyBy(userId)
  *          │                                                     │
- *          ▼                                                     ▼
- *         DLQ                                        render ─▶ route per provider
+ *          ▼                                                     ▼ keyBy(channel, userId)
+ *         DLQ                                   throttle (THROTTLED → deliveries)
+ *                               templates ─broadcast─▶ render ─▶ route per provider
  *                                                    ─▶ async send (apns | fcm | twilio | smtp)
  *                                                    ─▶ route outcomes ─▶ deliveries, DLQ, invalidations
  *                                                          │ retryable
@@ -151,8 +156,15 @@ public final class Pipeline {
         deliveries.add(requests.getSideOutput(OutputTags.DELIVERIES));
         deadLetters.add(requests.getSideOutput(OutputTags.DEAD_LETTERS));
 
+        SingleOutputStreamOperator<SendRequest> allowed =
+                requests.keyBy(Throttle::key)
+                        .process(new Throttle(settings.throttle()))
+                        .uid(Uids.THROTTLE)
+                        .name("Throttle per user and channel");
+        deliveries.add(allowed.getSideOutput(OutputTags.DELIVERIES));
+
         DataStream<SendRequest> toSend =
-                requests.map(new RenderContent()).uid(Uids.RENDER).name("Render content");
+                render(allowed, inputs.templates(), settings, deliveries, deadLetters);
         if (inputs.retries() != null) {
             SingleOutputStreamOperator<ScheduledRetry> retries =
                     inputs.retries()
@@ -204,6 +216,36 @@ public final class Pipeline {
 
         outputs.deliveries(unionAll(deliveries));
         outputs.deadLetters(unionAll(deadLetters));
+    }
+
+    /**
+     * Renders each request from its template, the templates topic read into broadcast state; the
+     * operator keeps uid {@link Uids#RENDER} (the stateless map it replaced had no state). Without
+     * a templates input, every request is built from its event's data.
+     */
+    private static DataStream<SendRequest> render(
+            DataStream<SendRequest> requests,
+            DataStream<RawRecord> templates,
+            PipelineSettings settings,
+            List<DataStream<Delivery>> deliveries,
+            List<DataStream<DeadLetter>> deadLetters) {
+        if (templates == null) {
+            return requests.map(new RenderContent()).uid(Uids.RENDER).name("Render content");
+        }
+        SingleOutputStreamOperator<TemplateUpdate> updates =
+                templates
+                        .process(new ParseTemplates(settings.maxRecordBytes()))
+                        .uid(Uids.PARSE_TEMPLATES)
+                        .name("Parse templates");
+        deadLetters.add(updates.getSideOutput(OutputTags.DEAD_LETTERS));
+        SingleOutputStreamOperator<SendRequest> rendered =
+                requests.connect(updates.broadcast(RenderTemplates.TEMPLATES))
+                        .process(new RenderTemplates(settings.templatesDefaultLocale()))
+                        .uid(Uids.RENDER)
+                        .name("Render templates");
+        deliveries.add(rendered.getSideOutput(OutputTags.DELIVERIES));
+        deadLetters.add(rendered.getSideOutput(OutputTags.DEAD_LETTERS));
+        return rendered;
     }
 
     private static DataStream<UserUpdate> parseUpdates(

@@ -2,7 +2,9 @@ package dev.notiflow.job;
 
 import org.apache.flink.configuration.ReadableConfig;
 
+import dev.notiflow.job.policy.ThrottleRules;
 import dev.notiflow.model.Channel;
+import dev.notiflow.model.Priority;
 import dev.notiflow.model.Provider;
 
 import java.io.Serializable;
@@ -28,7 +30,9 @@ public record PipelineSettings(
         Map<Provider, SendSettings> send,
         Map<String, List<Channel>> fallbackChains,
         int audienceWalkChunk,
-        Duration audienceWalkPause)
+        Duration audienceWalkPause,
+        ThrottleRules throttle,
+        String templatesDefaultLocale)
         implements Serializable {
 
     /** The category key whose chain applies to every category without its own. */
@@ -109,7 +113,56 @@ public record PipelineSettings(
                 send,
                 fallbackChains(config),
                 walkChunk,
-                walkPause);
+                walkPause,
+                throttle(config),
+                defaultLocale(config));
+    }
+
+    private static ThrottleRules throttle(ReadableConfig config) {
+        List<ThrottleRules.Rule> rules =
+                ThrottleRules.parse(
+                        JobOptions.THROTTLE_RULES.key(), config.get(JobOptions.THROTTLE_RULES));
+        Duration bucket = positive(config, JobOptions.THROTTLE_BUCKET);
+        for (ThrottleRules.Rule rule : rules) {
+            checkArgument(
+                    rule.window().toMillis() % bucket.toMillis() == 0,
+                    "%s: the window of '%s' is not a whole number of %s (%s)",
+                    JobOptions.THROTTLE_RULES.key(),
+                    rule.text(),
+                    JobOptions.THROTTLE_BUCKET.key(),
+                    bucket);
+        }
+        List<Priority> bypass = new ArrayList<>();
+        for (String name : config.get(JobOptions.THROTTLE_BYPASS_PRIORITIES)) {
+            Priority p = Priority.fromWire(name.trim());
+            checkArgument(
+                    p != null,
+                    "%s: '%s' is not one of high, normal, low",
+                    JobOptions.THROTTLE_BYPASS_PRIORITIES.key(),
+                    name.trim());
+            bypass.add(p);
+        }
+        List<String> defer = new ArrayList<>();
+        for (String category : config.get(JobOptions.THROTTLE_DEFER_CATEGORIES)) {
+            checkArgument(
+                    !category.isBlank() && !category.trim().equals(ThrottleRules.ANY),
+                    "%s: '%s' is not a category",
+                    JobOptions.THROTTLE_DEFER_CATEGORIES.key(),
+                    category);
+            defer.add(category.trim());
+        }
+        return new ThrottleRules(
+                rules, bucket, defer, positive(config, JobOptions.THROTTLE_MAX_DEFER), bypass);
+    }
+
+    private static String defaultLocale(ReadableConfig config) {
+        String locale = config.get(JobOptions.TEMPLATES_DEFAULT_LOCALE);
+        checkArgument(
+                locale != null && !locale.isBlank() && locale.equals(locale.strip()),
+                "%s must be a locale tag such as en, was '%s'",
+                JobOptions.TEMPLATES_DEFAULT_LOCALE.key(),
+                locale);
+        return locale;
     }
 
     private static Map<String, List<Channel>> fallbackChains(ReadableConfig config) {

@@ -19,6 +19,7 @@ import dev.notiflow.sinks.fcm.FcmOptions;
 import dev.notiflow.sinks.fcm.FcmSenderFactory;
 import dev.notiflow.sinks.fcm.FcmSettings;
 import dev.notiflow.sinks.ledger.LedgerOptions;
+import dev.notiflow.sinks.ledger.LedgeredSender;
 import dev.notiflow.sinks.ledger.LedgeredSenderFactory;
 import dev.notiflow.sinks.sms.SmsOptions;
 import dev.notiflow.sinks.sms.SmsSettings;
@@ -112,7 +113,8 @@ public final class ProviderGateways {
         if (LedgerOptions.enabled(config)) {
             JdbcSettings ledger = LedgerOptions.jdbcSettings(config);
             Duration timeout = LedgerOptions.timeout(config);
-            factories.replaceAll((p, f) -> new LedgeredSenderFactory(f, ledger, timeout));
+            LedgeredSender.Batching batching = LedgerOptions.batching(config);
+            factories.replaceAll((p, f) -> new LedgeredSenderFactory(f, ledger, timeout, batching));
             // A lookup before the send and a write after an accepted one, each up to the timeout.
             ownTimeouts.replaceAll(
                     (p, own) ->

@@ -47,7 +47,10 @@ import java.util.TreeMap;
  * Twilio, SMTP mocks) reached by the real clients, and Flink's MiniCluster with RocksDB and
  * exactly-once checkpoints. Loads profiles and tokens, waits until the job has read them, sends the
  * events, prints live progress, and stops when every input has reached a final outcome (all events
- * read and no new output for a quiet period). Then writes the topics' records and a summary.
+ * read and no new output for a quiet period). Then writes the topics' records, a summary and {@code
+ * sent.jsonl}: what the local providers received, rendered content included (see {@link
+ * SentMessages}). Templates come from {@code templates.jsonl} in the input directory when present
+ * (one {@code notification-templates} value per line, keyed {@code templateId:locale}).
  *
  * <p>{@link #run} returns 0 only when the run ended well: the outputs went quiet before the time
  * limit, neither job failed or restarted, and (with PostgreSQL) the delivery table holds one row
@@ -166,7 +169,8 @@ public final class LocalRun {
                 tables = tablesEnv.executeAsync(DeliveryTablesJob.NAME);
             }
             say(
-                    "Job %s running on a MiniCluster%s; waiting until it has read profiles and tokens ...",
+                    "Job %s running on a MiniCluster%s; waiting until it has read profiles, tokens and"
+                            + " templates ...",
                     job.getJobID(),
                     tables == null ? "" : " (delivery tables: job " + tables.getJobID() + ")");
             KafkaGroups.awaitCaughtUp(
@@ -174,7 +178,8 @@ public final class LocalRun {
                     config.get(JobOptions.KAFKA_GROUP_ID),
                     Duration.ofMinutes(2),
                     "user-preferences",
-                    "device-tokens");
+                    "device-tokens",
+                    "notification-templates");
 
             int events =
                     produce(
@@ -223,6 +228,7 @@ public final class LocalRun {
             write(out.resolve("deliveries.jsonl"), outputs.deliveries);
             write(out.resolve("dlq.jsonl"), outputs.dlq);
             write(out.resolve("token-invalidations.jsonl"), outputs.invalidations);
+            write(out.resolve("sent.jsonl"), SentMessages.lines(providers, outputs.deliveries));
             ObjectNode summary = Summary.of(outputs.deliveries, outputs.dlq, outputs.invalidations);
             if (rows >= 0) {
                 summary.put("deliveryTableRows", rows);
@@ -233,7 +239,8 @@ public final class LocalRun {
             System.out.println();
             System.out.println(Summary.table(summary));
             say(
-                    "Wrote %s (deliveries.jsonl, dlq.jsonl, token-invalidations.jsonl, summary.json) in %.1f s",
+                    "Wrote %s (deliveries.jsonl, dlq.jsonl, token-invalidations.jsonl, sent.jsonl,"
+                            + " summary.json) in %.1f s",
                     out.toAbsolutePath(), (System.nanoTime() - started) / 1e9);
             if (!problems.isEmpty()) {
                 for (String problem : problems) {

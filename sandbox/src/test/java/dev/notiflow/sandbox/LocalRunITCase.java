@@ -258,6 +258,102 @@ class LocalRunITCase {
         }
     }
 
+    @Test
+    void shouldRenderTheScenariosTemplatesAndShowWhatWasSentInSentJsonl() throws Exception {
+        Path input = scenario("templates");
+        int exit =
+                LocalRun.run(
+                        input,
+                        out,
+                        ProviderScript.load(input.resolve("provider-script.json")),
+                        Map.of());
+
+        assertThat(exit).isZero();
+        List<JsonNode> deliveries = read("deliveries.jsonl");
+        assertThat(deliveries)
+                .extracting(
+                        d -> text(d, "eventId"),
+                        d -> text(d, "channel"),
+                        d -> text(d, "status"),
+                        d -> text(d, "reason"),
+                        d -> text(d, "locale"))
+                .containsExactlyInAnyOrder(
+                        tuple("ev-t1", "sms", "SENT", null, "ko"),
+                        tuple("ev-t1", "email", "SENT", null, "ko"),
+                        tuple("ev-t2", "push", "SENT", null, "en"),
+                        tuple("ev-t2", "email", "SENT", null, "en"),
+                        tuple("ev-t3", "email", "FAILED", "TEMPLATE_ERROR", null),
+                        tuple("ev-t4", "sms", "FAILED", "TEMPLATE_ERROR", "ko"));
+        Map<String, String> details =
+                deliveries.stream()
+                        .filter(d -> "TEMPLATE_ERROR".equals(text(d, "reason")))
+                        .collect(Collectors.toMap(d -> text(d, "eventId"), d -> text(d, "detail")));
+        assertThat(details)
+                .containsEntry(
+                        "ev-t3", "template 'no_such_template' not found for locale en-GB > en")
+                .containsEntry(
+                        "ev-t4",
+                        "template 'order_shipped' (ko): sms: variable 'order.items' is not in the"
+                                + " event's data");
+        Map<String, String> ids =
+                deliveries.stream()
+                        .filter(d -> "SENT".equals(text(d, "status")))
+                        .collect(
+                                Collectors.toMap(
+                                        d -> text(d, "eventId") + "/" + text(d, "channel"),
+                                        d -> text(d, "notificationId")));
+
+        List<JsonNode> sent = read("sent.jsonl");
+        assertThat(sent)
+                .extracting(
+                        s -> text(s, "notificationId"),
+                        s -> text(s, "provider"),
+                        s -> text(s, "recipient"),
+                        s -> text(s, "title"),
+                        s -> text(s, "body"),
+                        s -> text(s, "subject"),
+                        s -> text(s, "text"),
+                        s -> text(s, "html"))
+                .containsExactlyInAnyOrder(
+                        tuple(
+                                ids.get("ev-t1/sms"),
+                                "twilio",
+                                "+821012345678",
+                                null,
+                                null,
+                                null,
+                                "주문 A-1 발송: Tea×2, Cake×1",
+                                null),
+                        tuple(
+                                ids.get("ev-t1/email"),
+                                "smtp",
+                                "minji@example.com",
+                                null,
+                                null,
+                                "Kim & <Lee>님, 주문 A-1이(가) 발송되었습니다",
+                                "Kim & <Lee>님, 주문 A-1: Tea ×2 Cake ×1 ",
+                                "<p>Kim &amp; &lt;Lee&gt;님,</p><ul><li>Tea ×2</li><li>Cake"
+                                        + " ×1</li></ul>"),
+                        tuple(
+                                ids.get("ev-t2/push"),
+                                "apns",
+                                "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a",
+                                "Order B-2 shipped",
+                                "2 items: Mug, Pen",
+                                null,
+                                null,
+                                null),
+                        tuple(
+                                ids.get("ev-t2/email"),
+                                "smtp",
+                                "sam@example.com",
+                                null,
+                                null,
+                                "Sam, your order B-2 has shipped",
+                                "Hello Sam, order B-2: Mug x1 Pen x3 ",
+                                "<p>Hello Sam,</p><ul><li>Mug x1</li><li>Pen x3</li></ul>"));
+    }
+
     private Path scenario(String name) throws URISyntaxException {
         return Path.of(getClass().getResource("/scenarios/" + name + "/events.jsonl").toURI())
                 .getParent();

@@ -4,7 +4,7 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.metrics.Histogram;
 import org.apache.flink.metrics.MetricGroup;
-import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.metrics.ThreadSafeSimpleCounter;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
@@ -95,11 +95,14 @@ public final class SendFunction extends RichAsyncFunction<SendRequest, SendOutco
         }
         MetricGroup group =
                 getRuntimeContext().getMetricGroup().addGroup("provider", provider.wireName());
-        accepted = group.counter("sendsAccepted");
-        rejected = group.counter("sendsRejected");
-        retryable = group.counter("sendsRetryable");
-        pausedSkips = group.counter("sendsSkippedWhilePaused");
-        latency = group.histogram("sendLatencyMs", new DescriptiveStatisticsHistogram(1000));
+        // Answers complete on the sender's threads (netty event loops, ledger workers, the
+        // timeout timer), several at once: the counters must not lose increments, and the
+        // histogram must not serialise the sends on a lock.
+        accepted = group.counter("sendsAccepted", new ThreadSafeSimpleCounter());
+        rejected = group.counter("sendsRejected", new ThreadSafeSimpleCounter());
+        retryable = group.counter("sendsRetryable", new ThreadSafeSimpleCounter());
+        pausedSkips = group.counter("sendsSkippedWhilePaused", new ThreadSafeSimpleCounter());
+        latency = group.histogram("sendLatencyMs", new LatencyHistogram());
         group.gauge("inFlight", () -> inFlight.get());
         group.gauge("paused", () -> System.currentTimeMillis() < pausedUntilMillis ? 1 : 0);
         if (sender instanceof DisabledSender) {

@@ -57,6 +57,35 @@ public final class Records {
                 now);
     }
 
+    /**
+     * A SKIPPED record decided for a request's whole channel before sending (no device, no provider
+     * for push), under the channel's notification id.
+     */
+    public static Delivery skippedChannel(
+            SendRequest r, String reason, String detail, Instant now) {
+        Channel channel = r.channel();
+        return new Delivery(
+                NotificationIds.of(r.eventId(), r.userId(), channel, null),
+                r.eventId(),
+                r.userId(),
+                r.type(),
+                r.category(),
+                channel,
+                channel == Channel.PUSH ? null : Provider.forChannel(channel),
+                null,
+                null,
+                DeliveryStatus.SKIPPED,
+                reason,
+                r.fallbackOf() == null ? detail : "fallback for " + r.fallbackOf() + "; " + detail,
+                0,
+                r.priority(),
+                null,
+                r.createdAt(),
+                r.receivedAt(),
+                null,
+                now);
+    }
+
     /** The record of a repeated event: no recipient, no channel. */
     public static Delivery duplicate(NotificationEvent event, Instant now) {
         return new Delivery(
@@ -91,6 +120,32 @@ public final class Records {
             String providerMessageId,
             Instant firstAttemptAt,
             Instant now) {
+        return forRequest(
+                r,
+                status,
+                reason,
+                detail,
+                attempts,
+                providerMessageId,
+                firstAttemptAt,
+                now,
+                r.content() == null ? null : r.content().locale());
+    }
+
+    /**
+     * A final record for one send request, naming the locale of its template ({@code null} for
+     * none).
+     */
+    public static Delivery forRequest(
+            SendRequest r,
+            DeliveryStatus status,
+            String reason,
+            String detail,
+            int attempts,
+            String providerMessageId,
+            Instant firstAttemptAt,
+            Instant now,
+            String locale) {
         return new Delivery(
                 r.notificationId(),
                 r.eventId(),
@@ -110,7 +165,8 @@ public final class Records {
                 r.createdAt(),
                 r.receivedAt(),
                 firstAttemptAt,
-                now);
+                now,
+                locale);
     }
 
     /** The final record of an attempt's outcome. */

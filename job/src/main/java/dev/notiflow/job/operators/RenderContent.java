@@ -12,7 +12,8 @@ import java.util.Map;
  * Builds message content from the event's data: {@code title} (default: the event type), {@code
  * body}, {@code subject} (default: the title); SMS text is the body, or the title when there is no
  * body; the HTML part is the HTML-escaped text. A {@code null} value (the contract keeps a JSON
- * {@code null} in {@code data}) counts as absent. Stateless.
+ * {@code null} in {@code data}) counts as absent. Stateless. The pipeline renders with {@code
+ * RenderTemplates}, which falls back to this for an event without a template.
  */
 public final class RenderContent implements MapFunction<SendRequest, SendRequest> {
 
@@ -20,6 +21,11 @@ public final class RenderContent implements MapFunction<SendRequest, SendRequest
 
     @Override
     public SendRequest map(SendRequest request) {
+        return fromData(request);
+    }
+
+    /** The request with content built from its data, as described above. */
+    public static SendRequest fromData(SendRequest request) {
         Map<String, String> data = request.data() == null ? Collections.emptyMap() : request.data();
         String title = valueOr(data, "title", request.type());
         String body = valueOr(data, "body", "");

@@ -8,6 +8,7 @@ import org.apache.flink.util.Collector;
 
 import dev.notiflow.job.OutputTags;
 import dev.notiflow.job.PipelineSettings;
+import dev.notiflow.model.Channel;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.DeliveryStatus;
 import dev.notiflow.model.Provider;
@@ -19,6 +20,7 @@ import dev.notiflow.model.TokenInvalidation;
 import dev.notiflow.sinks.SendFunction;
 
 import java.time.Instant;
+import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -37,7 +39,9 @@ public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> 
 
     private final Map<Provider, PipelineSettings.SendSettings> settings;
 
-    private transient Map<String, Counter> counters;
+    /** deliveries counters by channel, then status ordinal; made on first use. */
+    private transient Map<Channel, Counter[]> counters;
+
     private transient MetricGroup metrics;
     private transient Counter retries;
     private transient Counter fallbacks;
@@ -48,7 +52,7 @@ public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> 
 
     @Override
     public void open(OpenContext openContext) {
-        counters = new HashMap<>();
+        counters = new EnumMap<>(Channel.class);
         metrics = getRuntimeContext().getMetricGroup();
         retries = metrics.counter("retriesScheduled");
         fallbacks = metrics.counter("fallbacksScheduled");
@@ -120,14 +124,20 @@ public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> 
         out.collect(delivery);
     }
 
+    /** One array lookup per record: no key built, no map of strings searched. */
     private void count(Delivery d) {
-        String key = d.channel().wireName() + "." + d.status();
-        counters.computeIfAbsent(
-                        key,
-                        k ->
-                                metrics.addGroup("channel", d.channel().wireName())
-                                        .addGroup("status", d.status().name())
-                                        .counter("deliveries"))
-                .inc();
+        Counter[] byStatus =
+                counters.computeIfAbsent(
+                        d.channel(), c -> new Counter[DeliveryStatus.values().length]);
+        int status = d.status().ordinal();
+        Counter counter = byStatus[status];
+        if (counter == null) {
+            counter =
+                    metrics.addGroup("channel", d.channel().wireName())
+                            .addGroup("status", d.status().name())
+                            .counter("deliveries");
+            byStatus[status] = counter;
+        }
+        counter.inc();
     }
 }

@@ -152,7 +152,8 @@ final class AnalyticsTestSupport {
                                 instant(rs, "created_at"),
                                 instant(rs, "received_at"),
                                 instant(rs, "first_attempt_at"),
-                                instant(rs, "final_at")));
+                                instant(rs, "final_at"),
+                                rs.getString("locale")));
             }
         }
         return out;

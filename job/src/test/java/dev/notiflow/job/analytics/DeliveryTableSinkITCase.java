@@ -235,7 +235,8 @@ class DeliveryTableSinkITCase {
                         CREATED,
                         CREATED.plusMillis(40),
                         DECIDED.minusMillis(20),
-                        DECIDED.plusNanos(123_456_000)));
+                        DECIDED.plusNanos(123_456_000),
+                        "ko-KR"));
         // the same record again, as after a replay
         in.add(in.get(0));
         // an earlier decision for an id that has a later one: must not win, whatever the order

@@ -26,7 +26,7 @@ class MigrationsITCase {
                         .withPasswordFile(PG.postgres().passwordFile().toString());
 
         assertThat(Migrations.apply(url, PG.postgres().user(), PG.postgres().password()))
-                .isEqualTo(3);
+                .isEqualTo(4);
         assertThat(Migrations.apply(settings)).isZero();
 
         assertThat(
@@ -37,7 +37,8 @@ class MigrationsITCase {
                 .containsExactly(
                         Map.of("version", "1", "description", "deliveries"),
                         Map.of("version", "2", "description", "delivery metrics"),
-                        Map.of("version", "3", "description", "send ledger"));
+                        Map.of("version", "3", "description", "send ledger"),
+                        Map.of("version", "4", "description", "delivery locale"));
     }
 
     @Test

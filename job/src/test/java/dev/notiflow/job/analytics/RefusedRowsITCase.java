@@ -5,6 +5,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.CloseableIterator;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.DeadLetter;
@@ -57,11 +59,20 @@ class RefusedRowsITCase {
         }
         // Records that bypassed the parser: NUL in an id, NUL in a category (refused by both
         // tables), no finalAt (NOT NULL), and NUL in a provider's detail (written, sanitised).
-        Delivery nulUser = withUser(sent("n-nul-user", "u", 3), "u\u0000x");
-        Delivery nulCategory = withCategory(sent("n-nul-category", "u8", 8), "ord\u0000er");
-        Delivery noFinalAt = withoutFinalAt(sent("n-no-final-at", "u11", 11));
+        Delivery nulUser = with(sent("n-nul-user", "u", 3), "userId", "u\u0000x");
+        Delivery nulCategory = with(sent("n-nul-category", "u8", 8), "category", "ord\u0000er");
+        Delivery noFinalAt = with(sent("n-no-final-at", "u11", 11), "finalAt", null);
         Delivery nulDetail =
-                withDetail(sent("n-nul-detail", "u12", 12), "550 mailbox \u0000unavailable");
+                with(
+                        sent("n-nul-detail", "u12", 12),
+                        "status",
+                        "FAILED",
+                        "reason",
+                        "INVALID_CONTACT",
+                        "detail",
+                        "550 mailbox \u0000unavailable",
+                        "providerMessageId",
+                        null);
         input.add(4, nulUser);
         input.add(9, nulCategory);
         input.add(15, noFinalAt);
@@ -173,95 +184,16 @@ class RefusedRowsITCase {
                 CREATED.plusSeconds(second));
     }
 
-    private static Delivery withUser(Delivery d, String userId) {
-        return new Delivery(
-                d.notificationId(),
-                d.eventId(),
-                userId,
-                d.type(),
-                d.category(),
-                d.channel(),
-                d.provider(),
-                d.platform(),
-                d.device(),
-                d.status(),
-                d.reason(),
-                d.detail(),
-                d.attempts(),
-                d.priority(),
-                d.providerMessageId(),
-                d.createdAt(),
-                d.receivedAt(),
-                d.firstAttemptAt(),
-                d.finalAt());
-    }
-
-    private static Delivery withCategory(Delivery d, String category) {
-        return new Delivery(
-                d.notificationId(),
-                d.eventId(),
-                d.userId(),
-                d.type(),
-                category,
-                d.channel(),
-                d.provider(),
-                d.platform(),
-                d.device(),
-                d.status(),
-                d.reason(),
-                d.detail(),
-                d.attempts(),
-                d.priority(),
-                d.providerMessageId(),
-                d.createdAt(),
-                d.receivedAt(),
-                d.firstAttemptAt(),
-                d.finalAt());
-    }
-
-    private static Delivery withoutFinalAt(Delivery d) {
-        return new Delivery(
-                d.notificationId(),
-                d.eventId(),
-                d.userId(),
-                d.type(),
-                d.category(),
-                d.channel(),
-                d.provider(),
-                d.platform(),
-                d.device(),
-                d.status(),
-                d.reason(),
-                d.detail(),
-                d.attempts(),
-                d.priority(),
-                d.providerMessageId(),
-                d.createdAt(),
-                d.receivedAt(),
-                d.firstAttemptAt(),
-                null);
-    }
-
-    private static Delivery withDetail(Delivery d, String detail) {
-        return new Delivery(
-                d.notificationId(),
-                d.eventId(),
-                d.userId(),
-                d.type(),
-                d.category(),
-                d.channel(),
-                d.provider(),
-                d.platform(),
-                d.device(),
-                DeliveryStatus.FAILED,
-                "INVALID_CONTACT",
-                detail,
-                d.attempts(),
-                d.priority(),
-                null,
-                d.createdAt(),
-                d.receivedAt(),
-                d.firstAttemptAt(),
-                d.finalAt());
+    /** {@code d} with its JSON fields replaced: {@code name, value, name, value, ...}. */
+    private static Delivery with(Delivery d, Object... fieldsAndValues) {
+        ObjectNode node = Json.MAPPER.valueToTree(d);
+        for (int i = 0; i < fieldsAndValues.length; i += 2) {
+            node.set((String) fieldsAndValues[i], Json.MAPPER.valueToTree(fieldsAndValues[i + 1]));
+        }
+        try {
+            return Json.MAPPER.treeToValue(node, Delivery.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
 }

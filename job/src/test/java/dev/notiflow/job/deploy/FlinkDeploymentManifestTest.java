@@ -162,6 +162,10 @@ class FlinkDeploymentManifestTest {
         Gateways gateways = ProviderGateways.fromConfig(config);
         assertThat(gateways.enabledProviders()).containsExactlyInAnyOrder(Provider.values());
         assertThat(config.get(LedgerOptions.ENABLED)).as("the send ledger ships on").isTrue();
+        assertThat(PipelineSettings.from(config).throttle().rules())
+                .as("the shipped throttle rules are the default")
+                .extracting(r -> r.text())
+                .containsExactly("marketing:*<=3/1h", "marketing:*<=10/1d");
         assertThat(gateways.factory(Provider.SMTP)).isInstanceOf(LedgeredSenderFactory.class);
     }
 

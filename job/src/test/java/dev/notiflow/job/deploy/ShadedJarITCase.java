@@ -148,6 +148,24 @@ class ShadedJarITCase {
     }
 
     @Test
+    void shouldLoadBoringSslForTheRelocatedNettyInIsolation() throws Exception {
+        // Pushy uses OpenSSL (netty-tcnative) when netty finds it; relocated netty looks for its
+        // native library under the relocation prefix.
+        try (URLClassLoader isolated =
+                new URLClassLoader(
+                        new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
+            Class<?> openSsl =
+                    isolated.loadClass(
+                            RELOCATED.replace('/', '.') + "io.netty.handler.ssl.OpenSsl");
+            Object cause = openSsl.getMethod("unavailabilityCause").invoke(null);
+            assertThat(cause).as("why OpenSSL is unavailable").isNull();
+            assertThat(openSsl.getMethod("isAvailable").invoke(null)).isEqualTo(true);
+            assertThat(openSsl.getMethod("versionString").invoke(null).toString())
+                    .contains("BoringSSL");
+        }
+    }
+
+    @Test
     void shouldFindTheSmtpTransportThroughServiceLoadingInIsolation() throws Exception {
         try (URLClassLoader isolated =
                 new URLClassLoader(

@@ -10,6 +10,8 @@ import dev.notiflow.job.operators.DedupeEvents;
 import dev.notiflow.job.operators.RecipientResolver;
 import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteToProviders;
+import dev.notiflow.job.policy.Throttle;
+import dev.notiflow.job.templates.RenderTemplates;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.DeliveryStatus;
@@ -61,8 +63,22 @@ class ReadmeTest {
     private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");
     private static final List<String> OPTION_PREFIXES =
             List.of(
-                    "kafka", "topics", "input", "dedupe", "profile", "devices", "send", "retry",
-                    "job", "apns", "fcm", "sms", "email", "jdbc");
+                    "kafka",
+                    "topics",
+                    "input",
+                    "dedupe",
+                    "profile",
+                    "devices",
+                    "send",
+                    "retry",
+                    "job",
+                    "apns",
+                    "fcm",
+                    "sms",
+                    "email",
+                    "jdbc",
+                    "throttle",
+                    "templates");
 
     @Test
     void shouldNameEveryOperatorUid() throws IllegalAccessException {
@@ -101,6 +117,9 @@ class ReadmeTest {
                         RecipientResolver.DEVICES_STATE,
                         RecipientResolver.PENDING_STATE,
                         RetryScheduler.WAITING_STATE,
+                        Throttle.COUNTS_STATE,
+                        Throttle.LAST_STATE,
+                        Throttle.DEFERRED_STATE,
                         OutputTags.DEAD_LETTERS.getId(),
                         OutputTags.DELIVERIES.getId(),
                         OutputTags.TOKEN_INVALIDATIONS.getId(),
@@ -234,7 +253,9 @@ class ReadmeTest {
             SENDER_REASON.matcher(source).results().forEach(m -> reasons.add(m.group(1)));
         }
         reasons.addAll(stringConstants(RecipientResolver.class));
+        reasons.addAll(stringConstants(Throttle.class));
         reasons.add(RouteToProviders.CHANNEL_DISABLED);
+        reasons.add(RenderTemplates.TEMPLATE_ERROR);
         reasons.addAll(stringConstants(SendFunction.class));
         Matcher duplicate =
                 Pattern.compile("\"([A-Z]+_EVENT)\"")

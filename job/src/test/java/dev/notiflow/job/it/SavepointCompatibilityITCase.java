@@ -17,6 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,14 +31,18 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Restores the current topology from a savepoint written by an earlier version (kept under {@code
- * src/test/resources/savepoints/v0.1-pending}), whose state POJO {@code PendingEvent} had fewer
- * fields: a user without a profile had an event waiting in the resolver's state when it was taken.
- * After the upgrade, the profile arrives and the waiting event is delivered.
+ * Restores the current topology from savepoints written by earlier versions, kept under {@code
+ * src/test/resources/savepoints/}: {@code v0.1-pending} (whose state POJO {@code PendingEvent} had
+ * fewer fields) and {@code v0.2-pending} (the topology before the policy operators). In each, a
+ * user without a profile had an event waiting in the resolver's state when it was taken. After the
+ * upgrade, the profile arrives and the waiting event is delivered.
  */
 class SavepointCompatibilityITCase {
 
-    static final Path FIXTURE = Path.of("src/test/resources/savepoints/v0.1-pending");
+    static final Path FIXTURES = Path.of("src/test/resources/savepoints");
+
+    /** The fixture that {@link #writeFixture()} writes: the current version's. */
+    static final String CURRENT = "v0.2-pending";
 
     static final InMemoryReporter METRICS = InMemoryReporter.create();
 
@@ -47,13 +53,14 @@ class SavepointCompatibilityITCase {
     @TempDir Path checkpoints;
     @TempDir Path savepoints;
 
-    @Test
-    void shouldDeliverAnEventThatWaitedInAnOlderVersionsSavepoint() throws Exception {
+    @ParameterizedTest
+    @ValueSource(strings = {"v0.1-pending", CURRENT})
+    void shouldDeliverAnEventThatWaitedInAnOlderVersionsSavepoint(String fixture) throws Exception {
         LocalKafka kafka = kafkaExtension.kafka();
         KafkaGroups.createJobTopics(kafka, 2);
         RecordingSenders.reset();
         Path savepoint =
-                Files.list(FIXTURE)
+                Files.list(FIXTURES.resolve(fixture))
                         .filter(p -> p.getFileName().toString().startsWith("savepoint-"))
                         .findFirst()
                         .orElseThrow();
@@ -104,7 +111,8 @@ class SavepointCompatibilityITCase {
                         .get();
         copy(
                 Path.of(java.net.URI.create(written)),
-                FIXTURE.resolve(Path.of(java.net.URI.create(written)).getFileName()));
+                FIXTURES.resolve(CURRENT)
+                        .resolve(Path.of(java.net.URI.create(written)).getFileName()));
     }
 
     private Configuration config(LocalKafka kafka) {

@@ -186,6 +186,10 @@ class SavepointRoundTripITCase {
         }
         JobClient job =
                 TestJobs.define(config, Gateways.of(providers), null).executeAsync("toggle-it");
+        // The profile and the device are in the resolver's state before the event arrives
+        // (offsets are committed with the checkpoint that holds them), so push never races them.
+        KafkaGroups.awaitCaughtUp(
+                kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences", "device-tokens");
         kafka.produce(
                 "notification-events",
                 eventId,

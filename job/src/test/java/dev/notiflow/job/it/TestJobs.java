@@ -125,7 +125,8 @@ final class TestJobs {
                             inputs.preferences(),
                             inputs.devices(),
                             inputs.invalidations(),
-                            inputs.retries());
+                            inputs.retries(),
+                            inputs.templates());
         }
         Pipeline.defineWorkflow(
                 env, inputs, gateways, KafkaWiring.outputs(config), PipelineSettings.from(config));

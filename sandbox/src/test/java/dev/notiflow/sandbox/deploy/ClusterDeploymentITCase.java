@@ -21,7 +21,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,7 +36,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -110,15 +108,9 @@ class ClusterDeploymentITCase {
         }
         providers = LocalProviders.start(ProviderScript.acceptAll());
 
-        restPort = freePort();
-        Map<String, String> env = new LinkedHashMap<>();
-        // A fresh cluster directory per run, kept in target/ for its logs.
+        restPort = Scripts.freePort();
         flinkHome = root.resolve("sandbox/target/flink-deploy-it/" + System.currentTimeMillis());
-        env.put("NOTIFLOW_FLINK_HOME", flinkHome.toString());
-        env.put("FLINK_CLASSPATH_FILE", root.resolve(".local/flink/classpath.txt").toString());
-        env.put("FLINK_REST_PORT", Integer.toString(restPort));
-        env.put("FLINK_RPC_PORT", Integer.toString(freePort()));
-        env.put("FLINK_START_TIMEOUT", "240");
+        Map<String, String> env = Scripts.clusterEnv(root, flinkHome, restPort);
         // Room for the sending job (up to parallelism 2) and the delivery tables job beside it.
         env.put("FLINK_TM_SLOTS", "4");
         scripts = new Scripts(root, env);
@@ -131,10 +123,7 @@ class ClusterDeploymentITCase {
     static void stopEverything() throws Exception {
         try {
             if (scripts != null) {
-                for (String job : jobs) {
-                    scripts.run(SCRIPT_TIMEOUT, "submit.sh", "cancel", job);
-                }
-                scripts.run(SCRIPT_TIMEOUT, "cluster.sh", "stop");
+                scripts.cancelAndStop(SCRIPT_TIMEOUT, jobs);
             }
         } finally {
             if (providers != null) {
@@ -543,11 +532,5 @@ class ClusterDeploymentITCase {
                 + "\"priority\":\"high\",\"createdAt\":\""
                 + Instant.now().truncatedTo(ChronoUnit.SECONDS)
                 + "\"}";
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

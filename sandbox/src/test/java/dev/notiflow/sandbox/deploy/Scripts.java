@@ -1,6 +1,7 @@
 package dev.notiflow.sandbox.deploy;
 
 import java.io.IOException;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -8,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +35,36 @@ final class Scripts {
     Scripts(Path root, Map<String, String> env) {
         this.root = root;
         this.env = env;
+    }
+
+    /**
+     * The environment of a test's own cluster: its directory under {@code flinkHome} (kept in
+     * target/ for its logs), the classpath file the build wrote, and ports of its own.
+     */
+    static Map<String, String> clusterEnv(Path root, Path flinkHome, int restPort)
+            throws IOException {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("NOTIFLOW_FLINK_HOME", flinkHome.toString());
+        env.put("FLINK_CLASSPATH_FILE", root.resolve(".local/flink/classpath.txt").toString());
+        env.put("FLINK_REST_PORT", Integer.toString(restPort));
+        env.put("FLINK_RPC_PORT", Integer.toString(freePort()));
+        env.put("FLINK_START_TIMEOUT", "240");
+        return env;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    /** Cancels the jobs and stops the cluster, whatever each step answers. */
+    void cancelAndStop(Duration timeout, Iterable<String> jobs)
+            throws IOException, InterruptedException {
+        for (String job : jobs) {
+            run(timeout, "submit.sh", "cancel", job);
+        }
+        run(timeout, "cluster.sh", "stop");
     }
 
     /** The repository root: the first parent holding scripts/cluster.sh. */

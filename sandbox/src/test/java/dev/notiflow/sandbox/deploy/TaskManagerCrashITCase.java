@@ -27,7 +27,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,13 +102,8 @@ class TaskManagerCrashITCase {
         smtp = ScriptedSmtpServer.start(ProviderScript.parse("{\"latencyMs\": 10}"));
         postgres = LocalPostgres.start();
 
-        Map<String, String> env = new LinkedHashMap<>();
         flinkHome = root.resolve("sandbox/target/flink-crash-it/" + System.currentTimeMillis());
-        env.put("NOTIFLOW_FLINK_HOME", flinkHome.toString());
-        env.put("FLINK_CLASSPATH_FILE", root.resolve(".local/flink/classpath.txt").toString());
-        env.put("FLINK_REST_PORT", Integer.toString(freePort()));
-        env.put("FLINK_RPC_PORT", Integer.toString(freePort()));
-        env.put("FLINK_START_TIMEOUT", "240");
+        Map<String, String> env = Scripts.clusterEnv(root, flinkHome, Scripts.freePort());
         scripts = new Scripts(root, env);
         scripts.succeed(SCRIPT_TIMEOUT, "cluster.sh", "start");
     }
@@ -118,10 +112,7 @@ class TaskManagerCrashITCase {
     static void stopEverything() throws Exception {
         try {
             if (scripts != null) {
-                for (String job : jobs) {
-                    scripts.run(SCRIPT_TIMEOUT, "submit.sh", "cancel", job);
-                }
-                scripts.run(SCRIPT_TIMEOUT, "cluster.sh", "stop");
+                scripts.cancelAndStop(SCRIPT_TIMEOUT, jobs);
             }
         } finally {
             if (smtp != null) {
@@ -300,11 +291,5 @@ class TaskManagerCrashITCase {
                 + "\",\"type\":\"order.shipped\",\"userIds\":[\"crash-user-"
                 + i
                 + "\"],\"channels\":[\"email\"]}";
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 }

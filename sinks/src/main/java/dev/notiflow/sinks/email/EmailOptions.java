@@ -134,6 +134,14 @@ public final class EmailOptions {
                             "Messages waiting for a free connection; beyond it a send is"
                                     + " RETRYABLE SENDER_BUSY.");
 
+    public static final ConfigOption<Integer> MAX_MESSAGE_BYTES =
+            ConfigOptions.key("email.max-message-bytes")
+                    .intType()
+                    .defaultValue(1024 * 1024)
+                    .withDescription(
+                            "Largest rendered email (UTF-8 bytes of subject, plain text and HTML);"
+                                    + " a larger one is FAILED/PAYLOAD_TOO_LARGE before sending.");
+
     public static final ConfigOption<Duration> MAX_QUEUE_WAIT =
             ConfigOptions.key("email.max-queue-wait")
                     .durationType()
@@ -216,6 +224,8 @@ public final class EmailOptions {
         int queued = config.get(MAX_QUEUED);
         require(queued >= 1, MAX_QUEUED, "must be at least 1");
         Duration queueWait = positive(config, MAX_QUEUE_WAIT);
+        int maxMessageBytes = config.get(MAX_MESSAGE_BYTES);
+        require(maxMessageBytes >= 1024, MAX_MESSAGE_BYTES, "must be at least 1024");
         return new EmailSettings(
                 host,
                 port,
@@ -233,7 +243,8 @@ public final class EmailOptions {
                 idleCheck,
                 connections,
                 queued,
-                queueWait);
+                queueWait,
+                maxMessageBytes);
     }
 
     private static Duration positive(ReadableConfig config, ConfigOption<Duration> option) {

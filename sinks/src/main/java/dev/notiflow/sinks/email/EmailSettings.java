@@ -32,6 +32,8 @@ import java.time.Duration;
  * @param connections SMTP connections kept open (and messages in flight)
  * @param maxQueued messages waiting for a connection before SENDER_BUSY
  * @param maxQueueWait longest a message waits for a connection before SENDER_BUSY, unsent
+ * @param maxMessageBytes largest rendered message (subject, text and HTML, UTF-8), else
+ *     PAYLOAD_TOO_LARGE
  */
 public record EmailSettings(
         String host,
@@ -50,7 +52,8 @@ public record EmailSettings(
         Duration idleCheck,
         int connections,
         int maxQueued,
-        Duration maxQueueWait)
+        Duration maxQueueWait,
+        int maxMessageBytes)
         implements Serializable {
 
     private static final long serialVersionUID = 1L;

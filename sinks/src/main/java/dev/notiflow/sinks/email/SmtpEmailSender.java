@@ -51,7 +51,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <notificationId@email.message-id-domain>}, so a resend of the same notification carries the same
  * id. The recipient address, the subject and the sender are checked before anything is sent: an
  * invalid address or a CR/LF (or other control character) in a header field is REJECTED
- * INVALID_CONTACT.
+ * INVALID_CONTACT, and a message over {@code email.max-message-bytes} (subject, text and HTML in
+ * UTF-8) is REJECTED PAYLOAD_TOO_LARGE.
  *
  * <p>SMTP blocks, so sends run on this sender's own pool of {@code email.connections} threads, each
  * with a connected {@link Transport} that is reused across messages (reconnecting when the server
@@ -183,6 +184,10 @@ public final class SmtpEmailSender implements ChannelSender {
         }
     }
 
+    private static long utf8Bytes(String s) {
+        return s == null ? 0 : s.getBytes(StandardCharsets.UTF_8).length;
+    }
+
     private Prepared prepare(SendRequest request) throws Rejection, MessagingException {
         String address = request.address();
         if (address == null || address.isBlank()) {
@@ -213,6 +218,12 @@ public final class SmtpEmailSender implements ChannelSender {
         String html = content.html();
         if (isBlank(text) && isBlank(html)) {
             throw new Rejection("INVALID_REQUEST", "empty email body");
+        }
+        long size = utf8Bytes(subject) + utf8Bytes(text) + utf8Bytes(html);
+        if (size > settings.maxMessageBytes()) {
+            throw new Rejection(
+                    "PAYLOAD_TOO_LARGE",
+                    "message " + size + " bytes exceeds " + settings.maxMessageBytes());
         }
         String notificationId = request.notificationId();
         if (notificationId == null || notificationId.isEmpty()) {

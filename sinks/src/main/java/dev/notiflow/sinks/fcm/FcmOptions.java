@@ -98,10 +98,12 @@ public final class FcmOptions {
     public static final ConfigOption<Integer> THREADS =
             ConfigOptions.key("fcm.threads")
                     .intType()
-                    .defaultValue(16)
+                    .defaultValue(64)
                     .withDescription(
                             "Threads making blocking HTTP calls per sender (firebase-admin"
-                                    + " would use 100 with an unbounded queue).");
+                                    + " would use 100 with an unbounded queue). Each holds its"
+                                    + " thread for a whole round trip, so a sender makes at most"
+                                    + " threads / round-trip time sends per second.");
 
     public static final ConfigOption<Integer> MAX_IN_FLIGHT =
             ConfigOptions.key("fcm.max-in-flight")

@@ -14,15 +14,20 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The {@code send_ledger} table over plain JDBC, with a tiny pool of at most {@code maxConnections}
- * connections. Its methods block: call them from a thread that may block (the {@link
- * LedgeredSender}'s executor), never from a task thread.
+ * connections. Lookups and inserts take many notifications at once ({@link #findAll}, {@link
+ * #recordAll}), one statement each whatever their number. Its methods block: call them from a
+ * thread that may block (the {@link LedgeredSender}'s executor), never from a task thread.
  *
  * <p>A connection that fails is closed, and a statement that fails on a reused connection is tried
  * once more on a new one (after a database restart every pooled connection is dead). The password
@@ -35,11 +40,16 @@ import java.util.concurrent.BlockingQueue;
  */
 final class JdbcLedger implements AutoCloseable {
 
+    /** One statement for any number of notifications: the ids travel as one text array. */
     static final String LOOKUP_SQL =
-            "SELECT provider_message_id FROM send_ledger WHERE notification_id = ?";
+            "SELECT notification_id, provider_message_id FROM send_ledger"
+                    + " WHERE notification_id = ANY(?)";
+
+    /** One statement for any number of rows: each column travels as one array. */
     static final String INSERT_SQL =
             "INSERT INTO send_ledger (notification_id, provider, provider_message_id, sent_at)"
-                    + " VALUES (?, ?, ?, ?) ON CONFLICT (notification_id) DO NOTHING";
+                    + " SELECT * FROM unnest(?::text[], ?::text[], ?::text[], ?::timestamptz[])"
+                    + " ON CONFLICT (notification_id) DO NOTHING";
 
     private static final String CONNECT_TIMEOUT_SECONDS = "2";
     private static final String SOCKET_TIMEOUT_SECONDS = "5";
@@ -48,11 +58,16 @@ final class JdbcLedger implements AutoCloseable {
     /** A notification found in the ledger; {@code providerMessageId} may be {@code null}. */
     record Entry(String providerMessageId) {}
 
+    /** An accepted send to record; {@code providerMessageId} may be {@code null}. */
+    record Row(
+            String notificationId, Provider provider, String providerMessageId, Instant sentAt) {}
+
     private final JdbcSettings settings;
     private final BlockingQueue<Connection> idle;
     private volatile Properties properties;
     private volatile Driver driver;
     private volatile boolean closed;
+    private final AtomicLong statements = new AtomicLong();
 
     JdbcLedger(JdbcSettings settings, int maxConnections) {
         this.settings = settings;
@@ -61,14 +76,30 @@ final class JdbcLedger implements AutoCloseable {
 
     /** The entry of a notification, or {@code null} when the ledger has none. */
     Entry find(String notificationId) throws SQLException {
+        return findAll(List.of(notificationId)).get(notificationId);
+    }
+
+    /**
+     * The entries of the given notifications, in one statement; a notification the ledger does not
+     * hold has no key in the map.
+     */
+    Map<String, Entry> findAll(Collection<String> notificationIds) throws SQLException {
+        if (notificationIds.isEmpty()) {
+            return Map.of();
+        }
         return withConnection(
                 c -> {
                     try (PreparedStatement s = c.prepareStatement(LOOKUP_SQL)) {
                         s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-                        s.setString(1, notificationId);
+                        s.setArray(1, c.createArrayOf("text", notificationIds.toArray()));
+                        statements.incrementAndGet();
+                        Map<String, Entry> found = new HashMap<>();
                         try (ResultSet rs = s.executeQuery()) {
-                            return rs.next() ? new Entry(rs.getString(1)) : null;
+                            while (rs.next()) {
+                                found.put(rs.getString(1), new Entry(rs.getString(2)));
+                            }
                         }
+                        return found;
                     }
                 });
     }
@@ -81,15 +112,42 @@ final class JdbcLedger implements AutoCloseable {
     boolean record(
             String notificationId, Provider provider, String providerMessageId, Instant sentAt)
             throws SQLException {
+        return recordAll(List.of(new Row(notificationId, provider, providerMessageId, sentAt)))
+                == 1;
+    }
+
+    /**
+     * Records accepted sends in one statement; a notification already recorded (or named twice in
+     * {@code rows}) keeps its first row.
+     *
+     * @return the number of rows added
+     */
+    int recordAll(List<Row> rows) throws SQLException {
+        if (rows.isEmpty()) {
+            return 0;
+        }
+        int n = rows.size();
+        String[] ids = new String[n];
+        String[] providers = new String[n];
+        String[] messageIds = new String[n];
+        Timestamp[] sentAt = new Timestamp[n];
+        for (int i = 0; i < n; i++) {
+            Row row = rows.get(i);
+            ids[i] = row.notificationId();
+            providers[i] = row.provider().wireName();
+            messageIds[i] = row.providerMessageId();
+            sentAt[i] = Timestamp.from(row.sentAt());
+        }
         return withConnection(
                 c -> {
                     try (PreparedStatement s = c.prepareStatement(INSERT_SQL)) {
                         s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
-                        s.setString(1, notificationId);
-                        s.setString(2, provider.wireName());
-                        s.setString(3, providerMessageId);
-                        s.setTimestamp(4, Timestamp.from(sentAt));
-                        return s.executeUpdate() == 1;
+                        s.setArray(1, c.createArrayOf("text", ids));
+                        s.setArray(2, c.createArrayOf("text", providers));
+                        s.setArray(3, c.createArrayOf("text", messageIds));
+                        s.setArray(4, c.createArrayOf("timestamptz", sentAt));
+                        statements.incrementAndGet();
+                        return s.executeUpdate();
                     }
                 });
     }
@@ -104,6 +162,11 @@ final class JdbcLedger implements AutoCloseable {
         if (idle.remainingCapacity() > 0) {
             release(connect());
         }
+    }
+
+    /** Lookup and insert statements run so far (each may carry many notifications). */
+    long statements() {
+        return statements.get();
     }
 
     private interface Work<T> {

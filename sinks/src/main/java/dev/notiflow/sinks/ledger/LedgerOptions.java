@@ -18,6 +18,8 @@ import java.time.Duration;
  * <pre>{@code
  * ledger.enabled: true
  * ledger.timeout: 500 ms
+ * ledger.batch-size: 500
+ * ledger.batch-linger: 2 ms
  * jdbc.url: jdbc:postgresql://postgres:5432/notiflow
  * }</pre>
  *
@@ -48,7 +50,58 @@ public final class LedgerOptions {
                                     + " send goes out (lookup) or its result is passed on (write)"
                                     + " without the ledger, which is then left alone for 5 s.");
 
+    public static final ConfigOption<Integer> BATCH_SIZE =
+            ConfigOptions.key("ledger.batch-size")
+                    .intType()
+                    .defaultValue(LedgeredSender.Batching.DEFAULT.size())
+                    .withDescription(
+                            "Most ledger lookups (and, separately, writes) of one sender run in one"
+                                    + " statement: the sends in flight share a SELECT ... = ANY(?)"
+                                    + " and a multi-row INSERT. 1 runs one statement per call."
+                                    + " Within 1.."
+                                    + LedgeredSender.Batching.MAX_SIZE
+                                    + ".");
+
+    public static final ConfigOption<Duration> BATCH_LINGER =
+            ConfigOptions.key("ledger.batch-linger")
+                    .durationType()
+                    .defaultValue(LedgeredSender.Batching.DEFAULT.linger())
+                    .withDescription(
+                            "How long a ledger worker waits for more calls when fewer than"
+                                    + " ledger.batch-size are queued; 0 runs what is queued at"
+                                    + " once. Time in the queue, not counted by ledger.timeout;"
+                                    + " it delays each send by up to twice this value. Within 0.."
+                                    + LedgeredSender.Batching.MAX_LINGER.toMillis()
+                                    + " ms.");
+
     private LedgerOptions() {}
+
+    /**
+     * The configured batching of ledger calls.
+     *
+     * @throws IllegalArgumentException naming the key whose value is out of range
+     */
+    public static LedgeredSender.Batching batching(ReadableConfig config) {
+        int size = config.get(BATCH_SIZE);
+        if (size < 1 || size > LedgeredSender.Batching.MAX_SIZE) {
+            throw new IllegalArgumentException(
+                    BATCH_SIZE.key()
+                            + " must be within 1.."
+                            + LedgeredSender.Batching.MAX_SIZE
+                            + ", was "
+                            + size);
+        }
+        Duration linger = config.get(BATCH_LINGER);
+        if (linger.isNegative() || linger.compareTo(LedgeredSender.Batching.MAX_LINGER) > 0) {
+            throw new IllegalArgumentException(
+                    BATCH_LINGER.key()
+                            + " must be within 0.."
+                            + LedgeredSender.Batching.MAX_LINGER.toMillis()
+                            + " ms, was "
+                            + linger);
+        }
+        return new LedgeredSender.Batching(size, linger);
+    }
 
     /** True when {@link #ENABLED} is set. */
     public static boolean enabled(ReadableConfig config) {

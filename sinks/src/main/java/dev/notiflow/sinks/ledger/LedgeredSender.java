@@ -2,7 +2,6 @@ package dev.notiflow.sinks.ledger;
 
 import dev.notiflow.jdbc.JdbcConfigurationException;
 import dev.notiflow.jdbc.JdbcSettings;
-import dev.notiflow.model.Provider;
 import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.SendResult;
 import dev.notiflow.model.SendStatus;
@@ -10,14 +9,21 @@ import dev.notiflow.sinks.ChannelSender;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.Serializable;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -48,10 +54,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * for ever. A database that is down or slow at that moment is an outage like any other. A refusal
  * after the start (a password rotated under a running job) is treated as an outage too.
  *
- * <p>JDBC calls block, so they run on a small executor owned by this sender ({@value #CONNECTIONS}
- * threads, one database connection each at most, a bounded queue), never on the caller's thread;
- * the futures returned never block. Thread-safe, like the wrapped sender; {@link #close()} closes
- * the wrapped sender too.
+ * <p>Lookups and writes are batched: they wait in a bounded queue ({@value #QUEUE_CAPACITY} calls),
+ * and each of {@value #CONNECTIONS} workers (one database connection each at most) takes what is
+ * queued, up to {@link Batching#size()} calls, waiting up to {@link Batching#linger()} for more
+ * when fewer are there, and runs all their lookups in one {@code SELECT ... = ANY(?)} and all their
+ * writes in one multi-row {@code INSERT ... ON CONFLICT DO NOTHING}. A batch's timeout counts from
+ * when its statements start, for each of its calls. JDBC calls block, so they never run on the
+ * caller's thread; the futures returned never block. Thread-safe, like the wrapped sender; {@link
+ * #close()} closes the wrapped sender too.
  */
 public final class LedgeredSender implements ChannelSender {
 
@@ -76,6 +86,9 @@ public final class LedgeredSender implements ChannelSender {
     private final Duration timeout;
     private final long pauseNanos;
     private final ThreadPoolExecutor executor;
+    private final LinkedBlockingQueue<Call> queue = new LinkedBlockingQueue<>(QUEUE_CAPACITY);
+    private final int batchSize;
+    private final long lingerNanos;
 
     private final AtomicLong replaysSkipped = new AtomicLong();
     private final AtomicLong recorded = new AtomicLong();
@@ -84,22 +97,73 @@ public final class LedgeredSender implements ChannelSender {
             new AtomicLong(System.nanoTime() - WARN_INTERVAL_NANOS);
     private volatile long pausedUntilNanos = System.nanoTime();
     private volatile boolean closing;
+    private volatile boolean stopped;
     private final AtomicInteger pending = new AtomicInteger();
+
+    /**
+     * How calls are grouped: at most {@code size} lookups and writes per batch (one statement for
+     * the lookups, one for the writes), and how long a worker waits for more calls when fewer are
+     * queued ({@link Duration#ZERO}: it runs what is there).
+     */
+    public record Batching(int size, Duration linger) implements Serializable {
+
+        private static final long serialVersionUID = 1L;
+
+        /** The most calls in one batch that the options allow. */
+        public static final int MAX_SIZE = 10_000;
+
+        /** The longest linger the options allow. */
+        public static final Duration MAX_LINGER = Duration.ofSeconds(1);
+
+        /** Default: batches of up to 500, a worker waits up to 2 ms for more calls. */
+        public static final Batching DEFAULT = new Batching(500, Duration.ofMillis(2));
+
+        /** One statement per call, as without batching. */
+        public static final Batching NONE = new Batching(1, Duration.ZERO);
+
+        public Batching {
+            if (size < 1 || size > MAX_SIZE) {
+                throw new IllegalArgumentException(
+                        "ledger batch size must be within 1.." + MAX_SIZE + ": " + size);
+            }
+            if (linger.isNegative() || linger.compareTo(MAX_LINGER) > 0) {
+                throw new IllegalArgumentException(
+                        "ledger batch linger must be within 0.." + MAX_LINGER + ": " + linger);
+            }
+        }
+    }
 
     /**
      * @param inner the provider's sender; closed with this one
      * @param settings the database holding {@code send_ledger}
      * @param timeout longest run of a lookup or a write before going on without the ledger
+     * @param batching how lookups and writes are grouped into statements
      */
-    public LedgeredSender(ChannelSender inner, JdbcSettings settings, Duration timeout) {
+    public LedgeredSender(
+            ChannelSender inner, JdbcSettings settings, Duration timeout, Batching batching) {
         this(
                 inner,
                 new JdbcLedger(settings, CONNECTIONS),
                 timeout,
-                Duration.ofSeconds(PAUSE_SECONDS));
+                Duration.ofSeconds(PAUSE_SECONDS),
+                batching);
+    }
+
+    /** A sender with the {@link Batching#DEFAULT default batching}. */
+    public LedgeredSender(ChannelSender inner, JdbcSettings settings, Duration timeout) {
+        this(inner, settings, timeout, Batching.DEFAULT);
     }
 
     LedgeredSender(ChannelSender inner, JdbcLedger ledger, Duration timeout, Duration pause) {
+        this(inner, ledger, timeout, pause, Batching.DEFAULT);
+    }
+
+    LedgeredSender(
+            ChannelSender inner,
+            JdbcLedger ledger,
+            Duration timeout,
+            Duration pause,
+            Batching batching) {
         if (timeout.isZero() || timeout.isNegative()) {
             throw new IllegalArgumentException("ledger timeout must be positive: " + timeout);
         }
@@ -107,6 +171,8 @@ public final class LedgeredSender implements ChannelSender {
         this.ledger = ledger;
         this.timeout = timeout;
         this.pauseNanos = pause.toNanos();
+        this.batchSize = batching.size();
+        this.lingerNanos = batching.linger().toNanos();
         int id = SENDER_IDS.incrementAndGet();
         AtomicInteger threads = new AtomicInteger();
         this.executor =
@@ -115,7 +181,7 @@ public final class LedgeredSender implements ChannelSender {
                         CONNECTIONS,
                         0,
                         TimeUnit.MILLISECONDS,
-                        new ArrayBlockingQueue<>(QUEUE_CAPACITY),
+                        new ArrayBlockingQueue<>(2 * CONNECTIONS),
                         r -> {
                             Thread t =
                                     new Thread(
@@ -132,6 +198,10 @@ public final class LedgeredSender implements ChannelSender {
             ledger.close();
             inner.close();
             throw e;
+        }
+        // Each thread opened its connection first (above), then runs a worker for good.
+        for (int i = 0; i < CONNECTIONS; i++) {
+            executor.execute(this::work);
         }
     }
 
@@ -169,9 +239,7 @@ public final class LedgeredSender implements ChannelSender {
     }
 
     private CompletableFuture<JdbcLedger.Entry> lookup(String notificationId) {
-        // A lookup still queued when the sender closes is of no use any more: its send will not
-        // be answered. Skipping it leaves the close grace to the writes.
-        return call(() -> closing ? null : ledger.find(notificationId), "lookup");
+        return enqueue(new Call(notificationId, null), "lookup");
     }
 
     private CompletableFuture<SendResult> recordIfAccepted(SendRequest request, SendResult result) {
@@ -180,58 +248,49 @@ public final class LedgeredSender implements ChannelSender {
                 || request.notificationId() == null) {
             return CompletableFuture.completedFuture(result);
         }
-        Provider provider = request.provider();
-        Instant sentAt = Instant.now();
-        return call(
-                        () -> {
-                            if (ledger.record(
-                                    request.notificationId(),
-                                    provider,
-                                    result.providerMessageId(),
-                                    sentAt)) {
-                                recorded.incrementAndGet();
-                            }
-                            return null;
-                        },
-                        "write")
-                .thenApply(ignored -> result);
-    }
-
-    private interface LedgerCall<T> {
-        T run() throws SQLException;
+        JdbcLedger.Row row =
+                new JdbcLedger.Row(
+                        request.notificationId(),
+                        request.provider(),
+                        result.providerMessageId(),
+                        Instant.now());
+        return enqueue(new Call(row.notificationId(), row), "write").thenApply(ignored -> result);
     }
 
     /**
-     * Runs a ledger call on the executor; completes with {@code null} instead of failing when the
-     * ledger is paused, busy, failing or slow. The timeout counts from when the call starts to run,
-     * not from when it was queued: after a restore, a burst of replayed lookups waits its turn
-     * instead of timing out in the queue (and sending without the ledger just when it matters). A
-     * call that reaches the front of the queue while the ledger is paused is skipped at once.
+     * A lookup ({@code row == null}) or a write waiting for its batch; its future completes with
+     * the entry found (lookups) or {@code null}.
      */
-    private <T> CompletableFuture<T> call(LedgerCall<T> work, String what) {
+    private static final class Call {
+        final String notificationId;
+        final JdbcLedger.Row row;
+        final CompletableFuture<JdbcLedger.Entry> future = new CompletableFuture<>();
+
+        Call(String notificationId, JdbcLedger.Row row) {
+            this.notificationId = notificationId;
+            this.row = row;
+        }
+    }
+
+    /**
+     * Queues a ledger call for the next batch; completes with {@code null} instead of failing when
+     * the ledger is paused, busy, failing or slow. The timeout counts from when the call's batch
+     * starts to run, not from when it was queued: after a restore, a burst of replayed lookups
+     * waits its turn instead of timing out in the queue (and sending without the ledger just when
+     * it matters). A call whose batch starts while the ledger is paused is skipped at once.
+     */
+    private CompletableFuture<JdbcLedger.Entry> enqueue(Call call, String what) {
         if (paused()) {
             return CompletableFuture.completedFuture(null);
         }
-        CompletableFuture<T> future = new CompletableFuture<>();
-        try {
-            executor.execute(
-                    () -> {
-                        if (paused()) {
-                            future.complete(null);
-                            return;
-                        }
-                        future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
-                        try {
-                            future.complete(work.run());
-                        } catch (SQLException | RuntimeException e) {
-                            future.completeExceptionally(e);
-                        }
-                    });
-        } catch (RejectedExecutionException e) {
-            unavailable(what, "queue full or closed", null);
+        if (!queue.offer(call)) {
+            unavailable(what, "queue full", null);
             return CompletableFuture.completedFuture(null);
         }
-        return future.exceptionally(
+        if (stopped) {
+            skipQueued();
+        }
+        return call.future.exceptionally(
                 error -> {
                     Throwable cause =
                             error instanceof CompletionException && error.getCause() != null
@@ -240,6 +299,94 @@ public final class LedgeredSender implements ChannelSender {
                     unavailable(what, describe(cause), cause);
                     return null;
                 });
+    }
+
+    /**
+     * One of the {@value #CONNECTIONS} workers: takes the calls queued (waiting up to {@code
+     * linger} for more while fewer than {@code batchSize} are there), and runs all their lookups in
+     * one statement and all their writes in another.
+     */
+    private void work() {
+        List<Call> batch = new ArrayList<>(batchSize);
+        try {
+            while (!Thread.currentThread().isInterrupted()) {
+                batch.add(queue.take());
+                queue.drainTo(batch, batchSize - batch.size());
+                if (batch.size() < batchSize && lingerNanos > 0) {
+                    long deadline = System.nanoTime() + lingerNanos;
+                    long left;
+                    while (batch.size() < batchSize && (left = deadline - System.nanoTime()) > 0) {
+                        Call next = queue.poll(left, TimeUnit.NANOSECONDS);
+                        if (next == null) {
+                            break;
+                        }
+                        batch.add(next);
+                        queue.drainTo(batch, batchSize - batch.size());
+                    }
+                }
+                run(batch);
+                batch.clear();
+            }
+        } catch (InterruptedException e) {
+            // closing
+        } finally {
+            // Calls never run complete as skipped, so no send waits for them.
+            batch.forEach(c -> c.future.complete(null));
+        }
+    }
+
+    /** Completes the calls no worker will run any more (the sender closed) as skipped. */
+    private void skipQueued() {
+        List<Call> left = new ArrayList<>();
+        queue.drainTo(left);
+        left.forEach(c -> c.future.complete(null));
+    }
+
+    private void run(List<Call> batch) {
+        if (paused()) {
+            batch.forEach(c -> c.future.complete(null));
+            return;
+        }
+        List<Call> lookups = new ArrayList<>();
+        List<Call> writes = new ArrayList<>();
+        for (Call call : batch) {
+            // A lookup still queued when the sender closes is of no use any more: its send will
+            // not be answered. Skipping it leaves the close grace to the writes.
+            if (call.row == null && closing) {
+                call.future.complete(null);
+                continue;
+            }
+            (call.row == null ? lookups : writes).add(call);
+        }
+        // Each statement's calls time out from when that statement starts: the writes' clock
+        // does not run while the lookups run and their sends are handed to the provider.
+        if (!lookups.isEmpty()) {
+            lookups.forEach(c -> c.future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            Set<String> ids = new LinkedHashSet<>();
+            lookups.forEach(c -> ids.add(c.notificationId));
+            try {
+                Map<String, JdbcLedger.Entry> found = ledger.findAll(ids);
+                lookups.forEach(c -> c.future.complete(found.get(c.notificationId)));
+            } catch (SQLException | RuntimeException e) {
+                lookups.forEach(c -> c.future.completeExceptionally(e));
+            }
+        }
+        if (!writes.isEmpty()) {
+            if (paused()) {
+                // The lookups just failed: the writes go on without the ledger too.
+                writes.forEach(c -> c.future.complete(null));
+                return;
+            }
+            writes.forEach(c -> c.future.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS));
+            Map<String, JdbcLedger.Row> rows = new LinkedHashMap<>();
+            writes.forEach(c -> rows.putIfAbsent(c.notificationId, c.row));
+            try {
+                recorded.addAndGet(ledger.recordAll(new ArrayList<>(rows.values())));
+                writes.forEach(c -> c.future.complete(null));
+            } catch (SQLException | RuntimeException e) {
+                writes.forEach(c -> c.future.completeExceptionally(e));
+            }
+        }
     }
 
     private boolean paused() {
@@ -357,7 +504,9 @@ public final class LedgeredSender implements ChannelSender {
                 interrupted = true;
             }
         }
+        stopped = true;
         executor.shutdownNow();
+        skipQueued();
         try {
             ledger.close();
             inner.close();

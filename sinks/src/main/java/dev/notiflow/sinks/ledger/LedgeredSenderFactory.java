@@ -16,7 +16,10 @@ import java.util.Objects;
  * <pre>{@code
  * if (LedgerOptions.enabled(config)) {
  *     factory = new LedgeredSenderFactory(
- *             factory, LedgerOptions.jdbcSettings(config), LedgerOptions.timeout(config));
+ *             factory,
+ *             LedgerOptions.jdbcSettings(config),
+ *             LedgerOptions.timeout(config),
+ *             LedgerOptions.batching(config));
  * }
  * }</pre>
  *
@@ -29,14 +32,25 @@ public final class LedgeredSenderFactory implements SenderFactory {
     private final SenderFactory inner;
     private final JdbcSettings settings;
     private final Duration timeout;
+    private final LedgeredSender.Batching batching;
 
-    public LedgeredSenderFactory(SenderFactory inner, JdbcSettings settings, Duration timeout) {
+    public LedgeredSenderFactory(
+            SenderFactory inner,
+            JdbcSettings settings,
+            Duration timeout,
+            LedgeredSender.Batching batching) {
         this.inner = Objects.requireNonNull(inner, "inner");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.timeout = Objects.requireNonNull(timeout, "timeout");
+        this.batching = Objects.requireNonNull(batching, "batching");
         if (timeout.isZero() || timeout.isNegative()) {
             throw new IllegalArgumentException("ledger timeout must be positive: " + timeout);
         }
+    }
+
+    /** A factory with the {@link LedgeredSender.Batching#DEFAULT default batching}. */
+    public LedgeredSenderFactory(SenderFactory inner, JdbcSettings settings, Duration timeout) {
+        this(inner, settings, timeout, LedgeredSender.Batching.DEFAULT);
     }
 
     /** A factory with the {@link LedgeredSender#DEFAULT_TIMEOUT default timeout}. */
@@ -46,7 +60,7 @@ public final class LedgeredSenderFactory implements SenderFactory {
 
     @Override
     public ChannelSender create() {
-        return new LedgeredSender(inner.create(), settings, timeout);
+        return new LedgeredSender(inner.create(), settings, timeout, batching);
     }
 
     /** The wrapped factory. */

@@ -475,6 +475,26 @@ class SmtpEmailSenderTest {
     }
 
     @Test
+    void shouldRejectAMessageOverTheSizeLimitWithoutContactingServer() throws Exception {
+        ChannelSender s = scripted(Map.of("email.max-message-bytes", "2048"));
+        // 7 + 1000 + 1041 = 2048 bytes: at the limit; one byte more is over it
+        String subject = "Subject";
+        String text = "한".repeat(333) + "x";
+        String html = "<p>" + "y".repeat(1034) + "</p>";
+
+        SendResult atLimit =
+                send(s, email("n-1", BOB, new Content(null, null, subject, text, html)));
+        SendResult over =
+                send(s, email("n-2", BOB, new Content(null, null, subject, text + "z", html)));
+
+        assertThat(atLimit.status()).isEqualTo(SendStatus.ACCEPTED);
+        assertThat(over.status()).isEqualTo(SendStatus.REJECTED);
+        assertThat(over.reason()).isEqualTo("PAYLOAD_TOO_LARGE");
+        assertThat(over.detail()).isEqualTo("message 2049 bytes exceeds 2048");
+        assertThat(smtp.messages()).hasSize(1);
+    }
+
+    @Test
     void shouldAnswerSenderBusyWhenQueueIsFull() throws Exception {
         script("{\"latencyMs\": 500}");
         ChannelSender sender = scripted(Map.of("email.connections", "1", "email.max-queued", "1"));

@@ -73,4 +73,29 @@ class LedgeredSenderFactoryTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("ledger.timeout");
     }
+
+    @Test
+    void shouldReadTheBatchingAndRefuseValuesOutOfRange() {
+        assertThat(LedgerOptions.batching(new Configuration()))
+                .isEqualTo(LedgeredSender.Batching.DEFAULT);
+        Configuration config = new Configuration();
+        config.set(LedgerOptions.BATCH_SIZE, 50);
+        config.set(LedgerOptions.BATCH_LINGER, Duration.ZERO);
+        assertThat(LedgerOptions.batching(config))
+                .isEqualTo(new LedgeredSender.Batching(50, Duration.ZERO));
+
+        config.set(LedgerOptions.BATCH_SIZE, 0);
+        assertThatThrownBy(() -> LedgerOptions.batching(config))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ledger.batch-size");
+        config.set(LedgerOptions.BATCH_SIZE, 10_001);
+        assertThatThrownBy(() -> LedgerOptions.batching(config))
+                .hasMessageContaining("ledger.batch-size");
+
+        config.set(LedgerOptions.BATCH_SIZE, 50);
+        config.set(LedgerOptions.BATCH_LINGER, Duration.ofSeconds(2));
+        assertThatThrownBy(() -> LedgerOptions.batching(config))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("ledger.batch-linger");
+    }
 }

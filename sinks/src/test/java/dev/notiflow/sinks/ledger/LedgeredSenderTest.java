@@ -292,6 +292,73 @@ class LedgeredSenderTest {
     }
 
     @Test
+    void shouldBatchConcurrentSendsAndStillAnswerEachReplayFromTheLedger() throws Exception {
+        int total = 4_000;
+        try (Connection c = postgres.connect();
+                Statement s = c.createStatement()) {
+            // Every other notification was accepted before the restore.
+            s.execute(
+                    "INSERT INTO send_ledger (notification_id, provider, provider_message_id,"
+                            + " sent_at) SELECT 'n-' || i, 'smtp', 'before-' || i, now()"
+                            + " FROM generate_series(0, "
+                            + (total - 1)
+                            + ", 2) AS i");
+        }
+        FakeProvider provider = new FakeProvider();
+        JdbcLedger ledger = new JdbcLedger(settings, 2);
+        LedgeredSender sender =
+                new LedgeredSender(
+                        provider,
+                        ledger,
+                        TIMEOUT,
+                        SHORT_PAUSE,
+                        new LedgeredSender.Batching(200, Duration.ofMillis(5)));
+        opened.add(sender);
+        List<CompletableFuture<SendResult>> sends = new ArrayList<>();
+        for (int i = 0; i < total; i++) {
+            sends.add(sender.send(request("n-" + i)));
+        }
+        for (int i = 0; i < total; i++) {
+            SendResult result = sends.get(i).get(30, TimeUnit.SECONDS);
+            assertThat(result.status()).isEqualTo(SendStatus.ACCEPTED);
+            assertThat(result.providerMessageId())
+                    .as("n-" + i)
+                    .isEqualTo(i % 2 == 0 ? "before-" + i : "pm-n-" + i);
+            assertThat(provider.calls("n-" + i)).as("n-" + i).isEqualTo(i % 2 == 0 ? 0 : 1);
+        }
+
+        assertThat(sender.ledgerFailures()).isZero();
+        assertThat(sender.replaysSkipped()).isEqualTo(total / 2);
+        assertThat(sender.recorded()).isEqualTo(total / 2);
+        assertThat(ledgerRows()).isEqualTo(total);
+        assertThat(row("n-1")).isEqualTo("smtp|pm-n-1");
+        assertThat(row("n-2")).isEqualTo("smtp|before-2");
+        // 4,000 lookups and 2,000 writes, in batches of at most 200 calls.
+        assertThat(ledger.statements()).isBetween(30L, 600L);
+    }
+
+    @Test
+    void shouldKeepTheFirstRowOfANotificationNamedTwiceInOneBatch() throws Exception {
+        try (JdbcLedger ledger = new JdbcLedger(settings, 1)) {
+            int added =
+                    ledger.recordAll(
+                            List.of(
+                                    new JdbcLedger.Row(
+                                            "n-1", Provider.APNS, "first", Instant.now()),
+                                    new JdbcLedger.Row("n-2", Provider.FCM, null, Instant.now()),
+                                    new JdbcLedger.Row(
+                                            "n-1", Provider.APNS, "second", Instant.now())));
+
+            assertThat(added).isEqualTo(2);
+            assertThat(ledger.findAll(List.of("n-1", "n-2", "n-3")))
+                    .containsOnly(
+                            Map.entry("n-1", new JdbcLedger.Entry("first")),
+                            Map.entry("n-2", new JdbcLedger.Entry(null)));
+            assertThat(row("n-2")).isEqualTo("fcm|null");
+        }
+    }
+
+    @Test
     void shouldKeepTheFirstRowWhenANotificationIsRecordedTwice() throws Exception {
         try (JdbcLedger ledger = new JdbcLedger(settings, 1)) {
             assertThat(ledger.record("n-1", Provider.APNS, "first", Instant.now())).isTrue();

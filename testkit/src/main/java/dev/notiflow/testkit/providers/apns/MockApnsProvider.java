@@ -117,6 +117,7 @@ public final class MockApnsProvider implements AutoCloseable {
             new ConcurrentLinkedQueue<>();
     private final AtomicInteger notificationCount = new AtomicInteger();
     private volatile ProviderScript script;
+    private volatile boolean recording = true;
 
     private MockApnsProvider(ProviderScript script) throws IOException, GeneralSecurityException {
         this.script = script;
@@ -218,6 +219,15 @@ public final class MockApnsProvider implements AutoCloseable {
 
     public ProviderScript script() {
         return script;
+    }
+
+    /**
+     * Whether each request is kept for {@link #received()} and {@link #receivedNotifications()}
+     * (the default). A benchmark turns it off, so that millions of sends cost the server no memory
+     * and no per-call bookkeeping; the answers stay the same.
+     */
+    public void setRecording(boolean recording) {
+        this.recording = recording;
     }
 
     /** Every request received so far, in arrival order. */
@@ -421,8 +431,10 @@ public final class MockApnsProvider implements AutoCloseable {
             String ref = apnsId == null ? null : apnsId.toString();
             Rejection rejection = answer(current, headers, payload, token);
             int status = rejection == null ? 200 : STATUS.get(rejection.reason());
-            received.add(new ReceivedCall("apns", token, ref, Instant.now(), status));
-            keep(notification(headers, payload, token, ref, status));
+            if (recording) {
+                received.add(new ReceivedCall("apns", token, ref, Instant.now(), status));
+                keep(notification(headers, payload, token, ref, status));
+            }
             if (rejection != null) {
                 throw rejection.reason() == RejectionReason.UNREGISTERED
                         ? new UnregisteredDeviceTokenException(rejection.timestamp())

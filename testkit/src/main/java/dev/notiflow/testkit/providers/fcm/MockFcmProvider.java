@@ -111,6 +111,7 @@ public final class MockFcmProvider implements AutoCloseable {
     private final AtomicLong messageIds = new AtomicLong();
     private final AtomicInteger tokenRequests = new AtomicInteger();
     private volatile ProviderScript script;
+    private volatile boolean recording = true;
 
     private MockFcmProvider(ProviderScript script) throws IOException, GeneralSecurityException {
         this.script = script;
@@ -180,6 +181,15 @@ public final class MockFcmProvider implements AutoCloseable {
 
     public ProviderScript script() {
         return script;
+    }
+
+    /**
+     * Whether each send is kept for {@link #received()} and {@link #receivedMessages()} (the
+     * default). A benchmark turns it off, so that millions of sends cost the server no memory and
+     * no per-call bookkeeping; the answers stay the same.
+     */
+    public void setRecording(boolean recording) {
+        this.recording = recording;
     }
 
     /** Every send request received so far (not token requests), in arrival order. */
@@ -337,11 +347,13 @@ public final class MockFcmProvider implements AutoCloseable {
                         : null;
         Answer answer = answerSend(exchange, current, projectId, message, token);
         // Record before answering, so a client that got its answer finds the call recorded.
-        received.add(new ReceivedCall("fcm", token, ref, Instant.now(), answer.status()));
-        messages.add(new FcmMessage(token, message, answer.status()));
-        if (messageCount.incrementAndGet() > MAX_KEPT_MESSAGES) {
-            messages.poll();
-            messageCount.decrementAndGet();
+        if (recording) {
+            received.add(new ReceivedCall("fcm", token, ref, Instant.now(), answer.status()));
+            messages.add(new FcmMessage(token, message, answer.status()));
+            if (messageCount.incrementAndGet() > MAX_KEPT_MESSAGES) {
+                messages.poll();
+                messageCount.decrementAndGet();
+            }
         }
         respond(exchange, answer.status(), answer.body(), answer.retryAfter());
     }

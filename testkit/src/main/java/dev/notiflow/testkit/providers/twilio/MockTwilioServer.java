@@ -90,6 +90,7 @@ public final class MockTwilioServer implements AutoCloseable {
     private final String apiKeySecret;
     private final Path secretDir;
     private final List<ReceivedCall> received = new CopyOnWriteArrayList<>();
+    private final List<SmsMessage> messages = new CopyOnWriteArrayList<>();
     private final AtomicInteger sequence = new AtomicInteger();
     private volatile ProviderScript script;
 
@@ -177,8 +178,25 @@ public final class MockTwilioServer implements AutoCloseable {
         return new ArrayList<>(received);
     }
 
+    /**
+     * One message request as received, with the message SID answered ({@code null} when the answer
+     * was an error), so a local run can show what each recipient got.
+     *
+     * @param to the {@code To} number
+     * @param body the message text as received
+     * @param sid the SID of the created message, or {@code null}
+     * @param status the HTTP status answered
+     */
+    public record SmsMessage(String to, String body, String sid, int status) {}
+
+    /** Every message request received, in order. */
+    public List<SmsMessage> receivedMessages() {
+        return new ArrayList<>(messages);
+    }
+
     public void clear() {
         received.clear();
+        messages.clear();
     }
 
     @Override
@@ -262,6 +280,15 @@ public final class MockTwilioServer implements AutoCloseable {
 
     private Answer recorded(String to, String text, Answer answer) {
         received.add(new ReceivedCall("sms", to, text, Instant.now(), answer.status));
+        String sid = null;
+        if (answer.status < 300 && answer.body != null) {
+            try {
+                sid = MAPPER.readTree(answer.body).path("sid").asText(null);
+            } catch (IOException notJson) {
+                // no SID to record
+            }
+        }
+        messages.add(new SmsMessage(to, text, sid, answer.status));
         return answer;
     }
 

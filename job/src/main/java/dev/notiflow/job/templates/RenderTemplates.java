@@ -1,0 +1,328 @@
+package dev.notiflow.job.templates;
+
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.BroadcastState;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.ReadOnlyBroadcastState;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
+import org.apache.flink.util.Collector;
+
+import dev.notiflow.job.OutputTags;
+import dev.notiflow.job.operators.Records;
+import dev.notiflow.job.operators.RenderContent;
+import dev.notiflow.model.Channel;
+import dev.notiflow.model.Content;
+import dev.notiflow.model.Delivery;
+import dev.notiflow.model.DeliveryStatus;
+import dev.notiflow.model.NotificationTemplate;
+import dev.notiflow.model.SendRequest;
+import dev.notiflow.model.TemplateUpdate;
+import liqp.Template;
+
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Renders each send request from its template, read from {@code notification-templates} into
+ * broadcast state ({@link #TEMPLATES}, key {@code templateId:locale}): a new version applies to the
+ * next request, a tombstone deletes the template. Each version is compiled once per operator
+ * instance (a transient cache, emptied per key on every update and refilled lazily from the
+ * broadcast state after a restore), never per request.
+ *
+ * <p>The template is looked up for the request's {@code templateId} in the user's locale, then its
+ * language ({@code ko-KR} → {@code ko}), then {@code templates.default-locale}. Without one: a
+ * request whose {@code templateId} is its {@code type} (the event named none) keeps the content
+ * built from its data ({@link RenderContent}); one that named a template ends {@code FAILED}/{@code
+ * TEMPLATE_ERROR}. So does a template that does not compile, needs a variable the data lacks, or
+ * breaks a limit of the {@link TemplateEngine}; the detail names the template, the locale and the
+ * variable, and a {@code SEND} dead letter repeats it.
+ *
+ * <p>Only the parts of the request's channel are rendered (and, best effort, those of its fallback
+ * channel, which reuses this content): push title and body; SMS text ({@code sms}, else body, else
+ * title); email subject ({@code email.subject}, else title), plain text ({@code email.text}, else
+ * body) and HTML ({@code email.html}, else the escaped text in a paragraph). Data values are
+ * HTML-escaped in the email HTML part only. Payload limits are checked by the senders before
+ * sending.
+ */
+public final class RenderTemplates
+        extends BroadcastProcessFunction<SendRequest, TemplateUpdate, SendRequest> {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The templates by {@code templateId:locale}. */
+    public static final MapStateDescriptor<String, NotificationTemplate> TEMPLATES =
+            new MapStateDescriptor<>(
+                    "templates", Types.STRING, TypeInformation.of(NotificationTemplate.class));
+
+    public static final String TEMPLATE_ERROR = "TEMPLATE_ERROR";
+
+    private final String defaultLocale;
+
+    private transient TemplateEngine engine;
+    private transient Map<String, Compiled> compiled;
+    private transient Counter compiles;
+    private transient Counter rendered;
+    private transient Counter errors;
+
+    public RenderTemplates(String defaultLocale) {
+        this.defaultLocale = defaultLocale;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        engine = new TemplateEngine();
+        compiled = new HashMap<>();
+        var metrics = getRuntimeContext().getMetricGroup();
+        compiles = metrics.counter("templatesCompiled");
+        rendered = metrics.counter("templatesRendered");
+        errors = metrics.counter("templateErrors");
+    }
+
+    @Override
+    public void close() {
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    @Override
+    public void processBroadcastElement(
+            TemplateUpdate update, Context ctx, Collector<SendRequest> out) throws Exception {
+        BroadcastState<String, NotificationTemplate> state = ctx.getBroadcastState(TEMPLATES);
+        if (update.isDeletion()) {
+            state.remove(update.key());
+        } else {
+            state.put(update.key(), update.template());
+        }
+        compiled.remove(update.key());
+    }
+
+    @Override
+    public void processElement(SendRequest request, ReadOnlyContext ctx, Collector<SendRequest> out)
+            throws Exception {
+        ReadOnlyBroadcastState<String, NotificationTemplate> state =
+                ctx.getBroadcastState(TEMPLATES);
+        String templateId = request.templateId() != null ? request.templateId() : request.type();
+        String locale = null;
+        NotificationTemplate template = null;
+        for (String candidate : localeChain(request.locale(), defaultLocale)) {
+            template = state.get(NotificationTemplate.key(templateId, candidate));
+            if (template != null) {
+                locale = candidate;
+                break;
+            }
+        }
+        if (template == null) {
+            if (templateId.equals(request.type())) {
+                out.collect(RenderContent.fromData(request));
+            } else {
+                fail(
+                        request,
+                        "template '"
+                                + templateId
+                                + "' not found for locale "
+                                + String.join(" > ", localeChain(request.locale(), defaultLocale)),
+                        null,
+                        ctx);
+            }
+            return;
+        }
+        String where = "template '" + templateId + "' (" + locale + "): ";
+        try {
+            Compiled c = compiled(template);
+            Map<String, Object> model = TemplateEngine.model(request.data());
+            Content content = render(c, request.channel(), model, locale);
+            if (request.fallbackChannel() != null
+                    && request.fallbackChannel() != request.channel()) {
+                content = withFallbackParts(content, c, request.fallbackChannel(), model);
+            }
+            rendered.inc();
+            out.collect(request.withContent(content));
+        } catch (TemplateEngine.TemplateException e) {
+            if (e.timedOut()) {
+                compiled.remove(template.key());
+            }
+            fail(request, where + e.getMessage(), locale, ctx);
+        }
+    }
+
+    /** How many template versions this instance compiled (its {@code templatesCompiled} count). */
+    long compiledVersions() {
+        return compiles.getCount();
+    }
+
+    /** The locales to try, most specific first: {@code ko-KR}, {@code ko}, the default. */
+    static java.util.List<String> localeChain(String userLocale, String defaultLocale) {
+        java.util.List<String> chain = new java.util.ArrayList<>(3);
+        if (userLocale != null && !userLocale.isBlank()) {
+            chain.add(userLocale);
+            int dash = userLocale.indexOf('-');
+            if (dash > 0) {
+                chain.add(userLocale.substring(0, dash));
+            }
+        }
+        if (!chain.contains(defaultLocale)) {
+            chain.add(defaultLocale);
+        }
+        return chain;
+    }
+
+    private Compiled compiled(NotificationTemplate t) throws TemplateEngine.TemplateException {
+        Compiled c = compiled.get(t.key());
+        if (c != null) {
+            return c;
+        }
+        c =
+                new Compiled(
+                        t,
+                        part(t.title(), "title"),
+                        part(t.body(), "body"),
+                        part(t.sms(), "sms"),
+                        part(t.emailSubject(), "email.subject"),
+                        part(t.emailText(), "email.text"),
+                        part(t.emailHtml(), "email.html"));
+        compiles.inc();
+        compiled.put(t.key(), c);
+        return c;
+    }
+
+    private Template part(String source, String name) throws TemplateEngine.TemplateException {
+        try {
+            return engine.compile(source);
+        } catch (TemplateEngine.TemplateException e) {
+            throw new TemplateEngine.TemplateException(name + " " + e.getMessage());
+        }
+    }
+
+    private Content render(Compiled c, Channel channel, Map<String, Object> model, String locale)
+            throws TemplateEngine.TemplateException {
+        switch (channel) {
+            case PUSH:
+                {
+                    if (c.title == null && c.body == null) {
+                        throw new TemplateEngine.TemplateException("has no title or body for push");
+                    }
+                    return new Content(
+                            render(c.title, "title", model),
+                            render(c.body, "body", model),
+                            null,
+                            null,
+                            null,
+                            locale);
+                }
+            case SMS:
+                {
+                    Template sms = first(c.sms, c.body, c.title);
+                    if (sms == null) {
+                        throw new TemplateEngine.TemplateException("has no sms, body or title");
+                    }
+                    return new Content(null, null, null, render(sms, "sms", model), null, locale);
+                }
+            case EMAIL:
+            default:
+                {
+                    Template subject = first(c.emailSubject, c.title, null);
+                    Template text = first(c.emailText, c.body, null);
+                    if (subject == null) {
+                        throw new TemplateEngine.TemplateException(
+                                "has no email.subject or title for email");
+                    }
+                    if (text == null && c.emailHtml == null) {
+                        throw new TemplateEngine.TemplateException(
+                                "has no email.html, email.text or body for email");
+                    }
+                    String renderedText = render(text, "email.text", model);
+                    String html =
+                            c.emailHtml != null
+                                    ? render(
+                                            c.emailHtml,
+                                            "email.html",
+                                            castMap(TemplateEngine.escaped(model)))
+                                    : "<p>" + TemplateEngine.escapeHtml(renderedText) + "</p>";
+                    return new Content(
+                            null,
+                            null,
+                            render(subject, "email.subject", model),
+                            renderedText,
+                            html,
+                            locale);
+                }
+        }
+    }
+
+    /**
+     * The content with the parts of the fallback channel added, so that the fallback (which reuses
+     * this content) can be sent; a part that fails to render is left out and the fallback fails
+     * then, not this request.
+     */
+    private Content withFallbackParts(
+            Content content, Compiled c, Channel fallback, Map<String, Object> model) {
+        try {
+            Content extra = render(c, fallback, model, content.locale());
+            return new Content(
+                    content.title() != null ? content.title() : extra.title(),
+                    content.body() != null ? content.body() : extra.body(),
+                    content.subject() != null ? content.subject() : extra.subject(),
+                    content.text() != null ? content.text() : extra.text(),
+                    content.html() != null ? content.html() : extra.html(),
+                    content.locale());
+        } catch (TemplateEngine.TemplateException e) {
+            if (e.timedOut()) {
+                compiled.remove(c.source().key());
+            }
+            return content;
+        }
+    }
+
+    private String render(Template part, String name, Map<String, Object> model)
+            throws TemplateEngine.TemplateException {
+        if (part == null) {
+            return null;
+        }
+        try {
+            return engine.render(part, model);
+        } catch (TemplateEngine.TemplateException e) {
+            throw new TemplateEngine.TemplateException(name + ": " + e.getMessage(), e.timedOut());
+        }
+    }
+
+    private void fail(SendRequest request, String detail, String locale, ReadOnlyContext ctx) {
+        errors.inc();
+        Delivery d =
+                Records.forRequest(
+                        request,
+                        DeliveryStatus.FAILED,
+                        TEMPLATE_ERROR,
+                        detail,
+                        0,
+                        null,
+                        null,
+                        Instant.now(),
+                        locale);
+        ctx.output(OutputTags.DELIVERIES, d);
+        ctx.output(OutputTags.DEAD_LETTERS, Records.failedSend(d));
+    }
+
+    private static Template first(Template a, Template b, Template c) {
+        return a != null ? a : b != null ? b : c;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> castMap(Object o) {
+        return (Map<String, Object>) o;
+    }
+
+    /** One compiled template version: its parts, {@code null} where the template has none. */
+    private record Compiled(
+            NotificationTemplate source,
+            Template title,
+            Template body,
+            Template sms,
+            Template emailSubject,
+            Template emailText,
+            Template emailHtml) {}
+}

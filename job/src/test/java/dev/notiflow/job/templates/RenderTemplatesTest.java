@@ -1,0 +1,366 @@
+package dev.notiflow.job.templates;
+
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
+
+import dev.notiflow.job.OutputTags;
+import dev.notiflow.model.Channel;
+import dev.notiflow.model.Content;
+import dev.notiflow.model.DeadLetter;
+import dev.notiflow.model.Delivery;
+import dev.notiflow.model.DeliveryStatus;
+import dev.notiflow.model.NotificationTemplate;
+import dev.notiflow.model.Platform;
+import dev.notiflow.model.Priority;
+import dev.notiflow.model.Provider;
+import dev.notiflow.model.SendRequest;
+import dev.notiflow.model.TemplateUpdate;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class RenderTemplatesTest {
+
+    private static final Instant BEGINNING = Instant.parse("2026-11-21T22:00:00Z");
+
+    private RenderTemplates function;
+    private BroadcastOperatorTestHarness<SendRequest, TemplateUpdate, SendRequest> harness;
+
+    private BroadcastOperatorTestHarness<SendRequest, TemplateUpdate, SendRequest> open()
+            throws Exception {
+        function = new RenderTemplates("en");
+        harness =
+                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
+                        function, RenderTemplates.TEMPLATES);
+        return harness;
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        if (harness != null) {
+            harness.close();
+        }
+    }
+
+    private static NotificationTemplate push(String id, String locale, String title, String body) {
+        return new NotificationTemplate(id, locale, title, body, null, null, null, null, null);
+    }
+
+    private static TemplateUpdate put(NotificationTemplate t) {
+        return new TemplateUpdate(t.key(), t);
+    }
+
+    private static SendRequest request(
+            Channel channel, String templateId, String locale, Map<String, String> data) {
+        return new SendRequest(
+                "n-1",
+                "e-1",
+                "u1",
+                "order.shipped",
+                "order",
+                channel,
+                channel == Channel.PUSH ? Provider.APNS : Provider.forChannel(channel),
+                channel == Channel.PUSH ? Platform.IOS : null,
+                channel == Channel.PUSH ? "tok" : null,
+                null,
+                channel == Channel.PUSH ? null : "u1@example.com",
+                locale,
+                Priority.NORMAL,
+                templateId,
+                data,
+                null,
+                1,
+                BEGINNING,
+                BEGINNING,
+                null,
+                null);
+    }
+
+    private void broadcast(TemplateUpdate u) throws Exception {
+        harness.processBroadcastElement(new StreamRecord<>(u));
+    }
+
+    private Content render(SendRequest r) throws Exception {
+        int before = harness.extractOutputValues().size();
+        harness.processElement(new StreamRecord<>(r));
+        List<SendRequest> out = harness.extractOutputValues();
+        assertThat(out).as("rendered requests").hasSize(before + 1);
+        return out.get(out.size() - 1).content();
+    }
+
+    private List<Delivery> failures() {
+        return harness.getSideOutput(OutputTags.DELIVERIES) == null
+                ? List.of()
+                : harness.getSideOutput(OutputTags.DELIVERIES).stream()
+                        .map(StreamRecord::getValue)
+                        .collect(Collectors.toList());
+    }
+
+    @Test
+    void shouldFallBackFromTheUsersLocaleToItsLanguageThenToTheDefault() throws Exception {
+        open();
+        broadcast(put(push("order_shipped", "ko-KR", "주문 {{orderId}} (ko-KR)", null)));
+        broadcast(put(push("order_shipped", "ko", "주문 {{orderId}} (ko)", null)));
+        broadcast(put(push("order_shipped", "fr", "Commande {{orderId}}", null)));
+        broadcast(put(push("order_shipped", "en", "Order {{orderId}}", null)));
+        Map<String, String> data = Map.of("orderId", "42");
+
+        Content exact = render(request(Channel.PUSH, "order_shipped", "ko-KR", data));
+        Content language = render(request(Channel.PUSH, "order_shipped", "ko-KP", data));
+        Content fallback = render(request(Channel.PUSH, "order_shipped", "de-DE", data));
+        Content noLocale = render(request(Channel.PUSH, "order_shipped", null, data));
+
+        assertThat(exact.title()).isEqualTo("주문 42 (ko-KR)");
+        assertThat(exact.locale()).isEqualTo("ko-KR");
+        assertThat(language.title()).isEqualTo("주문 42 (ko)");
+        assertThat(language.locale()).isEqualTo("ko");
+        assertThat(fallback.title()).isEqualTo("Order 42");
+        assertThat(fallback.locale()).isEqualTo("en");
+        assertThat(noLocale.locale()).isEqualTo("en");
+    }
+
+    @Test
+    void shouldEscapeDataInTheEmailHtmlPartOnly() throws Exception {
+        open();
+        broadcast(
+                put(
+                        new NotificationTemplate(
+                                "promo",
+                                "en",
+                                "Hi {{name}}",
+                                "Deal for {{name}}",
+                                "Deal: {{name}}",
+                                "<p>Hello <b>{{name}}</b></p>",
+                                "Hello {{name}}",
+                                "SMS {{name}}",
+                                null)));
+        Map<String, String> data = Map.of("name", "<Tom & \"Jerry\">");
+
+        Content email = render(request(Channel.EMAIL, "promo", "en", data));
+        Content push = render(request(Channel.PUSH, "promo", "en", data));
+        Content sms = render(request(Channel.SMS, "promo", "en", data));
+
+        assertThat(email.html())
+                .isEqualTo("<p>Hello <b>&lt;Tom &amp; &quot;Jerry&quot;&gt;</b></p>");
+        assertThat(email.subject()).isEqualTo("Deal: <Tom & \"Jerry\">");
+        assertThat(email.text()).isEqualTo("Hello <Tom & \"Jerry\">");
+        assertThat(push.title()).isEqualTo("Hi <Tom & \"Jerry\">");
+        assertThat(push.body()).isEqualTo("Deal for <Tom & \"Jerry\">");
+        assertThat(sms.text()).isEqualTo("SMS <Tom & \"Jerry\">");
+    }
+
+    @Test
+    void shouldLoopOverListsAndReadNestedObjectsAndNumbersInData() throws Exception {
+        open();
+        broadcast(
+                put(
+                        push(
+                                "receipt",
+                                "en",
+                                "{{ order.items | size }} items",
+                                "{% for item in order.items %}{{ item.qty }}x {{ item.name }}"
+                                        + " ({{ item.price }}){% unless forloop.last %}, {% endunless %}"
+                                        + "{% endfor %}; total {{ order.total }}")));
+        // How the event parser keeps nested data: compact JSON text.
+        Map<String, String> data =
+                Map.of(
+                        "order",
+                        "{\"items\":[{\"name\":\"Tea\",\"qty\":2,\"price\":1.10},"
+                                + "{\"name\":\"Cake\",\"qty\":1,\"price\":3.5}],\"total\":5.70}");
+
+        Content c = render(request(Channel.PUSH, "receipt", "en", data));
+
+        assertThat(c.title()).isEqualTo("2 items");
+        assertThat(c.body()).isEqualTo("2x Tea (1.10), 1x Cake (3.5); total 5.70");
+    }
+
+    @Test
+    void shouldFailAVariableTheDataLacksAsATemplateErrorNamingTemplateLocaleAndVariable()
+            throws Exception {
+        open();
+        broadcast(put(push("order_shipped", "ko", "주문 {{orderId}}", "{{ carrier.name }}")));
+
+        harness.processElement(
+                new StreamRecord<>(
+                        request(Channel.PUSH, "order_shipped", "ko-KR", Map.of("orderId", "1"))));
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        List<Delivery> failed = failures();
+        assertThat(failed).hasSize(1);
+        Delivery d = failed.get(0);
+        assertThat(d.status()).isEqualTo(DeliveryStatus.FAILED);
+        assertThat(d.reason()).isEqualTo("TEMPLATE_ERROR");
+        assertThat(d.detail())
+                .isEqualTo(
+                        "template 'order_shipped' (ko): body: variable 'carrier.name' is not in"
+                                + " the event's data");
+        assertThat(d.locale()).isEqualTo("ko");
+        List<DeadLetter> dlq =
+                harness.getSideOutput(OutputTags.DEAD_LETTERS).stream()
+                        .map(StreamRecord::getValue)
+                        .collect(Collectors.toList());
+        assertThat(dlq).hasSize(1);
+        assertThat(dlq.get(0).kind()).isEqualTo(DeadLetter.SEND);
+        assertThat(dlq.get(0).reason()).isEqualTo("TEMPLATE_ERROR");
+        assertThat(dlq.get(0).detail()).isEqualTo(d.detail());
+    }
+
+    @Test
+    void shouldFailAMissingTemplateTheEventNamedButBuildContentFromDataForItsType()
+            throws Exception {
+        open();
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put("title", "Shipped");
+        data.put("body", "On its way");
+
+        harness.processElement(
+                new StreamRecord<>(request(Channel.PUSH, "order_shipped", "ko-KR", data)));
+        Content fromData = render(request(Channel.PUSH, "order.shipped", "ko-KR", data));
+
+        assertThat(fromData.title()).isEqualTo("Shipped");
+        assertThat(fromData.body()).isEqualTo("On its way");
+        assertThat(fromData.locale()).isNull();
+        List<Delivery> failed = failures();
+        assertThat(failed).hasSize(1);
+        assertThat(failed.get(0).reason()).isEqualTo("TEMPLATE_ERROR");
+        assertThat(failed.get(0).detail())
+                .isEqualTo("template 'order_shipped' not found for locale ko-KR > ko > en");
+    }
+
+    @Test
+    void shouldForgetATemplateOnATombstone() throws Exception {
+        open();
+        broadcast(put(push("otp", "en", "Code {{code}}", null)));
+        assertThat(render(request(Channel.PUSH, "otp", "en", Map.of("code", "1"))).title())
+                .isEqualTo("Code 1");
+
+        broadcast(new TemplateUpdate("otp:en", null));
+        harness.processElement(
+                new StreamRecord<>(request(Channel.PUSH, "otp", "en", Map.of("code", "2"))));
+
+        assertThat(harness.extractOutputValues()).hasSize(1);
+        assertThat(failures()).extracting(Delivery::reason).containsExactly("TEMPLATE_ERROR");
+        assertThat(harness.getBroadcastState(RenderTemplates.TEMPLATES).contains("otp:en"))
+                .isFalse();
+    }
+
+    @Test
+    void shouldCompileEachVersionOnceAndUseANewVersionForTheNextRequest() throws Exception {
+        open();
+        broadcast(put(push("otp", "en", "Code {{code}}", null)));
+        for (int i = 0; i < 5; i++) {
+            render(request(Channel.PUSH, "otp", "en", Map.of("code", "" + i)));
+        }
+        assertThat(function.compiledVersions()).isEqualTo(1);
+
+        broadcast(put(push("otp", "en", "Your code is {{code}}", null)));
+        Content c = render(request(Channel.PUSH, "otp", "en", Map.of("code", "7")));
+        render(request(Channel.PUSH, "otp", "en", Map.of("code", "8")));
+
+        assertThat(c.title()).isEqualTo("Your code is 7");
+        assertThat(function.compiledVersions()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldKeepTemplatesAcrossASnapshotAndCompileThemAgainAfterRestore() throws Exception {
+        open();
+        broadcast(put(push("otp", "en", "Code {{code}}", null)));
+        OperatorSubtaskState snapshot = harness.snapshot(1L, 1L);
+        harness.close();
+
+        function = new RenderTemplates("en");
+        harness =
+                new BroadcastOperatorTestHarness<>(
+                        new CoBroadcastWithNonKeyedOperator<>(
+                                function, List.of(RenderTemplates.TEMPLATES)),
+                        1,
+                        1,
+                        0);
+        harness.setup();
+        harness.initializeState(snapshot);
+        harness.open();
+        Content c = render(request(Channel.PUSH, "otp", "en", Map.of("code", "9")));
+
+        assertThat(c.title()).isEqualTo("Code 9");
+        assertThat(function.compiledVersions()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldEnforceTheLoopLimitAndRefuseIncludes() throws Exception {
+        open();
+        broadcast(put(push("loop", "en", "{% for i in (1..5000) %}x{% endfor %}", null)));
+        broadcast(put(push("inc", "en", "{% include 'secret' %}", null)));
+
+        harness.processElement(new StreamRecord<>(request(Channel.PUSH, "loop", "en", Map.of())));
+        harness.processElement(new StreamRecord<>(request(Channel.PUSH, "inc", "en", Map.of())));
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(failures())
+                .extracting(Delivery::detail)
+                .satisfiesExactly(
+                        d ->
+                                assertThat(d)
+                                        .startsWith("template 'loop' (en): title: ")
+                                        .contains("maxIterations"),
+                        d -> assertThat(d).startsWith("template 'inc' (en): title: "));
+    }
+
+    @Test
+    void shouldStopAVariableThatGrowsPastTheOutputLimitWithoutWritingItOut() throws Exception {
+        open();
+        // 10 characters doubled 20 times: 10 Mi characters, never written out
+        broadcast(
+                put(
+                        push(
+                                "grow",
+                                "en",
+                                "{% assign s = 'xxxxxxxxxx' %}{% for i in (1..20) %}"
+                                        + "{% assign s = s | append: s %}{% endfor %}"
+                                        + "{{ s | size }}",
+                                null)));
+
+        harness.processElement(new StreamRecord<>(request(Channel.PUSH, "grow", "en", Map.of())));
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(failures())
+                .extracting(Delivery::detail)
+                .containsExactly(
+                        "template 'grow' (en): title: filter append made a value over "
+                                + TemplateEngine.MAX_OUTPUT_CHARS);
+    }
+
+    @Test
+    void shouldRenderTheFallbackChannelsPartsToo() throws Exception {
+        open();
+        broadcast(
+                put(
+                        new NotificationTemplate(
+                                "otp",
+                                "en",
+                                "Code",
+                                "Your code {{code}}",
+                                null,
+                                null,
+                                null,
+                                "SMS code {{code}}",
+                                null)));
+
+        Content c =
+                render(
+                        request(Channel.PUSH, "otp", "en", Map.of("code", "5"))
+                                .withFallback(Channel.SMS, "+14155552671"));
+
+        assertThat(c.title()).isEqualTo("Code");
+        assertThat(c.text()).isEqualTo("SMS code 5");
+    }
+}
