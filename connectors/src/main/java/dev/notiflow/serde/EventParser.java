@@ -1,8 +1,10 @@
 package dev.notiflow.serde;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.notiflow.model.Audience;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.NotificationEvent;
+import dev.notiflow.model.Platform;
 import dev.notiflow.model.Priority;
 import dev.notiflow.model.RawRecord;
 
@@ -10,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Validates a {@code notification-events} record against its contract and builds the event, or
@@ -19,6 +22,9 @@ public final class EventParser {
 
     /** Longest accepted eventId, type, category or templateId. */
     public static final int MAX_ID_LENGTH = 256;
+
+    private static final Set<String> AUDIENCE_KEYS =
+            Set.of("all", "platforms", "appIds", "locales");
 
     private EventParser() {}
 
@@ -32,14 +38,27 @@ public final class EventParser {
 
         String eventId = id(obj, "eventId", true);
         String type = id(obj, "type", true);
-        if (!JsonFields.present(obj, "userIds")) {
-            throw new InvalidRecordException(Rejection.MISSING_FIELD, "userIds: is required");
+        boolean hasUserIds = JsonFields.present(obj, "userIds");
+        boolean hasAudience = JsonFields.present(obj, "audience");
+        if (hasUserIds == hasAudience) {
+            throw new InvalidRecordException(
+                    hasUserIds ? Rejection.INVALID_FIELD : Rejection.MISSING_FIELD,
+                    hasUserIds
+                            ? "userIds, audience: give exactly one, not both"
+                            : "userIds or audience: one is required");
         }
-        List<String> userIds = JsonFields.optionalTextList(obj, "userIds");
-        if (userIds.isEmpty()) {
-            throw new InvalidRecordException(Rejection.INVALID_FIELD, "userIds: must not be empty");
+        List<String> userIds = List.of();
+        Audience audience = null;
+        if (hasUserIds) {
+            userIds = JsonFields.optionalTextList(obj, "userIds");
+            if (userIds.isEmpty()) {
+                throw new InvalidRecordException(
+                        Rejection.INVALID_FIELD, "userIds: must not be empty");
+            }
+            userIds = new ArrayList<>(new LinkedHashSet<>(userIds));
+        } else {
+            audience = audience(obj.get("audience"));
         }
-        userIds = new ArrayList<>(new LinkedHashSet<>(userIds));
 
         String category = id(obj, "category", false);
         if (category == null) {
@@ -94,7 +113,86 @@ public final class EventParser {
                 JsonFields.optionalInstant(obj, "sendAt"),
                 JsonFields.optionalInstant(obj, "createdAt"),
                 Instant.ofEpochMilli(record.timestamp()),
-                record.sourceRef());
+                record.sourceRef(),
+                audience);
+    }
+
+    /**
+     * {@code {"all": true}}, or one or more of the filters {@code platforms}, {@code appIds},
+     * {@code locales} (each a non-empty array). Unknown keys are rejected: a misspelt filter would
+     * otherwise widen a broadcast silently.
+     */
+    private static Audience audience(JsonNode node) throws InvalidRecordException {
+        if (!node.isObject()) {
+            throw new InvalidRecordException(
+                    Rejection.INVALID_FIELD,
+                    "audience: must be an object, was " + node.getNodeType());
+        }
+        var names = node.fieldNames();
+        while (names.hasNext()) {
+            String name = names.next();
+            if (!AUDIENCE_KEYS.contains(name)) {
+                throw new InvalidRecordException(
+                        Rejection.INVALID_FIELD,
+                        "audience."
+                                + name
+                                + ": unknown; an audience is all, or platforms, appIds, locales");
+            }
+        }
+        Boolean all = JsonFields.optionalBoolean(node, "all");
+        List<String> platformNames = audienceFilter(node, "platforms");
+        List<String> appIds = audienceFilter(node, "appIds");
+        List<String> locales = audienceFilter(node, "locales");
+        boolean filtered = platformNames != null || appIds != null || locales != null;
+        if (Boolean.TRUE.equals(all)) {
+            if (filtered) {
+                throw new InvalidRecordException(
+                        Rejection.INVALID_FIELD,
+                        "audience: all: true takes no filter (platforms, appIds, locales)");
+            }
+            return Audience.everyone();
+        }
+        if (!filtered) {
+            throw new InvalidRecordException(
+                    Rejection.MISSING_FIELD,
+                    "audience: needs all: true or a filter (platforms, appIds, locales)");
+        }
+        List<Platform> platforms = null;
+        if (platformNames != null) {
+            LinkedHashSet<Platform> distinct = new LinkedHashSet<>();
+            for (String name : platformNames) {
+                Platform p = Platform.fromWire(name);
+                if (p == null) {
+                    throw new InvalidRecordException(
+                            Rejection.UNKNOWN_PLATFORM,
+                            "audience.platforms: '" + name + "' is not one of ios, android, web");
+                }
+                distinct.add(p);
+            }
+            platforms = new ArrayList<>(distinct);
+        }
+        return new Audience(false, platforms, appIds, locales);
+    }
+
+    private static List<String> audienceFilter(JsonNode audience, String field)
+            throws InvalidRecordException {
+        List<String> values = JsonFields.optionalTextList(audience, field);
+        if (values == null) {
+            return null;
+        }
+        if (values.isEmpty()) {
+            throw new InvalidRecordException(
+                    Rejection.INVALID_FIELD,
+                    "audience." + field + ": must not be empty when given");
+        }
+        for (String v : values) {
+            if (v.length() > MAX_ID_LENGTH) {
+                throw new InvalidRecordException(
+                        Rejection.INVALID_FIELD,
+                        "audience." + field + ": longer than " + MAX_ID_LENGTH + " characters");
+            }
+        }
+        return new ArrayList<>(new LinkedHashSet<>(values));
     }
 
     private static String id(JsonNode obj, String field, boolean required)

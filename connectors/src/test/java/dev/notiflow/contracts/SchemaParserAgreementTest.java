@@ -131,6 +131,59 @@ class SchemaParserAgreementTest {
                 rejected(
                         "notification-events",
                         "{\"eventId\":\"x" + id256 + "\",\"type\":\"t\",\"userIds\":[\"u1\"]}"),
+                accepted(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":{\"all\":true}}"),
+                accepted(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":null,\"audience\":{\"all\":true,\"locales\":null}}"),
+                accepted(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":{\"platforms\":[\"ios\",\"web\"],\"all\":false}}"),
+                accepted(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":{\"appIds\":[\"a\"],\"locales\":[\"en\",\"de-AT\"]}}"),
+                accepted(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[\"u1\"],\"audience\":null}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":[\"u1\"],\"audience\":{\"all\":true}}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":{}}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":{\"all\":false}}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":{\"all\":true,\"platforms\":[\"ios\"]}}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":{\"all\":\"yes\"}}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":true}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":{\"platforms\":[\"IOS\"]}}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":{\"platforms\":[]}}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":{\"locales\":[\" \"]}}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":{\"appIds\":[7]}}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":{\"locales\":[\"en\"],\"appId\":[\"x\"]}}"),
+                rejected(
+                        "notification-events",
+                        "{\"eventId\":\"e1\",\"type\":\"t\",\"audience\":{\"appIds\":[\"x"
+                                + id256
+                                + "\"]}}"),
                 event(false, ",\"category\":\"x" + id256 + "\""),
                 event(false, ",\"templateId\":7"),
                 event(false, ",\"channels\":[]"),

@@ -6,11 +6,13 @@ import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
+import dev.notiflow.model.Audience;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.DeviceToken;
 import dev.notiflow.model.NotificationEvent;
 import dev.notiflow.model.NotificationTemplate;
+import dev.notiflow.model.Platform;
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.TokenInvalidation;
 import dev.notiflow.model.UserUpdate;
@@ -99,6 +101,25 @@ class TopicContractsTest {
                 .containsEntry("orderId", "123")
                 .containsEntry("items", "2")
                 .containsEntry("carrier", "{\"name\":\"Acme\",\"tracking\":\"AC123\"}");
+    }
+
+    @Test
+    void audienceEventExampleShouldMatchTheSchemaAndParse() throws Exception {
+        byte[] json = TopicSchemas.example("notification-events-audience");
+        assertThat(TopicSchemas.violations("notification-events", json)).isEmpty();
+
+        NotificationEvent e =
+                EventParser.parse(
+                        new RawRecord("notification-events", 0, 7L, 1L, null, json), MAX_BYTES);
+
+        assertThat(e.userIds()).isEmpty();
+        assertThat(e.audience())
+                .isEqualTo(
+                        new Audience(
+                                false,
+                                List.of(Platform.IOS, Platform.ANDROID),
+                                null,
+                                List.of("en", "de-AT")));
     }
 
     @Test

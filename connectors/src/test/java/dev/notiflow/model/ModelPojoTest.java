@@ -43,7 +43,8 @@ class ModelPojoTest {
                 Content.class,
                 Delivery.class,
                 DeadLetter.class,
-                QuietHours.class);
+                QuietHours.class,
+                Audience.class);
     }
 
     @ParameterizedTest
@@ -112,7 +113,22 @@ class ModelPojoTest {
                         T,
                         null,
                         T,
-                        "notification-events-0@1"),
+                        "notification-events-0@1",
+                        null),
+                new NotificationEvent(
+                        "e2",
+                        "marketing.sale",
+                        "marketing",
+                        List.of(),
+                        "marketing.sale",
+                        null,
+                        null,
+                        Priority.NORMAL,
+                        null,
+                        null,
+                        T,
+                        "notification-events-0@2",
+                        new Audience(false, List.of(Platform.IOS), List.of("app"), List.of("en"))),
                 prefs,
                 device,
                 inv,

@@ -1,8 +1,10 @@
 package dev.notiflow.serde;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.notiflow.model.Audience;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.NotificationEvent;
+import dev.notiflow.model.Platform;
 import dev.notiflow.model.Priority;
 import dev.notiflow.model.RawRecord;
 import org.junit.jupiter.api.Test;
@@ -11,6 +13,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -279,9 +282,13 @@ class EventParserTest {
     @Test
     void shouldRejectMissingUserIds() {
         assertThat(rejection("{\"eventId\":\"e1\",\"type\":\"t\"}"))
-                .isEqualTo(new Rejection(Rejection.MISSING_FIELD, "userIds: is required"));
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.MISSING_FIELD, "userIds or audience: one is required"));
         assertThat(rejection("{\"eventId\":\"e1\",\"type\":\"t\",\"userIds\":null}"))
-                .isEqualTo(new Rejection(Rejection.MISSING_FIELD, "userIds: is required"));
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.MISSING_FIELD, "userIds or audience: one is required"));
     }
 
     @Test
@@ -568,5 +575,106 @@ class EventParserTest {
         Rejection r = rejection(tooDeep);
         assertThat(r.reason()).isEqualTo(Rejection.MALFORMED_JSON);
         assertThat(r.detail()).contains("nesting depth");
+    }
+
+    private static final String HEAD = "{\"eventId\":\"e1\",\"type\":\"sale.flash\",";
+
+    @Test
+    void shouldParseAnAudienceOfEveryone() throws Exception {
+        NotificationEvent e = parse(HEAD + "\"audience\":{\"all\":true}}");
+
+        assertThat(e.audience()).isEqualTo(Audience.everyone());
+        assertThat(e.userIds()).isEmpty();
+        assertThat(e.category()).isEqualTo("sale");
+    }
+
+    @Test
+    void shouldParseAnAudienceFilterDroppingRepeats() throws Exception {
+        NotificationEvent e =
+                parse(
+                        HEAD
+                                + "\"userIds\":null,\"audience\":{\"all\":false,"
+                                + "\"platforms\":[\"ios\",\"web\",\"ios\"],\"appIds\":[\"shop\"],"
+                                + "\"locales\":[\"en\",\"de-AT\",\"en\"]}}");
+
+        assertThat(e.audience())
+                .isEqualTo(
+                        new Audience(
+                                false,
+                                List.of(Platform.IOS, Platform.WEB),
+                                List.of("shop"),
+                                List.of("en", "de-AT")));
+    }
+
+    @Test
+    void shouldParseAFilterOnOneFieldLeavingTheOthersOpen() throws Exception {
+        NotificationEvent e = parse(HEAD + "\"audience\":{\"locales\":[\"fr\"],\"all\":null}}");
+
+        assertThat(e.audience()).isEqualTo(new Audience(false, null, null, List.of("fr")));
+    }
+
+    @Test
+    void shouldLeaveTheAudienceNullForAnEventToUserIds() throws Exception {
+        assertThat(parse(HEAD + "\"userIds\":[\"u1\"],\"audience\":null}").audience()).isNull();
+    }
+
+    @Test
+    void shouldRejectBothUserIdsAndAnAudience() {
+        assertThat(rejection(HEAD + "\"userIds\":[\"u1\"],\"audience\":{\"all\":true}}"))
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.INVALID_FIELD,
+                                "userIds, audience: give exactly one, not both"));
+    }
+
+    @Test
+    void shouldRejectAnAudienceWithNeitherAllNorAFilter() {
+        Rejection expected =
+                new Rejection(
+                        Rejection.MISSING_FIELD,
+                        "audience: needs all: true or a filter (platforms, appIds, locales)");
+        assertThat(rejection(HEAD + "\"audience\":{}}")).isEqualTo(expected);
+        assertThat(rejection(HEAD + "\"audience\":{\"all\":false}}")).isEqualTo(expected);
+        assertThat(rejection(HEAD + "\"audience\":{\"locales\":null}}")).isEqualTo(expected);
+    }
+
+    @Test
+    void shouldRejectAllTogetherWithAFilter() {
+        assertThat(rejection(HEAD + "\"audience\":{\"all\":true,\"platforms\":[\"ios\"]}}"))
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.INVALID_FIELD,
+                                "audience: all: true takes no filter (platforms, appIds, locales)"));
+    }
+
+    @Test
+    void shouldRejectAnUnknownAudienceKeyRatherThanWidenTheAudience() {
+        Rejection r = rejection(HEAD + "\"audience\":{\"locales\":[\"en\"],\"appId\":[\"x\"]}}");
+
+        assertThat(r.reason()).isEqualTo(Rejection.INVALID_FIELD);
+        assertThat(r.detail()).startsWith("audience.appId: unknown");
+    }
+
+    @Test
+    void shouldRejectMalformedAudienceFilters() {
+        assertThat(rejection(HEAD + "\"audience\":true}"))
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.INVALID_FIELD,
+                                "audience: must be an object, was BOOLEAN"));
+        assertThat(rejection(HEAD + "\"audience\":{\"all\":\"yes\"}}").detail())
+                .startsWith("all: must be true or false");
+        assertThat(rejection(HEAD + "\"audience\":{\"appIds\":[]}}"))
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.INVALID_FIELD,
+                                "audience.appIds: must not be empty when given"));
+        assertThat(rejection(HEAD + "\"audience\":{\"locales\":[\" \"]}}").reason())
+                .isEqualTo(Rejection.INVALID_FIELD);
+        assertThat(rejection(HEAD + "\"audience\":{\"platforms\":[\"IOS\"]}}"))
+                .isEqualTo(
+                        new Rejection(
+                                Rejection.UNKNOWN_PLATFORM,
+                                "audience.platforms: 'IOS' is not one of ios, android, web"));
     }
 }

@@ -141,6 +141,22 @@ public final class JobOptions {
                                     + " the chain that the user allows and can be reached on (sms or email) is"
                                     + " tried once. Empty: no fallback.");
 
+    public static final ConfigOption<Integer> AUDIENCE_WALK_CHUNK =
+            ConfigOptions.key("audience.walk-chunk")
+                    .intType()
+                    .defaultValue(2000)
+                    .withDescription(
+                            "How many users an audience walk visits per turn of the task's mailbox;"
+                                    + " records and checkpoint barriers pass between two turns.");
+
+    public static final ConfigOption<Duration> AUDIENCE_WALK_PAUSE =
+            ConfigOptions.key("audience.walk-pause")
+                    .durationType()
+                    .defaultValue(Duration.ZERO)
+                    .withDescription(
+                            "Time between two chunks of an audience walk (0: the next mailbox turn). A"
+                                    + " pause spreads a large audience over time.");
+
     public static final ConfigOption<String> THROTTLE_RULES =
             ConfigOptions.key("throttle.rules")
                     .stringType()
@@ -347,6 +363,8 @@ public final class JobOptions {
                 DEVICE_TTL,
                 PAUSE_ON_CREDENTIALS_FAILURE,
                 FALLBACK_CHAINS,
+                AUDIENCE_WALK_CHUNK,
+                AUDIENCE_WALK_PAUSE,
                 THROTTLE_RULES,
                 THROTTLE_BUCKET,
                 THROTTLE_DEFER_CATEGORIES,

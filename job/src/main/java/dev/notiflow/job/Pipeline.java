@@ -1,10 +1,14 @@
 package dev.notiflow.job;
 
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import dev.notiflow.job.operators.AudienceSequencer;
+import dev.notiflow.job.operators.AudienceWalk;
+import dev.notiflow.job.operators.AudienceWalker;
 import dev.notiflow.job.operators.DedupeEvents;
 import dev.notiflow.job.operators.FanOut;
 import dev.notiflow.job.operators.ParseEvents;
@@ -40,7 +44,10 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * events ─parse─▶ dedupe(eventId) ─▶ fan-out ─keyBy(userId)─▶ resolve ◀─ preferences, devices, invalidations
- *          │bad                                                  │ skips → deliveries
+ *          │bad                     │ audience events ▲         │ skips → deliveries
+ *          │                        ▼                 │         │
+ *          │  number (p=1) ─broadcast─▶ walk audiences ◀─ the same updates, keyBy(userId)
+ *          │                                                     │
  *          ▼                                                     ▼ keyBy(channel, userId)
  *         DLQ                                   throttle (THROTTLED → deliveries)
  *                               templates ─broadcast─▶ render ─▶ route per provider
@@ -80,8 +87,8 @@ public final class Pipeline {
                         .name("Drop duplicate events");
         deliveries.add(firstSeen.getSideOutput(OutputTags.DELIVERIES));
 
-        DataStream<RecipientEvent> recipients =
-                firstSeen.flatMap(new FanOut()).uid(Uids.FAN_OUT).name("Fan out to recipients");
+        SingleOutputStreamOperator<RecipientEvent> fannedOut =
+                firstSeen.process(new FanOut()).uid(Uids.FAN_OUT).name("Fan out to recipients");
 
         DataStream<UserUpdate> updates =
                 parseUpdates(
@@ -110,6 +117,30 @@ public final class Pipeline {
                                     settings,
                                     deadLetters));
         }
+
+        // Audience events: numbered in one order, broadcast to every subtask of the walker, which
+        // finds their users in its keyed index and feeds them to the same keyBy as userIds.
+        DataStream<AudienceWalk> audiences =
+                fannedOut
+                        .getSideOutput(FanOut.AUDIENCES)
+                        .process(new AudienceSequencer())
+                        .uid(Uids.SEQUENCE_AUDIENCES)
+                        .name("Number audience events")
+                        .setParallelism(1)
+                        .setMaxParallelism(1);
+        DataStream<RecipientEvent> walked =
+                updates.keyBy(UserUpdate::userId)
+                        .connect(audiences.broadcast())
+                        .transform(
+                                "Walk audiences",
+                                TypeInformation.of(RecipientEvent.class),
+                                new AudienceWalker(
+                                        settings.audienceWalkChunk(),
+                                        settings.audienceWalkPause(),
+                                        settings.deviceTtl()))
+                        .uid(Uids.WALK_AUDIENCES)
+                        .name("Walk audiences");
+        DataStream<RecipientEvent> recipients = fannedOut.union(walked);
 
         SingleOutputStreamOperator<SendRequest> requests =
                 recipients

@@ -29,6 +29,8 @@ public record PipelineSettings(
         Duration pauseOnCredentialsFailure,
         Map<Provider, SendSettings> send,
         Map<String, List<Channel>> fallbackChains,
+        int audienceWalkChunk,
+        Duration audienceWalkPause,
         ThrottleRules throttle,
         String templatesDefaultLocale)
         implements Serializable {
@@ -90,6 +92,18 @@ public record PipelineSettings(
                     initial);
             send.put(p, new SendSettings(timeout, capacity, rate, attempts, initial, max));
         }
+        int walkChunk = config.get(JobOptions.AUDIENCE_WALK_CHUNK);
+        checkArgument(
+                walkChunk > 0,
+                "%s must be positive, was %s",
+                JobOptions.AUDIENCE_WALK_CHUNK.key(),
+                walkChunk);
+        Duration walkPause = config.get(JobOptions.AUDIENCE_WALK_PAUSE);
+        checkArgument(
+                !walkPause.isNegative(),
+                "%s must not be negative, was %s",
+                JobOptions.AUDIENCE_WALK_PAUSE.key(),
+                walkPause);
         return new PipelineSettings(
                 maxBytes,
                 positive(config, JobOptions.DEDUPE_TTL),
@@ -98,6 +112,8 @@ public record PipelineSettings(
                 positive(config, JobOptions.PAUSE_ON_CREDENTIALS_FAILURE),
                 send,
                 fallbackChains(config),
+                walkChunk,
+                walkPause,
                 throttle(config),
                 defaultLocale(config));
     }

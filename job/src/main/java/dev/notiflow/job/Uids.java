@@ -23,6 +23,8 @@ public final class Uids {
 
     public static final String DEDUPE = "dedupe-events";
     public static final String FAN_OUT = "fan-out";
+    public static final String SEQUENCE_AUDIENCES = "sequence-audiences";
+    public static final String WALK_AUDIENCES = "walk-audiences";
     public static final String RESOLVE = "resolve-recipients";
     public static final String THROTTLE = "throttle";
     public static final String RENDER = "render-content";

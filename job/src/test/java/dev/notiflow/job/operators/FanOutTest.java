@@ -1,8 +1,14 @@
 package dev.notiflow.job.operators;
 
-import org.apache.flink.streaming.api.operators.StreamFlatMap;
+import org.apache.flink.api.common.serialization.SerializerConfigImpl;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.core.memory.DataOutputSerializer;
+import org.apache.flink.streaming.api.operators.ProcessOperator;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 
+import dev.notiflow.model.Audience;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.NotificationEvent;
 import org.junit.jupiter.api.AfterEach;
@@ -10,6 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.stream.IntStream;
 
 import static dev.notiflow.job.operators.Fixtures.event;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,7 +27,7 @@ class FanOutTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        harness = new OneInputStreamOperatorTestHarness<>(new StreamFlatMap<>(new FanOut()));
+        harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new FanOut()));
         harness.open();
     }
 
@@ -38,23 +45,66 @@ class FanOutTest {
         assertThat(harness.extractOutputValues()).containsExactly(new RecipientEvent("u1", e));
     }
 
-    /**
-     * Pins what each output holds today: the whole event, with every recipient's id, for each of
-     * the N recipients (N copies of the user list once serialized between operators).
-     */
     @Test
-    void shouldEmitOneRecipientEventPerRecipientInOrderEachWithTheWholeEvent() throws Exception {
+    void shouldEmitOneRecipientEventPerRecipientInOrderEachNamingOnlyItsRecipient()
+            throws Exception {
         NotificationEvent e = event("e1", null, "u1", "u2", "u3");
 
         harness.processElement(e, 0);
 
         assertThat(harness.extractOutputValues())
                 .containsExactly(
-                        new RecipientEvent("u1", e),
-                        new RecipientEvent("u2", e),
-                        new RecipientEvent("u3", e));
-        assertThat(harness.extractOutputValues())
-                .allSatisfy(r -> assertThat(r.event().userIds()).containsExactly("u1", "u2", "u3"));
+                        new RecipientEvent("u1", event("e1", null, "u1")),
+                        new RecipientEvent("u2", event("e1", null, "u2")),
+                        new RecipientEvent("u3", event("e1", null, "u3")));
+    }
+
+    /**
+     * What crosses the keyBy for one recipient does not depend on how many recipients the event
+     * has: an event to N users moves N records of one size, not N copies of N ids.
+     */
+    @Test
+    void aRecipientRecordShouldSerializeToTheSameSizeWhateverTheNumberOfRecipients()
+            throws Exception {
+        String[] thousand =
+                IntStream.range(0, 1000).mapToObj(i -> "u" + (1000 + i)).toArray(String[]::new);
+        harness.processElement(event("e1", null, "u1000"), 0);
+        harness.processElement(event("e1", null, thousand), 0);
+        List<RecipientEvent> out = harness.extractOutputValues();
+        assertThat(out).hasSize(1001);
+
+        int alone = serializedSize(out.get(0));
+        int[] sizes =
+                out.subList(1, out.size()).stream().mapToInt(FanOutTest::serializedSize).toArray();
+
+        assertThat(sizes).containsOnly(alone);
+    }
+
+    @Test
+    void shouldSendAnAudienceEventWholeToItsSideOutputAndNoRecipient() throws Exception {
+        NotificationEvent base = event("e1", null);
+        NotificationEvent audience =
+                new NotificationEvent(
+                        base.eventId(),
+                        base.type(),
+                        base.category(),
+                        List.of(),
+                        base.templateId(),
+                        base.data(),
+                        base.channels(),
+                        base.priority(),
+                        base.sendAt(),
+                        base.createdAt(),
+                        base.receivedAt(),
+                        base.sourceRef(),
+                        Audience.everyone());
+
+        harness.processElement(audience, 0);
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(harness.getSideOutput(FanOut.AUDIENCES))
+                .extracting(StreamRecord::getValue)
+                .containsExactly(audience);
     }
 
     @Test
@@ -62,5 +112,18 @@ class FanOutTest {
         harness.processElement(event("e1", null), 0);
 
         assertThat(harness.extractOutputValues()).isEmpty();
+    }
+
+    private static int serializedSize(RecipientEvent r) {
+        TypeSerializer<RecipientEvent> serializer =
+                TypeInformation.of(RecipientEvent.class)
+                        .createSerializer(new SerializerConfigImpl());
+        DataOutputSerializer bytes = new DataOutputSerializer(256);
+        try {
+            serializer.serialize(r, bytes);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return bytes.length();
     }
 }

@@ -35,7 +35,8 @@ final class Fixtures {
                 null,
                 BEGINNING,
                 BEGINNING,
-                "notification-events-0@" + eventId.hashCode());
+                "notification-events-0@" + eventId.hashCode(),
+                null);
     }
 
     static UserPreferences prefs(String userId, Map<String, Boolean> channels, Instant updatedAt) {

@@ -72,7 +72,8 @@ class ParseEventsTest {
                                 null,
                                 Instant.parse("2026-11-21T21:59:00Z"),
                                 Fixtures.BEGINNING,
-                                "notification-events-2@42"));
+                                "notification-events-2@42",
+                                null));
         assertThat(harness.getSideOutput(OutputTags.DEAD_LETTERS)).isNull();
         assertThat(metrics.count("eventsRejected")).isZero();
     }

@@ -141,7 +141,8 @@ class RecipientResolverTest {
                                 null,
                                 null,
                                 BEGINNING,
-                                "x")),
+                                "x",
+                                null)),
                 0);
         assertThat(skips())
                 .filteredOn(d -> d.eventId().equals("promo-1"))
