@@ -11,8 +11,8 @@
 # Workload (defaults): 1,000,000 users with 1-3 devices each (all iOS; mixed = 50/50 per
 # device) and a profile each; events whose fan-out totals 10,000,000 notifications, 90% of them
 # in batch events of 1,000 recipients and the rest in one-recipient events (--batch-share); with
-# --audience also one event to every user ("audience": {"all": true}: needs the job that
-# understands it). Everything is in the broker before any job starts; a first job reads the
+# --audience also one event to every user ("audience": {"all": true}, walked in the job's
+# state). Everything is in the broker before any job starts; a first job reads the
 # profiles and devices and stops with a savepoint, and every measured job starts from it.
 #
 # Variants (--variants, all by default, in this order):
