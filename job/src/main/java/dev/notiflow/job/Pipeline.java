@@ -126,8 +126,10 @@ public final class Pipeline {
                         .process(new AudienceSequencer())
                         .uid(Uids.SEQUENCE_AUDIENCES)
                         .name("Number audience events")
-                        .setParallelism(1)
-                        .setMaxParallelism(1);
+                        // One subtask, but the job's max parallelism: with parallelism 1 this
+                        // operator chains to fan-out, and a chain has one max parallelism, so a
+                        // savepoint taken at another parallelism would not map onto it.
+                        .setParallelism(1);
         DataStream<RecipientEvent> walked =
                 updates.keyBy(UserUpdate::userId)
                         .connect(audiences.broadcast())
