@@ -30,12 +30,28 @@ final class BenchmarkAnalysis {
     private BenchmarkAnalysis() {}
 
     /** One delivery's fields that the benchmark reads. */
-    record Row(String eventId, String status, long createdAt, long finalAt) {}
+    record Row(
+            String eventId,
+            String status,
+            String reason,
+            String detail,
+            long createdAt,
+            long finalAt) {
+
+        /** What a record that is not SENT says of itself: status, reason and detail. */
+        String outcome() {
+            return status + " " + reason + ": " + detail;
+        }
+    }
+
+    /** How many distinct outcomes other than SENT a report lists. */
+    static final int MAX_OTHER_OUTCOMES = 20;
 
     /** The burst: throughput over the run and in its steady state. */
     record Burst(
             long count,
             Map<String, Long> statuses,
+            Map<String, Long> otherOutcomes,
             long submittedAt,
             long firstFinal,
             long lastFinal,
@@ -52,6 +68,8 @@ final class BenchmarkAnalysis {
             r.put("firstOutcomeAfterSeconds", Benchmark.round((firstFinal - submittedAt) / 1e3));
             ObjectNode s = r.putObject("statuses");
             statuses.forEach(s::put);
+            ObjectNode o = r.putObject("otherOutcomes");
+            otherOutcomes.forEach(o::put);
             ArrayNode series = r.putArray("perSecondSeries");
             for (long n : perSecondSeries) {
                 series.add(n);
@@ -91,12 +109,18 @@ final class BenchmarkAnalysis {
         long[][] finals = {new long[(int) Math.min(expected, 50_000_000L) + 16]};
         int[] n = {0};
         Map<String, Long> statuses = new TreeMap<>();
+        Map<String, Long> others = new TreeMap<>();
         readAll(
                 bootstrap,
                 topic,
                 row -> {
                     if (!row.eventId().startsWith("e-")) {
                         return;
+                    }
+                    if (!"SENT".equals(row.status())
+                            && (others.size() < MAX_OTHER_OUTCOMES
+                                    || others.containsKey(row.outcome()))) {
+                        others.merge(row.outcome(), 1L, Long::sum);
                     }
                     if (n[0] == finals[0].length) {
                         finals[0] = Arrays.copyOf(finals[0], finals[0].length * 2);
@@ -107,7 +131,8 @@ final class BenchmarkAnalysis {
         long[] sorted = Arrays.copyOf(finals[0], n[0]);
         Arrays.sort(sorted);
         if (sorted.length == 0) {
-            return new Burst(0, statuses, submittedAt, submittedAt, submittedAt, 0, 0, new long[0]);
+            return new Burst(
+                    0, statuses, others, submittedAt, submittedAt, submittedAt, 0, 0, new long[0]);
         }
         long first = sorted[0];
         long last = sorted[sorted.length - 1];
@@ -120,7 +145,8 @@ final class BenchmarkAnalysis {
         for (long t : sorted) {
             series[(int) Math.max(0, (t - submittedAt) / 1000)]++;
         }
-        return new Burst(sorted.length, statuses, submittedAt, first, last, whole, steady, series);
+        return new Burst(
+                sorted.length, statuses, others, submittedAt, first, last, whole, steady, series);
     }
 
     /** Latencies (finalAt − createdAt) of the records of events whose id has the prefix. */
@@ -178,11 +204,13 @@ final class BenchmarkAnalysis {
     static Row parse(byte[] json) throws IOException {
         String eventId = "";
         String status = "";
+        String reason = null;
+        String detail = null;
         long created = -1;
         long finalAt = -1;
         try (JsonParser p = FACTORY.createParser(json)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                return new Row(eventId, status, created, finalAt);
+                return new Row(eventId, status, reason, detail, created, finalAt);
             }
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
@@ -190,13 +218,15 @@ final class BenchmarkAnalysis {
                 switch (field) {
                     case "eventId" -> eventId = p.getValueAsString("");
                     case "status" -> status = p.getValueAsString("");
+                    case "reason" -> reason = p.getValueAsString();
+                    case "detail" -> detail = p.getValueAsString();
                     case "createdAt" -> created = millis(p, value);
                     case "finalAt" -> finalAt = millis(p, value);
                     default -> p.skipChildren();
                 }
             }
         }
-        return new Row(eventId, status, created, finalAt);
+        return new Row(eventId, status, reason, detail, created, finalAt);
     }
 
     private static long millis(JsonParser p, JsonToken value) throws IOException {

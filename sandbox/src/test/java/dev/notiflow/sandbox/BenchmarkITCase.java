@@ -83,7 +83,7 @@ class BenchmarkITCase {
             JsonNode v = variants.path(job);
             assertThat(v.path("notifications").asLong()).as(job).isEqualTo(NOTIFICATIONS);
             assertThat(v.at("/statuses/SENT").asLong())
-                    .as("%s %s", job, v.path("statuses"))
+                    .as("%s %s %s", job, v.path("statuses"), v.path("otherOutcomes"))
                     .isEqualTo(NOTIFICATIONS);
             long series = 0;
             for (JsonNode n : v.path("perSecondSeries")) {

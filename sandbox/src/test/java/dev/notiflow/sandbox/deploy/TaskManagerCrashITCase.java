@@ -41,6 +41,7 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -195,9 +196,33 @@ class TaskManagerCrashITCase {
                 capacity * PARALLELISM,
                 capacity,
                 PARALLELISM);
+        ledgerLog().forEach(line -> LOG.info("TaskManager log: {}", line));
         assertThat(repeats)
                 .as("repeated emails, at most the sends in flight at the kill")
                 .isLessThanOrEqualTo((long) capacity * PARALLELISM);
+    }
+
+    /** What the send ledgers logged in the TaskManagers' logs: their failures and totals. */
+    private static List<String> ledgerLog() throws IOException {
+        Path logs = flinkHome.resolve("log");
+        if (!Files.isDirectory(logs)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(logs)) {
+            List<String> lines = new ArrayList<>();
+            for (Path f :
+                    files.filter(f -> f.getFileName().toString().startsWith("flink-taskmanager"))
+                            .filter(f -> f.getFileName().toString().contains(".log"))
+                            .sorted()
+                            .toList()) {
+                for (String line : Files.readAllLines(f)) {
+                    if (line.contains("Send ledger")) {
+                        lines.add(f.getFileName() + ": " + line);
+                    }
+                }
+            }
+            return lines;
+        }
     }
 
     /**

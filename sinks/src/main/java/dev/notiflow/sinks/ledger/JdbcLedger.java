@@ -153,14 +153,29 @@ final class JdbcLedger implements AutoCloseable {
     }
 
     /**
-     * Opens one connection into the pool when it has room, so the first lookups after a start do
-     * not pay for connecting.
+     * Opens one connection into the pool when it has room and runs one lookup on it, so the first
+     * lookups after a start pay neither for connecting nor for a new database session's first
+     * statement (its catalog reads and planning) and the driver's first use: after a restore, those
+     * first lookups are the replays the ledger is there to answer.
      *
      * @throws JdbcConfigurationException when the database refuses the credentials
      */
     void warmUp() throws SQLException {
         if (idle.remainingCapacity() > 0) {
-            release(connect());
+            Connection c = connect();
+            try (PreparedStatement s = c.prepareStatement(LOOKUP_SQL)) {
+                s.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
+                s.setArray(1, c.createArrayOf("text", new String[] {""}));
+                try (ResultSet rs = s.executeQuery()) {
+                    while (rs.next()) {
+                        // nothing to read: the statement ran
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                closeQuietly(c);
+                throw e;
+            }
+            release(c);
         }
     }
 

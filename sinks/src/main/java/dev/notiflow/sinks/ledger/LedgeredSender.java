@@ -43,9 +43,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>The ledger fails open. A lookup or write that fails, runs longer than {@code timeout} or finds
  * the ledger's queue full is skipped: the send goes out, and the provider's answer is passed on
  * unchanged. (Time spent queued behind other calls does not count; the async operator's own timeout
- * bounds the whole send.) After a failure the database is left alone for {@value #PAUSE_SECONDS} s,
- * and a WARN (without ids, tokens or addresses) is logged at most once a minute. What stays at risk
- * of a repeat is a send in flight at a crash, accepted but not yet recorded.
+ * bounds the whole send.) After a failure or a full queue the database is left alone for {@value
+ * #PAUSE_SECONDS} s; a statement that is only slow skips its own calls and pauses nothing, since
+ * one slow batch (a cold connection, a busy host) is no outage, and a pause then would send every
+ * replay of those seconds again. A database that hangs ends its statements by the JDBC query and
+ * socket timeouts, which are failures. A WARN (without ids, tokens or addresses) is logged at most
+ * once a minute. What stays at risk of a repeat is a send in flight at a crash, accepted but not
+ * yet recorded, and a call its statement did not answer in time.
  *
  * <p>Failing open is for outages, not for a wrong configuration: the constructor waits (at most
  * {@value #OPEN_WAIT_SECONDS} s) for the first connection, and when the database refuses it for its
@@ -296,7 +300,11 @@ public final class LedgeredSender implements ChannelSender {
                             error instanceof CompletionException && error.getCause() != null
                                     ? error.getCause()
                                     : error;
-                    unavailable(what, describe(cause), cause);
+                    if (cause instanceof TimeoutException) {
+                        slow(what);
+                    } else {
+                        unavailable(what, describe(cause), cause);
+                    }
                     return null;
                 });
     }
@@ -431,6 +439,25 @@ public final class LedgeredSender implements ChannelSender {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** A call whose statement ran longer than the timeout: skipped, without a pause. */
+    private void slow(String what) {
+        long total = failures.incrementAndGet();
+        if (warnNow()) {
+            LOG.warn(
+                    "Send ledger {} answered later than {} ms; that send went on without the"
+                            + " ledger ({} ledger failures so far)",
+                    what,
+                    timeout.toMillis(),
+                    total);
+        }
+    }
+
+    private boolean warnNow() {
+        long now = System.nanoTime();
+        long last = lastWarnNanos.get();
+        return now - last >= WARN_INTERVAL_NANOS && lastWarnNanos.compareAndSet(last, now);
     }
 
     private void unavailable(String what, String why, Throwable cause) {

@@ -193,6 +193,29 @@ class LedgeredSenderTest {
     }
 
     @Test
+    void shouldUseTheLedgerAgainRightAfterOneSlowStatementWithoutPausing() throws Exception {
+        FakeProvider provider = new FakeProvider();
+        // A pause as long as the test: had the slow statement paused the ledger, the replay
+        // below would go to the provider again.
+        LedgeredSender sender = ledgered(provider, Duration.ofMillis(300), Duration.ofMinutes(5));
+        send(sender, "n-0");
+        try (Connection locker = postgres.connect();
+                Statement s = locker.createStatement()) {
+            locker.setAutoCommit(false);
+            s.execute("LOCK TABLE send_ledger IN ACCESS EXCLUSIVE MODE");
+            assertThat(send(sender, "n-1").status()).isEqualTo(SendStatus.ACCEPTED);
+            assertThat(sender.ledgerFailures()).isPositive();
+            locker.rollback();
+        }
+
+        SendResult replay = send(sender, "n-0");
+
+        assertThat(replay.providerMessageId()).isEqualTo("pm-n-0");
+        assertThat(provider.calls("n-0")).as("the replay is answered by the ledger").isEqualTo(1);
+        assertThat(sender.replaysSkipped()).isEqualTo(1);
+    }
+
+    @Test
     void shouldAnswerABurstOfReplaysFromTheLedgerEvenWhenTheyQueueLongerThanTheTimeout()
             throws Exception {
         int burst = LedgeredSender.QUEUE_CAPACITY - 1_000;
