@@ -6,6 +6,7 @@ import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.types.PojoTestUtils;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -278,6 +279,12 @@ class DigestTest {
         bad.set(JobOptions.DIGEST_MAX_ITEMS, 0);
         assertThatThrownBy(() -> PipelineSettings.from(bad))
                 .hasMessageContaining("digest.max-items");
+    }
+
+    @Test
+    void shouldKeepItsStateInPojosWithoutKryo() {
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(Digest.Window.class);
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(Digest.Held.class);
     }
 
     // --- helpers -------------------------------------------------------------------------------
