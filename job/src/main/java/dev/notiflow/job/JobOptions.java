@@ -207,6 +207,38 @@ public final class JobOptions {
                             "Priorities (high, normal, low) never throttled; their sends still count"
                                     + " toward the windows.");
 
+    public static final ConfigOption<Map<String, String>> DIGEST_WINDOWS =
+            ConfigOptions.key("digest.windows")
+                    .mapType()
+                    .defaultValue(Map.of())
+                    .withDescription(
+                            "Digest windows per category, e.g. social:30 min,comments:10 min. The"
+                                    + " first notification of such a category for a user and channel"
+                                    + " opens a window of that length; those that follow within it are"
+                                    + " folded in. When it closes, a single notification is sent as it"
+                                    + " was; several become one digest per device or address, rendered"
+                                    + " with the category's digest template, and each folded one ends"
+                                    + " SKIPPED/DIGESTED. High priority is never digested. Empty: no"
+                                    + " digests.");
+
+    public static final ConfigOption<Map<String, String>> DIGEST_TEMPLATES =
+            ConfigOptions.key("digest.templates")
+                    .mapType()
+                    .defaultValue(Map.of())
+                    .withDescription(
+                            "The digest template per category, e.g. social:social-digest; a category"
+                                    + " of digest.windows not listed uses the template"
+                                    + " digest.<category>.");
+
+    public static final ConfigOption<Integer> DIGEST_MAX_ITEMS =
+            ConfigOptions.key("digest.max-items")
+                    .intType()
+                    .defaultValue(10)
+                    .withDescription(
+                            "How many of a digest's notifications its template receives as"
+                                    + " digest.items (the first ones, 1 to 100); digest.count counts"
+                                    + " them all.");
+
     public static final ConfigOption<Integer> MAX_PARALLELISM =
             ConfigOptions.key("job.max-parallelism")
                     .intType()
@@ -371,6 +403,9 @@ public final class JobOptions {
                 THROTTLE_MAX_DEFER,
                 THROTTLE_BYPASS_PRIORITIES,
                 TEMPLATES_DEFAULT_LOCALE,
+                DIGEST_WINDOWS,
+                DIGEST_TEMPLATES,
+                DIGEST_MAX_ITEMS,
                 MAX_PARALLELISM);
         for (Provider p : Provider.values()) {
             all.add(SEND_TIMEOUT.get(p));

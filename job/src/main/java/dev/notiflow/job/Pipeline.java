@@ -3,6 +3,7 @@ package dev.notiflow.job;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
@@ -20,6 +21,7 @@ import dev.notiflow.job.operators.RenderContent;
 import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteOutcomes;
 import dev.notiflow.job.operators.RouteToProviders;
+import dev.notiflow.job.policy.Digest;
 import dev.notiflow.job.policy.Throttle;
 import dev.notiflow.job.templates.ParseTemplates;
 import dev.notiflow.job.templates.RenderTemplates;
@@ -49,7 +51,7 @@ import java.util.concurrent.TimeUnit;
  *          │  number (p=1) ─broadcast─▶ walk audiences ◀─ the same updates, keyBy(userId)
  *          │                                                     │
  *          ▼                                                     ▼ keyBy(channel, userId)
- *         DLQ                                   throttle (THROTTLED → deliveries)
+ *         DLQ                      digest (timer; DIGESTED → deliveries) ─▶ throttle (THROTTLED → deliveries)
  *                               templates ─broadcast─▶ render ─▶ route per provider
  *                                                    ─▶ async send (apns | fcm | twilio | smtp)
  *                                                    ─▶ route outcomes ─▶ deliveries, DLQ, invalidations
@@ -158,8 +160,18 @@ public final class Pipeline {
         deliveries.add(requests.getSideOutput(OutputTags.DELIVERIES));
         deadLetters.add(requests.getSideOutput(OutputTags.DEAD_LETTERS));
 
-        SingleOutputStreamOperator<SendRequest> allowed =
+        // Digests fold per user and channel before the throttle, so a digest counts once there.
+        // It emits only for the key it was keyed by, so the throttle reuses its partitioning and
+        // chains to it.
+        SingleOutputStreamOperator<SendRequest> digested =
                 requests.keyBy(Throttle::key)
+                        .process(new Digest(settings.digest()))
+                        .uid(Uids.DIGEST)
+                        .name("Digest per user and channel");
+        deliveries.add(digested.getSideOutput(OutputTags.DELIVERIES));
+
+        SingleOutputStreamOperator<SendRequest> allowed =
+                DataStreamUtils.reinterpretAsKeyedStream(digested, Throttle::key)
                         .process(new Throttle(settings.throttle()))
                         .uid(Uids.THROTTLE)
                         .name("Throttle per user and channel");

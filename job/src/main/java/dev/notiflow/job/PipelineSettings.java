@@ -1,7 +1,9 @@
 package dev.notiflow.job;
 
 import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.util.TimeUtils;
 
+import dev.notiflow.job.policy.Digest;
 import dev.notiflow.job.policy.ThrottleRules;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.Priority;
@@ -12,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,7 +35,8 @@ public record PipelineSettings(
         int audienceWalkChunk,
         Duration audienceWalkPause,
         ThrottleRules throttle,
-        String templatesDefaultLocale)
+        String templatesDefaultLocale,
+        Digest.Settings digest)
         implements Serializable {
 
     /** The category key whose chain applies to every category without its own. */
@@ -115,7 +119,8 @@ public record PipelineSettings(
                 walkChunk,
                 walkPause,
                 throttle(config),
-                defaultLocale(config));
+                defaultLocale(config),
+                digest(config));
     }
 
     private static ThrottleRules throttle(ReadableConfig config) {
@@ -153,6 +158,60 @@ public record PipelineSettings(
         }
         return new ThrottleRules(
                 rules, bucket, defer, positive(config, JobOptions.THROTTLE_MAX_DEFER), bypass);
+    }
+
+    private static Digest.Settings digest(ReadableConfig config) {
+        String windowsKey = JobOptions.DIGEST_WINDOWS.key();
+        Map<String, Duration> windows = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : config.get(JobOptions.DIGEST_WINDOWS).entrySet()) {
+            String category = e.getKey().trim();
+            checkArgument(
+                    !category.isEmpty() && !category.equals(ThrottleRules.ANY),
+                    "%s: '%s' is not a category",
+                    windowsKey,
+                    e.getKey());
+            Duration window;
+            try {
+                window = TimeUtils.parseDuration(e.getValue().trim());
+            } catch (IllegalArgumentException | NullPointerException bad) {
+                throw new IllegalArgumentException(
+                        String.format(
+                                "%s: the window of %s, '%s', is not a duration such as 30 min",
+                                windowsKey, category, e.getValue()),
+                        bad);
+            }
+            checkArgument(
+                    !window.isNegative() && !window.isZero(),
+                    "%s: the window of %s must be positive, was %s",
+                    windowsKey,
+                    category,
+                    e.getValue());
+            windows.put(category, window);
+        }
+        Map<String, String> templates = new LinkedHashMap<>();
+        for (Map.Entry<String, String> e : config.get(JobOptions.DIGEST_TEMPLATES).entrySet()) {
+            String category = e.getKey().trim();
+            checkArgument(
+                    windows.containsKey(category),
+                    "%s: %s has no window in %s",
+                    JobOptions.DIGEST_TEMPLATES.key(),
+                    category,
+                    windowsKey);
+            String templateId = e.getValue().trim();
+            checkArgument(
+                    !templateId.isEmpty(),
+                    "%s: the template of %s is empty",
+                    JobOptions.DIGEST_TEMPLATES.key(),
+                    category);
+            templates.put(category, templateId);
+        }
+        int maxItems = config.get(JobOptions.DIGEST_MAX_ITEMS);
+        checkArgument(
+                maxItems >= 1 && maxItems <= 100,
+                "%s must be between 1 and 100, was %s",
+                JobOptions.DIGEST_MAX_ITEMS.key(),
+                maxItems);
+        return new Digest.Settings(windows, templates, maxItems);
     }
 
     private static String defaultLocale(ReadableConfig config) {

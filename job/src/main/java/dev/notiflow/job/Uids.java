@@ -26,6 +26,7 @@ public final class Uids {
     public static final String SEQUENCE_AUDIENCES = "sequence-audiences";
     public static final String WALK_AUDIENCES = "walk-audiences";
     public static final String RESOLVE = "resolve-recipients";
+    public static final String DIGEST = "digest";
     public static final String THROTTLE = "throttle";
     public static final String RENDER = "render-content";
     public static final String ROUTE_PROVIDERS = "route-providers";

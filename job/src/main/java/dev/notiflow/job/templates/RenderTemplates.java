@@ -10,9 +10,13 @@ import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.notiflow.job.OutputTags;
 import dev.notiflow.job.operators.Records;
 import dev.notiflow.job.operators.RenderContent;
+import dev.notiflow.job.policy.Digest;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.Content;
 import dev.notiflow.model.Delivery;
@@ -22,8 +26,12 @@ import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.TemplateUpdate;
 import liqp.Template;
 
+import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -47,6 +55,11 @@ import java.util.Map;
  * body) and HTML ({@code email.html}, else the escaped text in a paragraph). Data values are
  * HTML-escaped in the email HTML part only. Payload limits are checked by the senders before
  * sending.
+ *
+ * <p>A digest ({@link Digest}) is rendered with its category's digest template, which sees a {@code
+ * digest} variable: {@code digest.count} and {@code digest.items} (see {@link #model}). A missing
+ * digest template ends the digest {@code FAILED}/{@code TEMPLATE_ERROR} like any other named
+ * template that is missing.
  */
 public final class RenderTemplates
         extends BroadcastProcessFunction<SendRequest, TemplateUpdate, SendRequest> {
@@ -59,6 +72,8 @@ public final class RenderTemplates
                     "templates", Types.STRING, TypeInformation.of(NotificationTemplate.class));
 
     public static final String TEMPLATE_ERROR = "TEMPLATE_ERROR";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String defaultLocale;
 
@@ -134,7 +149,7 @@ public final class RenderTemplates
         String where = "template '" + templateId + "' (" + locale + "): ";
         try {
             Compiled c = compiled(template);
-            Map<String, Object> model = TemplateEngine.model(request.data());
+            Map<String, Object> model = model(request.data());
             Content content = render(c, request.channel(), model, locale);
             if (request.fallbackChannel() != null
                     && request.fallbackChannel() != request.channel()) {
@@ -148,6 +163,45 @@ public final class RenderTemplates
             }
             fail(request, where + e.getMessage(), locale, ctx);
         }
+    }
+
+    /**
+     * The template model of a request's data: {@link TemplateEngine#model}, and for a digest
+     * ({@link Digest}) a {@code digest} variable instead of its {@link Digest#COUNT} and {@link
+     * Digest#ITEMS}: {@code count}, a number, and {@code items}, a list of the folded
+     * notifications, each its data with {@code eventId}, {@code type} and {@code createdAt}.
+     */
+    static Map<String, Object> model(Map<String, String> data)
+            throws TemplateEngine.TemplateException {
+        if (data == null || !data.containsKey(Digest.COUNT) || !data.containsKey(Digest.ITEMS)) {
+            return TemplateEngine.model(data);
+        }
+        Map<String, String> own = new LinkedHashMap<>(data);
+        String count = own.remove(Digest.COUNT);
+        String items = own.remove(Digest.ITEMS);
+        Map<String, Object> model = TemplateEngine.model(own);
+        Map<String, Object> digest = new LinkedHashMap<>();
+        try {
+            digest.put("count", Integer.parseInt(count));
+            List<Map<String, Object>> list = new ArrayList<>();
+            for (JsonNode node : JSON.readTree(items)) {
+                Map<String, String> itemData =
+                        JSON.convertValue(node.path("data"), new TypeReference<>() {});
+                Map<String, Object> item = TemplateEngine.model(itemData);
+                for (String field : List.of("eventId", "type", "createdAt")) {
+                    if (node.hasNonNull(field)) {
+                        item.put(field, node.get(field).asText());
+                    }
+                }
+                list.add(item);
+            }
+            digest.put("items", list);
+        } catch (IOException | IllegalArgumentException e) {
+            throw new TemplateEngine.TemplateException(
+                    "the digest's " + Digest.COUNT + " or " + Digest.ITEMS + " is malformed");
+        }
+        model.put("digest", digest);
+        return model;
     }
 
     /** How many template versions this instance compiled (its {@code templatesCompiled} count). */

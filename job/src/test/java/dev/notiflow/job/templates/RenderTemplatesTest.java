@@ -1,17 +1,23 @@
 package dev.notiflow.job.templates;
 
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithNonKeyedOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.BroadcastOperatorTestHarness;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.ProcessFunctionTestHarnesses;
 
 import dev.notiflow.job.OutputTags;
+import dev.notiflow.job.policy.Digest;
+import dev.notiflow.job.policy.Throttle;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.Content;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.DeliveryStatus;
+import dev.notiflow.model.NotificationIds;
 import dev.notiflow.model.NotificationTemplate;
 import dev.notiflow.model.Platform;
 import dev.notiflow.model.Priority;
@@ -21,7 +27,9 @@ import dev.notiflow.model.TemplateUpdate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -235,6 +243,129 @@ class RenderTemplatesTest {
         assertThat(failed.get(0).reason()).isEqualTo("TEMPLATE_ERROR");
         assertThat(failed.get(0).detail())
                 .isEqualTo("template 'order_shipped' not found for locale ko-KR > ko > en");
+    }
+
+    @Test
+    void shouldRenderADigestTemplateWithTheCountAndTheFoldedItems() throws Exception {
+        open();
+        broadcast(
+                put(
+                        new NotificationTemplate(
+                                "digest.social",
+                                "en",
+                                "{{ digest.count }} new",
+                                "{{ digest.count }} new: {% for i in digest.items %}{{ i.actor }}"
+                                        + " on {{ i.post.title }} ({{ i.eventId }}, {{ i.type }},"
+                                        + " {{ i.createdAt }}){% unless forloop.last %}; {% endunless"
+                                        + " %}{% endfor %}",
+                                null,
+                                "<p>{% for i in digest.items %}<b>{{ i.actor }}</b>{% endfor %}</p>",
+                                null,
+                                null,
+                                null)));
+        List<SendRequest> folded = new ArrayList<>();
+        String[] actors = {"Ann", "<Bo>", "Cy", "Di"};
+        for (int i = 0; i < actors.length; i++) {
+            Map<String, String> data = new LinkedHashMap<>();
+            data.put("actor", actors[i]);
+            data.put("post", "{\"title\":\"Post " + (i + 1) + "\"}");
+            folded.add(social("s" + (i + 1), Channel.PUSH, data));
+            folded.add(social("s" + (i + 1), Channel.EMAIL, data));
+        }
+        List<SendRequest> digests = digestsOf(folded, 3);
+        assertThat(digests).hasSize(2);
+
+        Content push = render(only(digests, Channel.PUSH));
+        Content email = render(only(digests, Channel.EMAIL));
+
+        assertThat(push.title()).isEqualTo("4 new");
+        assertThat(push.body())
+                .isEqualTo(
+                        "4 new: Ann on Post 1 (s1, social.like, 2026-11-21T22:00:00Z); <Bo> on"
+                                + " Post 2 (s2, social.like, 2026-11-21T22:00:00Z); Cy on Post 3"
+                                + " (s3, social.like, 2026-11-21T22:00:00Z)");
+        assertThat(email.subject()).isEqualTo("4 new");
+        assertThat(email.html()).isEqualTo("<p><b>Ann</b><b>&lt;Bo&gt;</b><b>Cy</b></p>");
+        assertThat(failures()).isEmpty();
+    }
+
+    @Test
+    void shouldFailADigestWhoseDigestTemplateIsMissingAsATemplateError() throws Exception {
+        open();
+        // The category's own template exists; the digest template does not.
+        broadcast(put(push("social.like", "en", "{{ actor }} liked it", "")));
+        List<SendRequest> digests =
+                digestsOf(
+                        List.of(
+                                social("s1", Channel.PUSH, Map.of("actor", "Ann")),
+                                social("s2", Channel.PUSH, Map.of("actor", "Bo"))),
+                        10);
+
+        harness.processElement(new StreamRecord<>(digests.get(0)));
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        List<Delivery> failed = failures();
+        assertThat(failed).hasSize(1);
+        assertThat(failed.get(0).status()).isEqualTo(DeliveryStatus.FAILED);
+        assertThat(failed.get(0).reason()).isEqualTo("TEMPLATE_ERROR");
+        assertThat(failed.get(0).notificationId()).isEqualTo(digests.get(0).notificationId());
+        assertThat(failed.get(0).detail())
+                .isEqualTo("template 'digest.social' not found for locale en");
+        assertThat(harness.getSideOutput(OutputTags.DEAD_LETTERS))
+                .extracting(r -> r.getValue().notificationId())
+                .containsExactly(digests.get(0).notificationId());
+    }
+
+    private static SendRequest social(String eventId, Channel channel, Map<String, String> data) {
+        String token = channel == Channel.PUSH ? "tok" : null;
+        return new SendRequest(
+                NotificationIds.of(eventId, "u1", channel, token),
+                eventId,
+                "u1",
+                "social.like",
+                "social",
+                channel,
+                channel == Channel.PUSH ? Provider.APNS : Provider.forChannel(channel),
+                channel == Channel.PUSH ? Platform.IOS : null,
+                token,
+                null,
+                channel == Channel.PUSH ? null : "u1@example.com",
+                "en",
+                Priority.NORMAL,
+                null,
+                data,
+                null,
+                1,
+                BEGINNING,
+                BEGINNING,
+                null,
+                null);
+    }
+
+    private static SendRequest only(List<SendRequest> requests, Channel channel) {
+        List<SendRequest> on = requests.stream().filter(r -> r.channel() == channel).toList();
+        assertThat(on).hasSize(1);
+        return on.get(0);
+    }
+
+    /** The digests the real {@link Digest} operator makes of these requests. */
+    private static List<SendRequest> digestsOf(List<SendRequest> folded, int maxItems)
+            throws Exception {
+        Digest.Settings settings =
+                new Digest.Settings(Map.of("social", Duration.ofMinutes(1)), Map.of(), maxItems);
+        try (var digest =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new Digest(settings)),
+                        Throttle::key,
+                        Types.STRING)) {
+            digest.open();
+            digest.setProcessingTime(0);
+            for (SendRequest r : folded) {
+                digest.processElement(r, 0);
+            }
+            digest.setProcessingTime(Duration.ofMinutes(1).toMillis());
+            return new ArrayList<>(digest.extractOutputValues());
+        }
     }
 
     @Test
