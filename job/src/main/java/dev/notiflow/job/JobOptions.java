@@ -207,6 +207,25 @@ public final class JobOptions {
                             "Priorities (high, normal, low) never throttled; their sends still count"
                                     + " toward the windows.");
 
+    public static final ConfigOption<String> QUIET_HOURS_DEFAULT_ZONE =
+            ConfigOptions.key("quiet-hours.default-zone")
+                    .stringType()
+                    .defaultValue("UTC")
+                    .withDescription(
+                            "Time zone id (e.g. UTC, Europe/Berlin) of the quiet hours of a user whose"
+                                    + " profile has quiet hours but no timeZone.");
+
+    public static final ConfigOption<Map<String, String>> QUIET_HOURS_CATEGORIES =
+            ConfigOptions.key("quiet-hours.categories")
+                    .mapType()
+                    .defaultValue(Map.of())
+                    .withDescription(
+                            "What a notification below high priority that falls inside its user's quiet"
+                                    + " hours does, per category, e.g. marketing:drop,security:ignore"
+                                    + " ('*' for every other category): defer (wait until the quiet"
+                                    + " hours end in the user's zone), drop (end SKIPPED/QUIET_HOURS) or"
+                                    + " ignore (send now). A category not listed defers.");
+
     public static final ConfigOption<Integer> MAX_PARALLELISM =
             ConfigOptions.key("job.max-parallelism")
                     .intType()
@@ -370,6 +389,8 @@ public final class JobOptions {
                 THROTTLE_DEFER_CATEGORIES,
                 THROTTLE_MAX_DEFER,
                 THROTTLE_BYPASS_PRIORITIES,
+                QUIET_HOURS_DEFAULT_ZONE,
+                QUIET_HOURS_CATEGORIES,
                 TEMPLATES_DEFAULT_LOCALE,
                 MAX_PARALLELISM);
         for (Provider p : Provider.values()) {

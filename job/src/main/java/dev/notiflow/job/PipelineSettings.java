@@ -2,6 +2,7 @@ package dev.notiflow.job;
 
 import org.apache.flink.configuration.ReadableConfig;
 
+import dev.notiflow.job.policy.QuietHoursPolicy;
 import dev.notiflow.job.policy.ThrottleRules;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.Priority;
@@ -32,7 +33,8 @@ public record PipelineSettings(
         int audienceWalkChunk,
         Duration audienceWalkPause,
         ThrottleRules throttle,
-        String templatesDefaultLocale)
+        String templatesDefaultLocale,
+        QuietHoursPolicy quietHours)
         implements Serializable {
 
     /** The category key whose chain applies to every category without its own. */
@@ -115,7 +117,12 @@ public record PipelineSettings(
                 walkChunk,
                 walkPause,
                 throttle(config),
-                defaultLocale(config));
+                defaultLocale(config),
+                QuietHoursPolicy.parse(
+                        JobOptions.QUIET_HOURS_DEFAULT_ZONE.key(),
+                        config.get(JobOptions.QUIET_HOURS_DEFAULT_ZONE),
+                        JobOptions.QUIET_HOURS_CATEGORIES.key(),
+                        config.get(JobOptions.QUIET_HOURS_CATEGORIES)));
     }
 
     private static ThrottleRules throttle(ReadableConfig config) {
