@@ -1,12 +1,15 @@
 package dev.notiflow.job.policy;
 
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 
+import dev.notiflow.job.JobOptions;
 import dev.notiflow.job.OutputTags;
+import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.model.Cancellation;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.Delivery;
@@ -29,6 +32,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class QuietHoursGateTest {
 
@@ -336,24 +340,23 @@ class QuietHoursGateTest {
     }
 
     @Test
-    void shouldRejectABadPolicyNamingTheKey() {
-        org.assertj.core.api.Assertions.assertThatThrownBy(
-                        () ->
-                                QuietHoursPolicy.parse(
-                                        "quiet-hours.default-zone",
-                                        "Mars/Olympus",
-                                        "quiet-hours.categories",
-                                        Map.of()))
-                .hasMessageContaining("quiet-hours.default-zone");
-        org.assertj.core.api.Assertions.assertThatThrownBy(
-                        () ->
-                                QuietHoursPolicy.parse(
-                                        "quiet-hours.default-zone",
-                                        "UTC",
-                                        "quiet-hours.categories",
-                                        Map.of("marketing", "later")))
+    void shouldRefuseToStartWithABadZoneOrActionNamingTheKey() {
+        Configuration zone = new Configuration();
+        zone.set(JobOptions.QUIET_HOURS_DEFAULT_ZONE, "Mars/Olympus");
+        assertThatThrownBy(() -> PipelineSettings.from(zone))
+                .hasMessageContaining("quiet-hours.default-zone")
+                .hasMessageContaining("Mars/Olympus");
+        Configuration action = new Configuration();
+        action.setString("quiet-hours.categories", "marketing:later");
+        assertThatThrownBy(() -> PipelineSettings.from(action))
                 .hasMessageContaining("quiet-hours.categories")
                 .hasMessageContaining("later");
+        Configuration fine = new Configuration();
+        fine.setString("quiet-hours.categories", "marketing:drop,*:ignore");
+        assertThat(PipelineSettings.from(fine).quietHours().action("marketing"))
+                .isEqualTo(QuietHoursPolicy.Action.DROP);
+        assertThat(PipelineSettings.from(fine).quietHours().action("news"))
+                .isEqualTo(QuietHoursPolicy.Action.IGNORE);
     }
 
     @Test
