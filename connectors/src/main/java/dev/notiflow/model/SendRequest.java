@@ -18,6 +18,9 @@ import java.util.Map;
  *     {@code null}
  * @param fallbackAddress the phone number or email address for {@code fallbackChannel}
  * @param fallbackOf for a fallback, the id of the notification it replaces; {@code null} otherwise
+ * @param timeZone the user's time zone id from their profile, or {@code null} (then the job's
+ *     {@code quiet-hours.default-zone} applies)
+ * @param quietHours the user's quiet hours from their profile, or {@code null} for none
  */
 public record SendRequest(
         String notificationId,
@@ -43,7 +46,64 @@ public record SendRequest(
         String lastReason,
         Channel fallbackChannel,
         String fallbackAddress,
-        String fallbackOf) {
+        String fallbackOf,
+        String timeZone,
+        QuietHours quietHours) {
+
+    /** A request without the user's time zone and quiet hours. */
+    public SendRequest(
+            String notificationId,
+            String eventId,
+            String userId,
+            String type,
+            String category,
+            Channel channel,
+            Provider provider,
+            Platform platform,
+            String token,
+            String appId,
+            String address,
+            String locale,
+            Priority priority,
+            String templateId,
+            Map<String, String> data,
+            Content content,
+            int attempt,
+            Instant createdAt,
+            Instant receivedAt,
+            Instant firstAttemptAt,
+            String lastReason,
+            Channel fallbackChannel,
+            String fallbackAddress,
+            String fallbackOf) {
+        this(
+                notificationId,
+                eventId,
+                userId,
+                type,
+                category,
+                channel,
+                provider,
+                platform,
+                token,
+                appId,
+                address,
+                locale,
+                priority,
+                templateId,
+                data,
+                content,
+                attempt,
+                createdAt,
+                receivedAt,
+                firstAttemptAt,
+                lastReason,
+                fallbackChannel,
+                fallbackAddress,
+                fallbackOf,
+                null,
+                null);
+    }
 
     /** A request without a fallback. */
     public SendRequest(
@@ -157,7 +217,40 @@ public record SendRequest(
                 lastReason,
                 fallbackChannel,
                 fallbackAddress,
-                fallbackOf);
+                fallbackOf,
+                timeZone,
+                quietHours);
+    }
+
+    /** This request with the user's time zone and quiet hours, as their profile has them. */
+    public SendRequest withQuietHours(String zone, QuietHours hours) {
+        return new SendRequest(
+                notificationId,
+                eventId,
+                userId,
+                type,
+                category,
+                channel,
+                provider,
+                platform,
+                token,
+                appId,
+                address,
+                locale,
+                priority,
+                templateId,
+                data,
+                content,
+                attempt,
+                createdAt,
+                receivedAt,
+                firstAttemptAt,
+                lastReason,
+                fallbackChannel,
+                fallbackAddress,
+                fallbackOf,
+                zone,
+                hours);
     }
 
     /**
@@ -190,6 +283,8 @@ public record SendRequest(
                 reason,
                 null,
                 null,
-                notificationId);
+                notificationId,
+                timeZone,
+                quietHours);
     }
 }

@@ -146,6 +146,9 @@ class ModelPojoTest {
                 UserUpdate.deviceDeleted("u1", "tok"),
                 UserUpdate.tokenInvalidated(inv),
                 request,
+                request.withQuietHours("Asia/Seoul", new QuietHours("22:00", "08:00"))
+                        .withFallback(Channel.EMAIL, "a@example.com")
+                        .nextAttempt(T, "TIMEOUT"),
                 result,
                 SendResult.retryable("RATE_LIMITED", "429", 1500L),
                 new SendOutcome(request, result, T, 42L),

@@ -239,6 +239,25 @@ public final class JobOptions {
                                     + " digest.items (the first ones, 1 to 100); digest.count counts"
                                     + " them all.");
 
+    public static final ConfigOption<String> QUIET_HOURS_DEFAULT_ZONE =
+            ConfigOptions.key("quiet-hours.default-zone")
+                    .stringType()
+                    .defaultValue("UTC")
+                    .withDescription(
+                            "Time zone id (e.g. UTC, Europe/Berlin) of the quiet hours of a user whose"
+                                    + " profile has quiet hours but no timeZone.");
+
+    public static final ConfigOption<Map<String, String>> QUIET_HOURS_CATEGORIES =
+            ConfigOptions.key("quiet-hours.categories")
+                    .mapType()
+                    .defaultValue(Map.of())
+                    .withDescription(
+                            "What a notification below high priority that falls inside its user's quiet"
+                                    + " hours does, per category, e.g. marketing:drop,security:ignore"
+                                    + " ('*' for every other category): defer (wait until the quiet"
+                                    + " hours end in the user's zone), drop (end SKIPPED/QUIET_HOURS) or"
+                                    + " ignore (send now). A category not listed defers.");
+
     public static final ConfigOption<Integer> MAX_PARALLELISM =
             ConfigOptions.key("job.max-parallelism")
                     .intType()
@@ -402,6 +421,8 @@ public final class JobOptions {
                 THROTTLE_DEFER_CATEGORIES,
                 THROTTLE_MAX_DEFER,
                 THROTTLE_BYPASS_PRIORITIES,
+                QUIET_HOURS_DEFAULT_ZONE,
+                QUIET_HOURS_CATEGORIES,
                 TEMPLATES_DEFAULT_LOCALE,
                 DIGEST_WINDOWS,
                 DIGEST_TEMPLATES,

@@ -6,6 +6,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.Collector;
 
 import dev.notiflow.job.operators.AudienceSequencer;
 import dev.notiflow.job.operators.AudienceWalk;
@@ -22,9 +23,11 @@ import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteOutcomes;
 import dev.notiflow.job.operators.RouteToProviders;
 import dev.notiflow.job.policy.Digest;
+import dev.notiflow.job.policy.QuietHoursGate;
 import dev.notiflow.job.policy.Throttle;
 import dev.notiflow.job.templates.ParseTemplates;
 import dev.notiflow.job.templates.RenderTemplates;
+import dev.notiflow.model.Cancellation;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.NotificationEvent;
@@ -51,7 +54,11 @@ import java.util.concurrent.TimeUnit;
  *          │  number (p=1) ─broadcast─▶ walk audiences ◀─ the same updates, keyBy(userId)
  *          │                                                     │
  *          ▼                                                     ▼ keyBy(channel, userId)
- *         DLQ                      digest (timer; DIGESTED → deliveries) ─▶ throttle (THROTTLED → deliveries)
+ *         DLQ        cancellations ─broadcast─▶ quiet hours (QUIET_HOURS, CANCELLED → deliveries)
+ *                                                          │ chained, same keys
+ *                                               digest (timer; DIGESTED → deliveries)
+ *                                                          │ chained, same keys
+ *                                               throttle (THROTTLED → deliveries)
  *                               templates ─broadcast─▶ render ─▶ route per provider
  *                                                    ─▶ async send (apns | fcm | twilio | smtp)
  *                                                    ─▶ route outcomes ─▶ deliveries, DLQ, invalidations
@@ -72,6 +79,24 @@ public final class Pipeline {
             Gateways gateways,
             Outputs outputs,
             PipelineSettings settings) {
+        defineWorkflow(env, inputs, gateways, outputs, settings, null);
+    }
+
+    /**
+     * The topology with a stream of cancellations for the notifications waiting for quiet hours to
+     * end.
+     *
+     * @param cancellations the cancellations, or {@code null} for none yet (then an empty stream
+     *     made by a stateless operator takes their place: no state that a later source would have
+     *     to claim)
+     */
+    public static void defineWorkflow(
+            StreamExecutionEnvironment env,
+            Inputs inputs,
+            Gateways gateways,
+            Outputs outputs,
+            PipelineSettings settings,
+            DataStream<Cancellation> cancellations) {
         List<DataStream<DeadLetter>> deadLetters = new ArrayList<>();
         List<DataStream<Delivery>> deliveries = new ArrayList<>();
 
@@ -160,11 +185,28 @@ public final class Pipeline {
         deliveries.add(requests.getSideOutput(OutputTags.DELIVERIES));
         deadLetters.add(requests.getSideOutput(OutputTags.DEAD_LETTERS));
 
-        // Digests fold per user and channel before the throttle, so a digest counts once there.
-        // It emits only for the key it was keyed by, so the throttle reuses its partitioning and
-        // chains to it.
-        SingleOutputStreamOperator<SendRequest> digested =
+        if (cancellations == null) {
+            cancellations =
+                    requests.flatMap(Pipeline::noCancellations)
+                            .returns(TypeInformation.of(Cancellation.class))
+                            .uid(Uids.NO_CANCELLATIONS)
+                            .name("No cancellations");
+        }
+        // One keyed shuffle for the three per-user-and-channel policies: the gate has a broadcast
+        // input, so it heads the chain; digest and throttle read its output on the same
+        // partitioning, chained to it (each emits only for the key it was given).
+        SingleOutputStreamOperator<SendRequest> outsideQuietHours =
                 requests.keyBy(Throttle::key)
+                        .connect(cancellations.broadcast(QuietHoursGate.CANCELLATIONS))
+                        .process(new QuietHoursGate(settings.quietHours()))
+                        .uid(Uids.QUIET_HOURS)
+                        .name("Wait for quiet hours to end");
+        deliveries.add(outsideQuietHours.getSideOutput(OutputTags.DELIVERIES));
+
+        // Digests fold before the throttle, so a digest counts once there; a notification held
+        // for quiet hours joins its digest window when they end.
+        SingleOutputStreamOperator<SendRequest> digested =
+                DataStreamUtils.reinterpretAsKeyedStream(outsideQuietHours, Throttle::key)
                         .process(new Digest(settings.digest()))
                         .uid(Uids.DIGEST)
                         .name("Digest per user and channel");
@@ -276,6 +318,9 @@ public final class Pipeline {
         deadLetters.add(parsed.getSideOutput(OutputTags.DEAD_LETTERS));
         return parsed;
     }
+
+    /** Stands in for the cancellations stream: emits nothing. */
+    private static void noCancellations(SendRequest r, Collector<Cancellation> out) {}
 
     private static <T> DataStream<T> unionAll(List<DataStream<T>> streams) {
         DataStream<T> all = streams.get(0);

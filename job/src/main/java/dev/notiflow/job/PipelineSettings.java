@@ -4,6 +4,7 @@ import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.util.TimeUtils;
 
 import dev.notiflow.job.policy.Digest;
+import dev.notiflow.job.policy.QuietHoursPolicy;
 import dev.notiflow.job.policy.ThrottleRules;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.Priority;
@@ -36,7 +37,8 @@ public record PipelineSettings(
         Duration audienceWalkPause,
         ThrottleRules throttle,
         String templatesDefaultLocale,
-        Digest.Settings digest)
+        Digest.Settings digest,
+        QuietHoursPolicy quietHours)
         implements Serializable {
 
     /** The category key whose chain applies to every category without its own. */
@@ -120,7 +122,12 @@ public record PipelineSettings(
                 walkPause,
                 throttle(config),
                 defaultLocale(config),
-                digest(config));
+                digest(config),
+                QuietHoursPolicy.parse(
+                        JobOptions.QUIET_HOURS_DEFAULT_ZONE.key(),
+                        config.get(JobOptions.QUIET_HOURS_DEFAULT_ZONE),
+                        JobOptions.QUIET_HOURS_CATEGORIES.key(),
+                        config.get(JobOptions.QUIET_HOURS_CATEGORIES)));
     }
 
     private static ThrottleRules throttle(ReadableConfig config) {

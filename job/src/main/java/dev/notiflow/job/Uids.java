@@ -27,6 +27,8 @@ public final class Uids {
     public static final String WALK_AUDIENCES = "walk-audiences";
     public static final String RESOLVE = "resolve-recipients";
     public static final String DIGEST = "digest";
+    public static final String QUIET_HOURS = "quiet-hours";
+    public static final String NO_CANCELLATIONS = "no-cancellations";
     public static final String THROTTLE = "throttle";
     public static final String RENDER = "render-content";
     public static final String ROUTE_PROVIDERS = "route-providers";

@@ -489,7 +489,12 @@ public final class RecipientResolver
                 event.createdAt(),
                 event.receivedAt(),
                 null,
-                null);
+                null,
+                null,
+                null,
+                null,
+                prefs.timeZone(),
+                prefs.quietHours());
     }
 
     /**

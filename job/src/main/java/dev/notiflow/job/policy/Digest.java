@@ -34,8 +34,8 @@ import java.util.Set;
 
 /**
  * Digests per user and channel: notifications of a category with a window ({@code digest.windows})
- * are folded into one. Keyed by {@link Throttle#key} (channel and userId), between resolving
- * recipients and the throttle, so a digest counts once there.
+ * are folded into one. Keyed by {@link Throttle#key} (channel and userId), chained between the
+ * quiet-hours gate and the throttle, so a digest counts once there.
  *
  * <p>The first notification of a digest category for the key opens a window of the category's
  * length (a processing-time timer at its end); those that follow within it are folded in. When the
