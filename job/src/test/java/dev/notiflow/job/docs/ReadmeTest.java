@@ -10,6 +10,7 @@ import dev.notiflow.job.operators.DedupeEvents;
 import dev.notiflow.job.operators.RecipientResolver;
 import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteToProviders;
+import dev.notiflow.job.policy.Digest;
 import dev.notiflow.job.policy.QuietHoursGate;
 import dev.notiflow.job.policy.Throttle;
 import dev.notiflow.job.templates.RenderTemplates;
@@ -256,6 +257,7 @@ class ReadmeTest {
         reasons.addAll(stringConstants(RecipientResolver.class));
         reasons.addAll(stringConstants(Throttle.class));
         reasons.addAll(stringConstants(QuietHoursGate.class));
+        reasons.addAll(stringConstants(Digest.class));
         reasons.add(RouteToProviders.CHANNEL_DISABLED);
         reasons.add(RenderTemplates.TEMPLATE_ERROR);
         reasons.addAll(stringConstants(SendFunction.class));
