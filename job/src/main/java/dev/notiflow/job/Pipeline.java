@@ -1,10 +1,12 @@
 package dev.notiflow.job;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.OutputTag;
 
 import dev.notiflow.job.operators.AudienceSequencer;
 import dev.notiflow.job.operators.AudienceWalk;
@@ -20,9 +22,12 @@ import dev.notiflow.job.operators.RenderContent;
 import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteOutcomes;
 import dev.notiflow.job.operators.RouteToProviders;
+import dev.notiflow.job.policy.ParseCancellations;
+import dev.notiflow.job.policy.ScheduleEvents;
 import dev.notiflow.job.policy.Throttle;
 import dev.notiflow.job.templates.ParseTemplates;
 import dev.notiflow.job.templates.RenderTemplates;
+import dev.notiflow.model.Cancellation;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.NotificationEvent;
@@ -43,13 +48,15 @@ import java.util.concurrent.TimeUnit;
  * The whole topology, readable in one place:
  *
  * <pre>
- * events ─parse─▶ dedupe(eventId) ─▶ fan-out ─keyBy(userId)─▶ resolve ◀─ preferences, devices, invalidations
- *          │bad                     │ audience events ▲         │ skips → deliveries
- *          │                        ▼                 │         │
- *          │  number (p=1) ─broadcast─▶ walk audiences ◀─ the same updates, keyBy(userId)
- *          │                                                     │
- *          ▼                                                     ▼ keyBy(channel, userId)
- *         DLQ                                   throttle (THROTTLED → deliveries)
+ *                            cancellations ─parse─┐
+ *                                                 ▼
+ * events ─parse─▶ dedupe(eventId) ─▶ hold until sendAt(slot) ─▶ fan-out ─keyBy(userId)─▶ resolve ◀─ preferences, devices, invalidations
+ *          │bad                      │ CANCELLED → deliveries   │ audience events ▲        │ skips → deliveries
+ *          │                                                    ▼                 │        │
+ *          │                   number (p=1) ─broadcast─▶ walk audiences ◀─ the same updates, keyBy(userId)
+ *          │                                                                               │
+ *          ▼                                                                               ▼ keyBy(channel, userId)
+ *         DLQ                                                             throttle (THROTTLED → deliveries)
  *                               templates ─broadcast─▶ render ─▶ route per provider
  *                                                    ─▶ async send (apns | fcm | twilio | smtp)
  *                                                    ─▶ route outcomes ─▶ deliveries, DLQ, invalidations
@@ -61,6 +68,9 @@ import java.util.concurrent.TimeUnit;
  * {@link Outputs}.
  */
 public final class Pipeline {
+
+    private static final OutputTag<Cancellation> NO_CANCELLATIONS =
+            new OutputTag<>("no-cancellations") {};
 
     private Pipeline() {}
 
@@ -75,7 +85,10 @@ public final class Pipeline {
 
         SingleOutputStreamOperator<NotificationEvent> events =
                 inputs.events()
-                        .process(new ParseEvents(settings.maxRecordBytes()))
+                        .process(
+                                new ParseEvents(
+                                        settings.maxRecordBytes(),
+                                        settings.schedule().maxHorizon()))
                         .uid(Uids.PARSE_EVENTS)
                         .name("Parse events");
         deadLetters.add(events.getSideOutput(OutputTags.DEAD_LETTERS));
@@ -87,8 +100,35 @@ public final class Pipeline {
                         .name("Drop duplicate events");
         deliveries.add(firstSeen.getSideOutput(OutputTags.DELIVERIES));
 
+        DataStream<Cancellation> cancellations;
+        if (inputs.cancellations() != null) {
+            SingleOutputStreamOperator<Cancellation> parsed =
+                    inputs.cancellations()
+                            .process(new ParseCancellations(settings.maxRecordBytes()))
+                            .uid(Uids.PARSE_CANCELLATIONS)
+                            .name("Parse cancellations");
+            deadLetters.add(parsed.getSideOutput(OutputTags.DEAD_LETTERS));
+            cancellations = parsed;
+        } else {
+            // Nothing writes to this side output: an empty stream, without a source of its own.
+            cancellations = firstSeen.getSideOutput(NO_CANCELLATIONS);
+        }
+
+        // Events with a future sendAt wait here, before fan-out: one held entry per event.
+        int slots = settings.schedule().slots();
+        SingleOutputStreamOperator<NotificationEvent> due =
+                firstSeen
+                        .keyBy(e -> ScheduleEvents.slot(e.eventId(), slots), Types.INT)
+                        .connect(
+                                cancellations.keyBy(
+                                        c -> ScheduleEvents.slot(c.eventId(), slots), Types.INT))
+                        .process(new ScheduleEvents(settings.schedule()))
+                        .uid(Uids.SCHEDULE)
+                        .name("Hold scheduled events");
+        deliveries.add(due.getSideOutput(OutputTags.DELIVERIES));
+
         SingleOutputStreamOperator<RecipientEvent> fannedOut =
-                firstSeen.process(new FanOut()).uid(Uids.FAN_OUT).name("Fan out to recipients");
+                due.process(new FanOut()).uid(Uids.FAN_OUT).name("Fan out to recipients");
 
         DataStream<UserUpdate> updates =
                 parseUpdates(

@@ -12,6 +12,7 @@ public final class Uids {
     public static final String INVALIDATIONS_SOURCE = "invalidations-source";
     public static final String RETRY_SOURCE = "retry-source";
     public static final String TEMPLATES_SOURCE = "templates-source";
+    public static final String CANCELLATIONS_SOURCE = "cancellations-source";
 
     public static final String PARSE_EVENTS = "parse-events";
     public static final String PARSE_PREFERENCES = "parse-preferences";
@@ -19,9 +20,11 @@ public final class Uids {
     public static final String PARSE_INVALIDATIONS = "parse-invalidations";
     public static final String PARSE_RETRIES = "parse-retries";
     public static final String PARSE_TEMPLATES = "parse-templates";
+    public static final String PARSE_CANCELLATIONS = "parse-cancellations";
     public static final String SCHEDULE_RETRIES = "schedule-retries";
 
     public static final String DEDUPE = "dedupe-events";
+    public static final String SCHEDULE = "schedule-events";
     public static final String FAN_OUT = "fan-out";
     public static final String SEQUENCE_AUDIENCES = "sequence-audiences";
     public static final String WALK_AUDIENCES = "walk-audiences";
