@@ -10,6 +10,7 @@ import dev.notiflow.job.operators.DedupeEvents;
 import dev.notiflow.job.operators.RecipientResolver;
 import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteToProviders;
+import dev.notiflow.job.policy.ScheduleEvents;
 import dev.notiflow.job.policy.Throttle;
 import dev.notiflow.job.templates.RenderTemplates;
 import dev.notiflow.model.DeadLetter;
@@ -120,6 +121,10 @@ class ReadmeTest {
                         Throttle.COUNTS_STATE,
                         Throttle.LAST_STATE,
                         Throttle.DEFERRED_STATE,
+                        ScheduleEvents.HELD_STATE,
+                        ScheduleEvents.DUE_STATE,
+                        ScheduleEvents.DONE_STATE,
+                        ScheduleEvents.CANCELS_STATE,
                         OutputTags.DEAD_LETTERS.getId(),
                         OutputTags.DELIVERIES.getId(),
                         OutputTags.TOKEN_INVALIDATIONS.getId(),
@@ -254,6 +259,7 @@ class ReadmeTest {
         }
         reasons.addAll(stringConstants(RecipientResolver.class));
         reasons.addAll(stringConstants(Throttle.class));
+        reasons.addAll(stringConstants(ScheduleEvents.class));
         reasons.add(RouteToProviders.CHANNEL_DISABLED);
         reasons.add(RenderTemplates.TEMPLATE_ERROR);
         reasons.addAll(stringConstants(SendFunction.class));
