@@ -1,10 +1,12 @@
 package dev.notiflow.job.policy;
 
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 
+import dev.notiflow.job.JobOptions;
 import dev.notiflow.job.OutputTags;
 import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.job.operators.OperatorMetrics;
@@ -27,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 class ScheduleEventsTest {
@@ -277,6 +280,35 @@ class ScheduleEventsTest {
                 .containsExactly(tuple("later", ScheduleEvents.CANCELLED));
         cancel("e0", null);
         assertThat(metrics.count("cancelTooLate")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldValidateTheScheduleSettingsAtStartNamingTheKey() {
+        Configuration config = new Configuration();
+        assertThat(PipelineSettings.from(config).schedule())
+                .isEqualTo(
+                        new PipelineSettings.ScheduleSettings(
+                                Duration.ofDays(30), Duration.ofSeconds(1), 128, 200));
+
+        config.set(JobOptions.SCHEDULE_SLOTS, 200);
+        assertThatThrownBy(() -> PipelineSettings.from(config))
+                .hasMessageContaining("schedule.slots")
+                .hasMessageContaining("job.max-parallelism");
+        config.set(JobOptions.SCHEDULE_SLOTS, 256);
+        assertThat(PipelineSettings.from(config).schedule().slots()).isEqualTo(256);
+
+        config.set(JobOptions.SCHEDULE_RELEASE_BATCH, 0);
+        assertThatThrownBy(() -> PipelineSettings.from(config))
+                .hasMessageContaining("schedule.release-batch");
+        config.set(JobOptions.SCHEDULE_RELEASE_BATCH, 10);
+
+        config.set(JobOptions.SCHEDULE_TIMER_RESOLUTION, Duration.ZERO);
+        assertThatThrownBy(() -> PipelineSettings.from(config))
+                .hasMessageContaining("schedule.timer-resolution");
+        config.set(JobOptions.SCHEDULE_TIMER_RESOLUTION, Duration.ofDays(31));
+        assertThatThrownBy(() -> PipelineSettings.from(config))
+                .hasMessageContaining("schedule.timer-resolution")
+                .hasMessageContaining("schedule.max-horizon");
     }
 
     // --- helpers
