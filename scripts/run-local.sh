@@ -4,7 +4,8 @@
 # Flink's MiniCluster with RocksDB and exactly-once checkpoints.
 #
 #   scripts/run-local.sh                                   # the built-in demo
-#   scripts/run-local.sh --input DIR --out DIR [--provider-script FILE] [--key value ...]
+#   scripts/run-local.sh --input DIR --out DIR [--provider-script FILE] [--wait-scheduled DURATION] \
+#                        [--key value ...]
 #
 # Steps:
 #   1. check Java 17+ and Maven (ensure_java_maven);
@@ -13,8 +14,11 @@
 #   3. build and install the sandbox and the modules it needs, without tests;
 #   4. compute the sandbox module's classpath;
 #   5. run dev.notiflow.sandbox.LocalRun with Flink's JVM flags; it loads profiles, tokens and
-#      templates (templates.jsonl in the input directory, when present), sends the events, prints
-#      live progress, stops when every input reached a final outcome, writes deliveries.jsonl,
+#      templates (templates.jsonl in the input directory, when present), sends the events (a
+#      relative "sendAt": "+20s" becomes now + 20 s) and cancellations.jsonl, prints live
+#      progress, stops when every input reached a final outcome and the events scheduled within
+#      --wait-scheduled (default 2 min) were due (later ones are listed as pending in
+#      summary.json), writes deliveries.jsonl,
 #      dlq.jsonl, token-invalidations.jsonl, sent.jsonl (what the local providers received,
 #      rendered content included; local runs only) and summary.json to --out (default ./out)
 #      and prints a summary table.

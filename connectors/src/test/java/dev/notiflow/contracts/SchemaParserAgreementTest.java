@@ -1,6 +1,7 @@
 package dev.notiflow.contracts;
 
 import dev.notiflow.model.RawRecord;
+import dev.notiflow.serde.CancellationParser;
 import dev.notiflow.serde.EventParser;
 import dev.notiflow.serde.InvalidRecordException;
 import dev.notiflow.serde.Rejection;
@@ -11,6 +12,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -35,7 +37,9 @@ class SchemaParserAgreementTest {
                     "notification-events", EventParser::parse,
                     "user-preferences", UserUpdateParser::preferences,
                     "device-tokens", UserUpdateParser::deviceToken,
-                    "notification-templates", TemplateParser::parse);
+                    "notification-templates", TemplateParser::parse,
+                    "notification-cancellations",
+                            (r, max) -> CancellationParser.parse(r, max, Instant.EPOCH));
 
     private static final String EVENT =
             "\"eventId\":\"e1\",\"type\":\"order.shipped\",\"userIds\":[\"u1\"]";
@@ -307,7 +311,31 @@ class SchemaParserAgreementTest {
                 template(false, ",\"email\":{\"html\":1}"),
                 template(false, ",\"title\":[\"a\"]"),
                 template(false, ",\"sms\":false"),
-                template(false, ",\"updatedAt\":\"x\""));
+                template(false, ",\"updatedAt\":\"x\""),
+                // notification-cancellations
+                accepted(
+                        "notification-cancellations",
+                        new String(
+                                TopicSchemas.example("notification-cancellations"),
+                                StandardCharsets.UTF_8)),
+                accepted("notification-cancellations", "{\"eventId\":\"e1\"}"),
+                accepted("notification-cancellations", "{\"eventId\":\"e1\",\"reason\":null}"),
+                accepted("notification-cancellations", "{\"eventId\":\"" + id256 + "\"}"),
+                accepted(
+                        "notification-cancellations",
+                        "{\"eventId\":\"e1\",\"reason\":\"" + "r".repeat(1024) + "\"}"),
+                rejected("notification-cancellations", "{\"eventId\":\"" + id256 + "x\"}"),
+                rejected(
+                        "notification-cancellations",
+                        "{\"eventId\":\"e1\",\"reason\":\"" + "r".repeat(1025) + "\"}"),
+                rejected("notification-cancellations", "{\"reason\":\"r\"}"),
+                rejected("notification-cancellations", "{\"eventId\":\" \"}"),
+                rejected("notification-cancellations", "{\"eventId\":1}"),
+                rejected("notification-cancellations", "{\"eventId\":\"e\\u0000\"}"),
+                rejected("notification-cancellations", "{\"eventId\":\"e1\",\"reason\":[]}"),
+                rejected(
+                        "notification-cancellations",
+                        "{\"eventId\":\"e1\",\"reason\":\"a\\u0007b\"}"));
     }
 
     @ParameterizedTest(name = "[{index}] {0} {2}: {1}")

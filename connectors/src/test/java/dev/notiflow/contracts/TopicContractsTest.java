@@ -7,6 +7,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import dev.notiflow.model.Audience;
+import dev.notiflow.model.Cancellation;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.DeviceToken;
@@ -16,6 +17,7 @@ import dev.notiflow.model.Platform;
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.TokenInvalidation;
 import dev.notiflow.model.UserUpdate;
+import dev.notiflow.serde.CancellationParser;
 import dev.notiflow.serde.EventParser;
 import dev.notiflow.serde.Json;
 import dev.notiflow.serde.TemplateParser;
@@ -24,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
@@ -154,6 +157,21 @@ class TopicContractsTest {
         assertThat(t.templateId()).isEqualTo("order_shipped");
         assertThat(t.emailSubject()).isEqualTo("Your order {{orderId}} has shipped");
         assertThat(t.emailHtml()).startsWith("<p>");
+    }
+
+    @Test
+    void cancellationExampleShouldParse() throws Exception {
+        Instant now = Instant.parse("2026-11-22T08:00:00Z");
+        Cancellation c =
+                CancellationParser.parse(
+                        raw("notification-cancellations", "notification-cancellations"),
+                        MAX_BYTES,
+                        now);
+
+        assertThat(c)
+                .isEqualTo(
+                        new Cancellation(
+                                "order-123-shipped", "order cancelled by the customer", now));
     }
 
     @Test

@@ -31,7 +31,8 @@ final class TopicSchemas {
                     "notification-events",
                     "user-preferences",
                     "device-tokens",
-                    "notification-templates");
+                    "notification-templates",
+                    "notification-cancellations");
 
     /** Topics written by the job. */
     static final List<String> OUTPUT_TOPICS =

@@ -13,6 +13,8 @@ import dev.notiflow.model.RawRecord;
  *     retryable send is retried: it ends EXHAUSTED)
  * @param templates {@code notification-templates}, or {@code null} (then every notification is
  *     built from its event's data)
+ * @param cancellations {@code notification-cancellations}, or {@code null} (then nothing is
+ *     cancelled)
  */
 public record Inputs(
         DataStream<RawRecord> events,
@@ -20,15 +22,27 @@ public record Inputs(
         DataStream<RawRecord> devices,
         DataStream<RawRecord> invalidations,
         DataStream<RawRecord> retries,
-        DataStream<RawRecord> templates) {
+        DataStream<RawRecord> templates,
+        DataStream<RawRecord> cancellations) {
 
-    /** Inputs without templates. */
+    /** Inputs without cancellations. */
+    public Inputs(
+            DataStream<RawRecord> events,
+            DataStream<RawRecord> preferences,
+            DataStream<RawRecord> devices,
+            DataStream<RawRecord> invalidations,
+            DataStream<RawRecord> retries,
+            DataStream<RawRecord> templates) {
+        this(events, preferences, devices, invalidations, retries, templates, null);
+    }
+
+    /** Inputs without templates and cancellations. */
     public Inputs(
             DataStream<RawRecord> events,
             DataStream<RawRecord> preferences,
             DataStream<RawRecord> devices,
             DataStream<RawRecord> invalidations,
             DataStream<RawRecord> retries) {
-        this(events, preferences, devices, invalidations, retries, null);
+        this(events, preferences, devices, invalidations, retries, null, null);
     }
 }

@@ -66,6 +66,12 @@ public final class JobOptions {
                     "notification-templates",
                     "Input, compacted: message templates (key templateId:locale); a tombstone"
                             + " deletes one.");
+    public static final ConfigOption<String> TOPIC_CANCELLATIONS =
+            topic(
+                    "cancellations",
+                    "notification-cancellations",
+                    "Input: requests to cancel a notification that waits for its sendAt (key"
+                            + " eventId).");
     public static final ConfigOption<String> TOPIC_DELIVERIES =
             topic("deliveries", "notification-deliveries", "Output: one record per final outcome.");
     public static final ConfigOption<String> TOPIC_RETRY =
@@ -258,6 +264,43 @@ public final class JobOptions {
                                     + " hours end in the user's zone), drop (end SKIPPED/QUIET_HOURS) or"
                                     + " ignore (send now). A category not listed defers.");
 
+    public static final ConfigOption<Duration> SCHEDULE_MAX_HORIZON =
+            ConfigOptions.key("schedule.max-horizon")
+                    .durationType()
+                    .defaultValue(Duration.ofDays(30))
+                    .withDescription(
+                            "How far ahead an event's sendAt may be; one further ahead goes to the DLQ"
+                                    + " as INVALID_FIELD. A cancellation that arrives before its event"
+                                    + " is remembered this long.");
+
+    public static final ConfigOption<Duration> SCHEDULE_TIMER_RESOLUTION =
+            ConfigOptions.key("schedule.timer-resolution")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(1))
+                    .withDescription(
+                            "Scheduled events are released on the first multiple of this after their"
+                                    + " sendAt (never before it), one timer per slot and multiple; it"
+                                    + " is also the pace of a release that takes more than one batch.");
+
+    public static final ConfigOption<Integer> SCHEDULE_SLOTS =
+            ConfigOptions.key("schedule.slots")
+                    .intType()
+                    .defaultValue(128)
+                    .withDescription(
+                            "How many keys scheduled events are spread over (a hash of the eventId);"
+                                    + " a multiple of job.max-parallelism. Timers are per slot and due"
+                                    + " time, so this bounds the timers of one due time. Fixed for the"
+                                    + " life of the state, like job.max-parallelism.");
+
+    public static final ConfigOption<Integer> SCHEDULE_RELEASE_BATCH =
+            ConfigOptions.key("schedule.release-batch")
+                    .intType()
+                    .defaultValue(200)
+                    .withDescription(
+                            "At most this many events are released per slot per timer; the rest"
+                                    + " follow one schedule.timer-resolution later, so a burst due at"
+                                    + " once is released at no more than slots x batch per resolution.");
+
     public static final ConfigOption<Integer> MAX_PARALLELISM =
             ConfigOptions.key("job.max-parallelism")
                     .intType()
@@ -404,6 +447,7 @@ public final class JobOptions {
                 TOPIC_PREFERENCES,
                 TOPIC_DEVICES,
                 TOPIC_TEMPLATES,
+                TOPIC_CANCELLATIONS,
                 TOPIC_DELIVERIES,
                 TOPIC_RETRY,
                 TOPIC_DLQ,
@@ -427,6 +471,10 @@ public final class JobOptions {
                 DIGEST_WINDOWS,
                 DIGEST_TEMPLATES,
                 DIGEST_MAX_ITEMS,
+                SCHEDULE_MAX_HORIZON,
+                SCHEDULE_TIMER_RESOLUTION,
+                SCHEDULE_SLOTS,
+                SCHEDULE_RELEASE_BATCH,
                 MAX_PARALLELISM);
         for (Provider p : Provider.values()) {
             all.add(SEND_TIMEOUT.get(p));

@@ -18,10 +18,10 @@ import java.util.Properties;
 
 /**
  * Builds the Kafka I/O of both jobs from the configuration, each source and sink with its uid. For
- * the sending job ({@link NotificationJob}): {@link #inputs} (one source per input topic, the retry
- * and templates topics included) and {@link #outputs} (EXACTLY_ONCE transactional sinks for
- * deliveries, DLQ, token invalidations and retries). For the delivery tables job ({@link
- * DeliveryTablesJob}): {@link #deliveryLog}, the committed deliveries read back.
+ * the sending job ({@link NotificationJob}): {@link #inputs} (one source per input topic, the
+ * retry, templates and cancellations topics included) and {@link #outputs} (EXACTLY_ONCE
+ * transactional sinks for deliveries, DLQ, token invalidations and retries). For the delivery
+ * tables job ({@link DeliveryTablesJob}): {@link #deliveryLog}, the committed deliveries read back.
  */
 public final class KafkaWiring {
 
@@ -72,7 +72,14 @@ public final class KafkaWiring {
                         group,
                         config.get(JobOptions.TOPIC_TEMPLATES),
                         Uids.TEMPLATES_SOURCE,
-                        "Templates"));
+                        "Templates"),
+                source(
+                        env,
+                        bootstrap,
+                        group,
+                        config.get(JobOptions.TOPIC_CANCELLATIONS),
+                        Uids.CANCELLATIONS_SOURCE,
+                        "Cancellations"));
     }
 
     /**

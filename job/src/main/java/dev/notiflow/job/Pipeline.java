@@ -1,12 +1,13 @@
 package dev.notiflow.job;
 
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
 
 import dev.notiflow.job.operators.AudienceSequencer;
 import dev.notiflow.job.operators.AudienceWalk;
@@ -23,7 +24,9 @@ import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteOutcomes;
 import dev.notiflow.job.operators.RouteToProviders;
 import dev.notiflow.job.policy.Digest;
+import dev.notiflow.job.policy.ParseCancellations;
 import dev.notiflow.job.policy.QuietHoursGate;
+import dev.notiflow.job.policy.ScheduleEvents;
 import dev.notiflow.job.policy.Throttle;
 import dev.notiflow.job.templates.ParseTemplates;
 import dev.notiflow.job.templates.RenderTemplates;
@@ -48,17 +51,19 @@ import java.util.concurrent.TimeUnit;
  * The whole topology, readable in one place:
  *
  * <pre>
- * events ─parse─▶ dedupe(eventId) ─▶ fan-out ─keyBy(userId)─▶ resolve ◀─ preferences, devices, invalidations
- *          │bad                     │ audience events ▲         │ skips → deliveries
- *          │                        ▼                 │         │
- *          │  number (p=1) ─broadcast─▶ walk audiences ◀─ the same updates, keyBy(userId)
- *          │                                                     │
- *          ▼                                                     ▼ keyBy(channel, userId)
- *         DLQ        cancellations ─broadcast─▶ quiet hours (QUIET_HOURS, CANCELLED → deliveries)
- *                                                          │ chained, same keys
- *                                               digest (timer; DIGESTED → deliveries)
- *                                                          │ chained, same keys
- *                                               throttle (THROTTLED → deliveries)
+ *                            cancellations ─parse─┐ (also broadcast to quiet hours)
+ *                                                 ▼
+ * events ─parse─▶ dedupe(eventId) ─▶ hold until sendAt(slot) ─▶ fan-out ─keyBy(userId)─▶ resolve ◀─ preferences, devices, invalidations
+ *          │bad                      │ CANCELLED → deliveries   │ audience events ▲        │ skips → deliveries
+ *          │                                                    ▼                 │        │
+ *          │                   number (p=1) ─broadcast─▶ walk audiences ◀─ the same updates, keyBy(userId)
+ *          │                                                                               │
+ *          ▼                                                                               ▼ keyBy(channel, userId)
+ *         DLQ                                  cancellations ─broadcast─▶ quiet hours (QUIET_HOURS, CANCELLED → deliveries)
+ *                                                                            │ chained, same keys
+ *                                                                 digest (timer; DIGESTED → deliveries)
+ *                                                                            │ chained, same keys
+ *                                                                 throttle (THROTTLED → deliveries)
  *                               templates ─broadcast─▶ render ─▶ route per provider
  *                                                    ─▶ async send (apns | fcm | twilio | smtp)
  *                                                    ─▶ route outcomes ─▶ deliveries, DLQ, invalidations
@@ -71,6 +76,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Pipeline {
 
+    private static final OutputTag<Cancellation> NO_CANCELLATIONS =
+            new OutputTag<>("no-cancellations") {};
+
     private Pipeline() {}
 
     public static void defineWorkflow(
@@ -79,30 +87,15 @@ public final class Pipeline {
             Gateways gateways,
             Outputs outputs,
             PipelineSettings settings) {
-        defineWorkflow(env, inputs, gateways, outputs, settings, null);
-    }
-
-    /**
-     * The topology with a stream of cancellations for the notifications waiting for quiet hours to
-     * end.
-     *
-     * @param cancellations the cancellations, or {@code null} for none yet (then an empty stream
-     *     made by a stateless operator takes their place: no state that a later source would have
-     *     to claim)
-     */
-    public static void defineWorkflow(
-            StreamExecutionEnvironment env,
-            Inputs inputs,
-            Gateways gateways,
-            Outputs outputs,
-            PipelineSettings settings,
-            DataStream<Cancellation> cancellations) {
         List<DataStream<DeadLetter>> deadLetters = new ArrayList<>();
         List<DataStream<Delivery>> deliveries = new ArrayList<>();
 
         SingleOutputStreamOperator<NotificationEvent> events =
                 inputs.events()
-                        .process(new ParseEvents(settings.maxRecordBytes()))
+                        .process(
+                                new ParseEvents(
+                                        settings.maxRecordBytes(),
+                                        settings.schedule().maxHorizon()))
                         .uid(Uids.PARSE_EVENTS)
                         .name("Parse events");
         deadLetters.add(events.getSideOutput(OutputTags.DEAD_LETTERS));
@@ -114,8 +107,35 @@ public final class Pipeline {
                         .name("Drop duplicate events");
         deliveries.add(firstSeen.getSideOutput(OutputTags.DELIVERIES));
 
+        DataStream<Cancellation> cancellations;
+        if (inputs.cancellations() != null) {
+            SingleOutputStreamOperator<Cancellation> parsed =
+                    inputs.cancellations()
+                            .process(new ParseCancellations(settings.maxRecordBytes()))
+                            .uid(Uids.PARSE_CANCELLATIONS)
+                            .name("Parse cancellations");
+            deadLetters.add(parsed.getSideOutput(OutputTags.DEAD_LETTERS));
+            cancellations = parsed;
+        } else {
+            // Nothing writes to this side output: an empty stream, without a source of its own.
+            cancellations = firstSeen.getSideOutput(NO_CANCELLATIONS);
+        }
+
+        // Events with a future sendAt wait here, before fan-out: one held entry per event.
+        int slots = settings.schedule().slots();
+        SingleOutputStreamOperator<NotificationEvent> due =
+                firstSeen
+                        .keyBy(e -> ScheduleEvents.slot(e.eventId(), slots), Types.INT)
+                        .connect(
+                                cancellations.keyBy(
+                                        c -> ScheduleEvents.slot(c.eventId(), slots), Types.INT))
+                        .process(new ScheduleEvents(settings.schedule()))
+                        .uid(Uids.SCHEDULE)
+                        .name("Hold scheduled events");
+        deliveries.add(due.getSideOutput(OutputTags.DELIVERIES));
+
         SingleOutputStreamOperator<RecipientEvent> fannedOut =
-                firstSeen.process(new FanOut()).uid(Uids.FAN_OUT).name("Fan out to recipients");
+                due.process(new FanOut()).uid(Uids.FAN_OUT).name("Fan out to recipients");
 
         DataStream<UserUpdate> updates =
                 parseUpdates(
@@ -185,13 +205,6 @@ public final class Pipeline {
         deliveries.add(requests.getSideOutput(OutputTags.DELIVERIES));
         deadLetters.add(requests.getSideOutput(OutputTags.DEAD_LETTERS));
 
-        if (cancellations == null) {
-            cancellations =
-                    requests.flatMap(Pipeline::noCancellations)
-                            .returns(TypeInformation.of(Cancellation.class))
-                            .uid(Uids.NO_CANCELLATIONS)
-                            .name("No cancellations");
-        }
         // One keyed shuffle for the three per-user-and-channel policies: the gate has a broadcast
         // input, so it heads the chain; digest and throttle read its output on the same
         // partitioning, chained to it (each emits only for the key it was given).
@@ -318,9 +331,6 @@ public final class Pipeline {
         deadLetters.add(parsed.getSideOutput(OutputTags.DEAD_LETTERS));
         return parsed;
     }
-
-    /** Stands in for the cancellations stream: emits nothing. */
-    private static void noCancellations(SendRequest r, Collector<Cancellation> out) {}
 
     private static <T> DataStream<T> unionAll(List<DataStream<T>> streams) {
         DataStream<T> all = streams.get(0);

@@ -38,7 +38,8 @@ public record PipelineSettings(
         ThrottleRules throttle,
         String templatesDefaultLocale,
         Digest.Settings digest,
-        QuietHoursPolicy quietHours)
+        QuietHoursPolicy quietHours,
+        ScheduleSettings schedule)
         implements Serializable {
 
     /** The category key whose chain applies to every category without its own. */
@@ -52,6 +53,14 @@ public record PipelineSettings(
             int maxAttempts,
             Duration initialBackoff,
             Duration maxBackoff)
+            implements Serializable {}
+
+    /**
+     * Settings of {@code ScheduleEvents}: the sendAt horizon, the timer resolution, the number of
+     * slots (keys) and the most events one slot releases per timer.
+     */
+    public record ScheduleSettings(
+            Duration maxHorizon, Duration timerResolution, int slots, int releaseBatch)
             implements Serializable {}
 
     public static PipelineSettings from(ReadableConfig config) {
@@ -127,7 +136,36 @@ public record PipelineSettings(
                         JobOptions.QUIET_HOURS_DEFAULT_ZONE.key(),
                         config.get(JobOptions.QUIET_HOURS_DEFAULT_ZONE),
                         JobOptions.QUIET_HOURS_CATEGORIES.key(),
-                        config.get(JobOptions.QUIET_HOURS_CATEGORIES)));
+                        config.get(JobOptions.QUIET_HOURS_CATEGORIES)),
+                schedule(config));
+    }
+
+    private static ScheduleSettings schedule(ReadableConfig config) {
+        Duration horizon = positive(config, JobOptions.SCHEDULE_MAX_HORIZON);
+        Duration resolution = positive(config, JobOptions.SCHEDULE_TIMER_RESOLUTION);
+        checkArgument(
+                resolution.compareTo(horizon) < 0,
+                "%s (%s) must be below %s (%s)",
+                JobOptions.SCHEDULE_TIMER_RESOLUTION.key(),
+                resolution,
+                JobOptions.SCHEDULE_MAX_HORIZON.key(),
+                horizon);
+        int slots = config.get(JobOptions.SCHEDULE_SLOTS);
+        int maxParallelism = config.get(JobOptions.MAX_PARALLELISM);
+        checkArgument(
+                slots > 0 && maxParallelism > 0 && slots % maxParallelism == 0,
+                "%s must be a positive multiple of %s (%s), was %s",
+                JobOptions.SCHEDULE_SLOTS.key(),
+                JobOptions.MAX_PARALLELISM.key(),
+                maxParallelism,
+                slots);
+        int batch = config.get(JobOptions.SCHEDULE_RELEASE_BATCH);
+        checkArgument(
+                batch > 0,
+                "%s must be positive, was %s",
+                JobOptions.SCHEDULE_RELEASE_BATCH.key(),
+                batch);
+        return new ScheduleSettings(horizon, resolution, slots, batch);
     }
 
     private static ThrottleRules throttle(ReadableConfig config) {

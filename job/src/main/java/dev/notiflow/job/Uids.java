@@ -12,6 +12,7 @@ public final class Uids {
     public static final String INVALIDATIONS_SOURCE = "invalidations-source";
     public static final String RETRY_SOURCE = "retry-source";
     public static final String TEMPLATES_SOURCE = "templates-source";
+    public static final String CANCELLATIONS_SOURCE = "cancellations-source";
 
     public static final String PARSE_EVENTS = "parse-events";
     public static final String PARSE_PREFERENCES = "parse-preferences";
@@ -19,16 +20,17 @@ public final class Uids {
     public static final String PARSE_INVALIDATIONS = "parse-invalidations";
     public static final String PARSE_RETRIES = "parse-retries";
     public static final String PARSE_TEMPLATES = "parse-templates";
+    public static final String PARSE_CANCELLATIONS = "parse-cancellations";
     public static final String SCHEDULE_RETRIES = "schedule-retries";
 
     public static final String DEDUPE = "dedupe-events";
+    public static final String SCHEDULE = "schedule-events";
     public static final String FAN_OUT = "fan-out";
     public static final String SEQUENCE_AUDIENCES = "sequence-audiences";
     public static final String WALK_AUDIENCES = "walk-audiences";
     public static final String RESOLVE = "resolve-recipients";
     public static final String DIGEST = "digest";
     public static final String QUIET_HOURS = "quiet-hours";
-    public static final String NO_CANCELLATIONS = "no-cancellations";
     public static final String THROTTLE = "throttle";
     public static final String RENDER = "render-content";
     public static final String ROUTE_PROVIDERS = "route-providers";

@@ -5,9 +5,11 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.util.TimeUtils;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notiflow.job.DeliveryTablesJob;
 import dev.notiflow.job.JobOptions;
@@ -23,6 +25,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,6 +35,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -41,6 +47,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs the whole job on this machine: a real KRaft Kafka broker, the local providers (APNs, FCM,
@@ -50,7 +58,15 @@ import java.util.TreeMap;
  * read and no new output for a quiet period). Then writes the topics' records, a summary and {@code
  * sent.jsonl}: what the local providers received, rendered content included (see {@link
  * SentMessages}). Templates come from {@code templates.jsonl} in the input directory when present
- * (one {@code notification-templates} value per line, keyed {@code templateId:locale}).
+ * (one {@code notification-templates} value per line, keyed {@code templateId:locale}), and
+ * cancellations from {@code cancellations.jsonl} (keyed {@code eventId}), sent after the events.
+ *
+ * <p>Scheduled events: a {@code sendAt} in {@code events.jsonl} may be relative, {@code "+20s"}
+ * (any Flink duration after the {@code +}), and is rewritten to that much after the events are
+ * sent. With {@code --wait-scheduled DURATION} (default 2 min) the run does not stop before every
+ * event whose {@code sendAt} is due within that time (from when the events were sent) is due and
+ * its outputs went quiet; events without a record by then are listed as {@code pending} in {@code
+ * summary.json} (eventId, userIds, sendAt).
  *
  * <p>{@link #run} returns 0 only when the run ended well: the outputs went quiet before the time
  * limit, neither job failed or restarted, and (with PostgreSQL) the delivery table holds one row
@@ -58,7 +74,7 @@ import java.util.TreeMap;
  * main} exits with that code.
  *
  * <pre>{@code
- * LocalRun --input DIR --out DIR [--provider-script FILE] [--key value ...]
+ * LocalRun --input DIR --out DIR [--provider-script FILE] [--wait-scheduled DURATION] [--key value ...]
  * }</pre>
  */
 public final class LocalRun {
@@ -67,6 +83,14 @@ public final class LocalRun {
     private static final Duration QUIET = Duration.ofSeconds(4);
     private static final Duration PROFILE_WAIT = Duration.ofSeconds(5);
     private static final Duration WATCH_LIMIT = Duration.ofMinutes(10);
+
+    /** The option (not a job key) of how long the run waits for scheduled events. */
+    static final String WAIT_SCHEDULED = "wait-scheduled";
+
+    static final Duration DEFAULT_WAIT_SCHEDULED = Duration.ofMinutes(2);
+
+    /** A relative {@code sendAt} in a scenario: {@code +} and a duration, e.g. {@code +20s}. */
+    private static final Pattern RELATIVE_SEND_AT = Pattern.compile("^\\+(\\S+)$");
 
     private LocalRun() {}
 
@@ -111,9 +135,17 @@ public final class LocalRun {
         System.exit(run(input, out, script, options));
     }
 
-    static int run(Path input, Path out, ProviderScript script, Map<String, String> overrides)
+    static int run(Path input, Path out, ProviderScript script, Map<String, String> options)
             throws Exception {
         long started = System.nanoTime();
+        Map<String, String> overrides = new LinkedHashMap<>(options);
+        String waitOption = overrides.remove(WAIT_SCHEDULED);
+        Duration waitScheduled =
+                waitOption == null ? DEFAULT_WAIT_SCHEDULED : TimeUtils.parseDuration(waitOption);
+        if (waitScheduled.compareTo(WATCH_LIMIT) > 0) {
+            throw new IllegalArgumentException(
+                    "--" + WAIT_SCHEDULED + " must be at most " + WATCH_LIMIT.toMinutes() + " min");
+        }
         Files.createDirectories(out);
         Path work = Files.createTempDirectory("notiflow-local");
         say("Starting a local Kafka broker (KRaft) ...");
@@ -181,16 +213,32 @@ public final class LocalRun {
                     "device-tokens",
                     "notification-templates");
 
-            int events =
+            Instant sentAt = Instant.now();
+            List<Scheduled> scheduled = new ArrayList<>();
+            int events = produceEvents(kafka, input.resolve("events.jsonl"), sentAt, scheduled);
+            int cancellations =
                     produce(
                             kafka,
-                            input.resolve("events.jsonl"),
-                            "notification-events",
+                            input.resolve("cancellations.jsonl"),
+                            config.get(JobOptions.TOPIC_CANCELLATIONS),
                             "eventId",
                             null);
-            say("Sent %d events", events);
+            Instant waitUntil = null;
+            Instant waitLimit = sentAt.plus(waitScheduled);
+            for (Scheduled e : scheduled) {
+                if (!e.sendAt().isAfter(waitLimit)
+                        && (waitUntil == null || e.sendAt().isAfter(waitUntil))) {
+                    waitUntil = e.sendAt();
+                }
+            }
+            say(
+                    "Sent %d events (%d scheduled%s), %d cancellations",
+                    events,
+                    scheduled.size(),
+                    waitUntil == null ? "" : "; waiting for those due until " + waitUntil,
+                    cancellations);
 
-            Outputs outputs = watch(kafka, config, events);
+            Outputs outputs = watch(kafka, config, events, waitUntil);
             List<String> problems = new ArrayList<>();
             if (outputs.timedOut) {
                 problems.add(
@@ -230,6 +278,8 @@ public final class LocalRun {
             write(out.resolve("token-invalidations.jsonl"), outputs.invalidations);
             write(out.resolve("sent.jsonl"), SentMessages.lines(providers, outputs.deliveries));
             ObjectNode summary = Summary.of(outputs.deliveries, outputs.dlq, outputs.invalidations);
+            summary.set("scheduled", scheduledList(scheduled));
+            summary.set("pending", pending(scheduled, outputs.deliveries));
             if (rows >= 0) {
                 summary.put("deliveryTableRows", rows);
             }
@@ -446,6 +496,103 @@ public final class LocalRun {
         return key;
     }
 
+    /** An event with a future {@code sendAt}, as sent. */
+    record Scheduled(String eventId, List<String> userIds, Instant sendAt) {}
+
+    /**
+     * Produces {@code events.jsonl} like {@link #produce}, except that a relative {@code sendAt}
+     * ({@code "+20s"}) is rewritten to that much after {@code now}; collects the events whose
+     * {@code sendAt} is after {@code now} in {@code scheduled}.
+     */
+    static int produceEvents(LocalKafka kafka, Path file, Instant now, List<Scheduled> scheduled)
+            throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return 0;
+        }
+        int n = 0;
+        List<byte[]> lines = lines(Files.readAllBytes(file));
+        for (int i = 0; i < lines.size(); i++) {
+            byte[] line = lines.get(i);
+            if (isBlank(line)) {
+                continue;
+            }
+            line = withAbsoluteSendAt(line, now, scheduled);
+            String key = keyOf(line, "eventId", null);
+            kafka.produce("notification-events", key != null ? key : "line-" + (i + 1), line);
+            n++;
+        }
+        return n;
+    }
+
+    /**
+     * The line with a relative {@code sendAt} made absolute (other lines unchanged, byte for byte);
+     * records the event when its {@code sendAt} is after {@code now}.
+     */
+    static byte[] withAbsoluteSendAt(byte[] line, Instant now, List<Scheduled> scheduled) {
+        JsonNode node;
+        try {
+            node = JSON.readTree(line);
+        } catch (IOException notJson) {
+            return line;
+        }
+        if (node == null || !node.isObject() || !node.path("sendAt").isTextual()) {
+            return line;
+        }
+        byte[] result = line;
+        String sendAtText = node.get("sendAt").asText();
+        Instant sendAt;
+        Matcher relative = RELATIVE_SEND_AT.matcher(sendAtText);
+        if (relative.matches()) {
+            sendAt = now.plus(TimeUtils.parseDuration(relative.group(1)));
+            ((ObjectNode) node).put("sendAt", sendAt.toString());
+            try {
+                result = JSON.writeValueAsBytes(node);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        } else {
+            try {
+                sendAt = OffsetDateTime.parse(sendAtText).toInstant();
+            } catch (DateTimeParseException e) {
+                return line; // the job rejects it
+            }
+        }
+        if (sendAt.isAfter(now)) {
+            List<String> userIds = new ArrayList<>();
+            node.path("userIds").forEach(u -> userIds.add(u.asText()));
+            scheduled.add(new Scheduled(node.path("eventId").asText(null), userIds, sendAt));
+        }
+        return result;
+    }
+
+    /** Every event sent with a future {@code sendAt}: eventId and absolute sendAt. */
+    static ArrayNode scheduledList(List<Scheduled> scheduled) {
+        ArrayNode list = JSON.createArrayNode();
+        for (Scheduled e : scheduled) {
+            list.addObject().put("eventId", e.eventId()).put("sendAt", e.sendAt().toString());
+        }
+        return list;
+    }
+
+    /** The scheduled events no delivery record names: still waiting when the run stopped. */
+    static ArrayNode pending(List<Scheduled> scheduled, List<String> deliveries)
+            throws IOException {
+        Set<String> done = new HashSet<>();
+        for (String d : deliveries) {
+            done.add(JSON.readTree(d).path("eventId").asText());
+        }
+        ArrayNode pending = JSON.createArrayNode();
+        for (Scheduled e : scheduled) {
+            if (e.eventId() != null && !done.contains(e.eventId())) {
+                ObjectNode p = pending.addObject();
+                p.put("eventId", e.eventId());
+                p.set("userIds", JSON.valueToTree(e.userIds()));
+                p.put("sendAt", e.sendAt().toString());
+            }
+        }
+        return pending;
+    }
+
     private static final class Outputs {
         final List<String> deliveries = new ArrayList<>();
         final List<String> dlq = new ArrayList<>();
@@ -456,8 +603,15 @@ public final class LocalRun {
     /**
      * Reads the output topics, printing progress, until events are read and the outputs go quiet.
      */
-    private static Outputs watch(LocalKafka kafka, Configuration config, int events)
+    private static Outputs watch(
+            LocalKafka kafka, Configuration config, int events, Instant waitUntil)
             throws Exception {
+        long waitUntilNanos =
+                System.nanoTime()
+                        + (waitUntil == null
+                                ? 0
+                                : Math.max(
+                                        0, Duration.between(Instant.now(), waitUntil).toNanos()));
         Outputs outputs = new Outputs();
         Properties props = kafka.clientProperties();
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -520,8 +674,13 @@ public final class LocalRun {
                         }
                     }
                 }
+                // Scheduled events due within --wait-scheduled: quiet counts from their time on.
+                long quietSince =
+                        waitUntil == null || lastOutput - waitUntilNanos > 0
+                                ? lastOutput
+                                : waitUntilNanos;
                 if (eventsRead
-                        && System.nanoTime() - lastOutput > QUIET.plus(PROFILE_WAIT).toNanos()) {
+                        && System.nanoTime() - quietSince > QUIET.plus(PROFILE_WAIT).toNanos()) {
                     return outputs;
                 }
             }

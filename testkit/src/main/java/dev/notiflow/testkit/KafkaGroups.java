@@ -31,6 +31,7 @@ public final class KafkaGroups {
                     "user-preferences", true,
                     "device-tokens", true,
                     "notification-templates", true,
+                    "notification-cancellations", false,
                     "notification-deliveries", false,
                     "notification-retry", false,
                     "notification-dlq", false,

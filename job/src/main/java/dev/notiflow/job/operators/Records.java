@@ -58,6 +58,34 @@ public final class Records {
     }
 
     /**
+     * A SKIPPED record for a whole event, before any user is known (an audience event): no user, no
+     * channel, under the id of (eventId, no user, no channel).
+     */
+    public static Delivery skippedEvent(
+            NotificationEvent event, String reason, String detail, Instant now) {
+        return new Delivery(
+                NotificationIds.of(event.eventId(), "", null, null),
+                event.eventId(),
+                null,
+                event.type(),
+                event.category(),
+                null,
+                null,
+                null,
+                null,
+                DeliveryStatus.SKIPPED,
+                reason,
+                detail,
+                0,
+                event.priority(),
+                null,
+                event.createdAt(),
+                event.receivedAt(),
+                null,
+                now);
+    }
+
+    /**
      * A SKIPPED record decided for a request's whole channel before sending (no device, no provider
      * for push), under the channel's notification id.
      */

@@ -12,6 +12,7 @@ import dev.notiflow.job.operators.RetryScheduler;
 import dev.notiflow.job.operators.RouteToProviders;
 import dev.notiflow.job.policy.Digest;
 import dev.notiflow.job.policy.QuietHoursGate;
+import dev.notiflow.job.policy.ScheduleEvents;
 import dev.notiflow.job.policy.Throttle;
 import dev.notiflow.job.templates.RenderTemplates;
 import dev.notiflow.model.DeadLetter;
@@ -122,6 +123,10 @@ class ReadmeTest {
                         Throttle.COUNTS_STATE,
                         Throttle.LAST_STATE,
                         Throttle.DEFERRED_STATE,
+                        ScheduleEvents.HELD_STATE,
+                        ScheduleEvents.DUE_STATE,
+                        ScheduleEvents.DONE_STATE,
+                        ScheduleEvents.CANCELS_STATE,
                         OutputTags.DEAD_LETTERS.getId(),
                         OutputTags.DELIVERIES.getId(),
                         OutputTags.TOKEN_INVALIDATIONS.getId(),
@@ -258,6 +263,7 @@ class ReadmeTest {
         reasons.addAll(stringConstants(Throttle.class));
         reasons.addAll(stringConstants(QuietHoursGate.class));
         reasons.addAll(stringConstants(Digest.class));
+        reasons.addAll(stringConstants(ScheduleEvents.class));
         reasons.add(RouteToProviders.CHANNEL_DISABLED);
         reasons.add(RenderTemplates.TEMPLATE_ERROR);
         reasons.addAll(stringConstants(SendFunction.class));

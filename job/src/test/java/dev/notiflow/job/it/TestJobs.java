@@ -126,7 +126,8 @@ final class TestJobs {
                             inputs.devices(),
                             inputs.invalidations(),
                             inputs.retries(),
-                            inputs.templates());
+                            inputs.templates(),
+                            inputs.cancellations());
         }
         Pipeline.defineWorkflow(
                 env, inputs, gateways, KafkaWiring.outputs(config), PipelineSettings.from(config));

@@ -164,6 +164,61 @@ class ParseEventsTest {
         assertThat(metrics.count("eventsRejected")).isEqualTo(1);
     }
 
+    /**
+     * schedule.max-horizon: a sendAt further ahead of now than the horizon is INVALID_FIELD naming
+     * the field; one within it passes.
+     */
+    @Test
+    void shouldSendASendAtBeyondTheHorizonToTheDlq() throws Exception {
+        try (OperatorMetrics horizonMetrics = new OperatorMetrics();
+                OneInputStreamOperatorTestHarness<RawRecord, NotificationEvent> h =
+                        new OneInputStreamOperatorTestHarness<>(
+                                new ProcessOperator<>(
+                                        new ParseEvents(
+                                                MAX_RECORD_BYTES, java.time.Duration.ofDays(30))),
+                                horizonMetrics.environment())) {
+            h.open();
+            Instant now = Fixtures.BEGINNING;
+            h.setProcessingTime(now.toEpochMilli());
+            String within = now.plus(java.time.Duration.ofDays(30)).toString();
+            String beyond = now.plus(java.time.Duration.ofDays(30)).plusMillis(1).toString();
+            RawRecord ok =
+                    InputRecords.json(
+                            TOPIC,
+                            "in",
+                            "{\"eventId\":\"in\",\"type\":\"news.daily\",\"userIds\":[\"u1\"],"
+                                    + "\"sendAt\":\""
+                                    + within
+                                    + "\"}");
+            RawRecord tooFar =
+                    InputRecords.json(
+                            TOPIC,
+                            "far",
+                            "{\"eventId\":\"far\",\"type\":\"news.daily\",\"userIds\":[\"u1\"],"
+                                    + "\"sendAt\":\""
+                                    + beyond
+                                    + "\"}");
+
+            h.processElement(ok, 0);
+            h.processElement(tooFar, 0);
+
+            assertThat(h.extractOutputValues())
+                    .extracting(NotificationEvent::eventId)
+                    .containsExactly("in");
+            List<DeadLetter> dlq = new java.util.ArrayList<>();
+            h.getSideOutput(OutputTags.DEAD_LETTERS).forEach(r -> dlq.add(r.getValue()));
+            assertThat(dlq).hasSize(1);
+            assertThat(dlq.get(0).reason()).isEqualTo(Rejection.INVALID_FIELD);
+            assertThat(dlq.get(0).detail())
+                    .isEqualTo(
+                            "sendAt: "
+                                    + beyond
+                                    + " is more than schedule.max-horizon (PT720H) ahead");
+            assertThat(dlq.get(0).payload()).contains("\"far\"");
+            assertThat(horizonMetrics.count("eventsRejected")).isEqualTo(1);
+        }
+    }
+
     @Test
     void shouldKeepParsingAfterABadRecord() throws Exception {
         harness.processElement(InputRecords.json(TOPIC, null, "{"), 0);
