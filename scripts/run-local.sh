@@ -17,8 +17,10 @@
 #      templates (templates.jsonl in the input directory, when present), sends the events (a
 #      relative "sendAt": "+20s" becomes now + 20 s) and cancellations.jsonl, prints live
 #      progress, stops when every input reached a final outcome and the events scheduled within
-#      --wait-scheduled (default 2 min) were due (later ones are listed as pending in
-#      summary.json), writes deliveries.jsonl,
+#      --wait-scheduled (default 2 min) were due and nothing the job's policies hold back
+#      (quiet hours, throttle deferrals, digest windows) is left, or that time is up (later ones
+#      are listed as pending, and the count still held as held, in summary.json), writes
+#      deliveries.jsonl,
 #      dlq.jsonl, token-invalidations.jsonl, sent.jsonl (what the local providers received,
 #      rendered content included; local runs only) and summary.json to --out (default ./out)
 #      and prints a summary table.

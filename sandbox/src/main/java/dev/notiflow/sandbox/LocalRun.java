@@ -2,6 +2,7 @@ package dev.notiflow.sandbox;
 
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -14,6 +15,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notiflow.job.DeliveryTablesJob;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.job.NotificationJob;
+import dev.notiflow.job.policy.HeldGauge;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.LocalKafka;
 import dev.notiflow.testkit.postgres.LocalPostgres;
@@ -28,6 +30,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -47,6 +50,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,7 +70,9 @@ import java.util.regex.Pattern;
  * sent. With {@code --wait-scheduled DURATION} (default 2 min) the run does not stop before every
  * event whose {@code sendAt} is due within that time (from when the events were sent) is due and
  * its outputs went quiet; events without a record by then are listed as {@code pending} in {@code
- * summary.json} (eventId, userIds, sendAt).
+ * summary.json} (eventId, userIds, sendAt). Within the same time it also waits while the job's
+ * policies hold notifications back (the sum of the {@link HeldGauge} gauges, read over the REST
+ * API), and writes what is still held at the stop as {@code held}.
  *
  * <p>{@link #run} returns 0 only when the run ended well: the outputs went quiet before the time
  * limit, neither job failed or restarted, and (with PostgreSQL) the delivery table holds one row
@@ -238,7 +244,8 @@ public final class LocalRun {
                     waitUntil == null ? "" : "; waiting for those due until " + waitUntil,
                     cancellations);
 
-            Outputs outputs = watch(kafka, config, events, waitUntil);
+            Outputs outputs =
+                    watch(kafka, config, events, waitUntil, waitLimit, () -> held(job, jobConfig));
             List<String> problems = new ArrayList<>();
             if (outputs.timedOut) {
                 problems.add(
@@ -280,6 +287,7 @@ public final class LocalRun {
             ObjectNode summary = Summary.of(outputs.deliveries, outputs.dlq, outputs.invalidations);
             summary.set("scheduled", scheduledList(scheduled));
             summary.set("pending", pending(scheduled, outputs.deliveries));
+            summary.put("held", outputs.held);
             if (rows >= 0) {
                 summary.put("deliveryTableRows", rows);
             }
@@ -329,7 +337,59 @@ public final class LocalRun {
             copy.set(RestOptions.BIND_PORT, String.valueOf(socket.getLocalPort()));
         }
         copy.set(RestOptions.ADDRESS, "localhost");
+        // The held-back gauges are read while the run waits: fresh within a second.
+        copy.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         return copy;
+    }
+
+    /**
+     * The sum of the job's {@value HeldGauge#NAME} gauges over every operator and subtask: the
+     * notifications its policies hold back; -1 when the REST API does not answer.
+     */
+    static long held(JobClient job, Configuration config) {
+        String base =
+                "http://localhost:" + config.get(RestOptions.BIND_PORT) + "/jobs/" + job.getJobID();
+        HttpClient http = HttpClient.newHttpClient();
+        try {
+            long total = 0;
+            for (JsonNode vertex : JSON.readTree(get(http, base)).path("vertices")) {
+                String metrics =
+                        base + "/vertices/" + vertex.path("id").asText() + "/subtasks/metrics";
+                List<String> names = new ArrayList<>();
+                for (JsonNode m : JSON.readTree(get(http, metrics))) {
+                    if (m.path("id").asText().endsWith("." + HeldGauge.NAME)) {
+                        names.add(m.path("id").asText());
+                    }
+                }
+                if (names.isEmpty()) {
+                    continue;
+                }
+                String query = URLEncoder.encode(String.join(",", names), StandardCharsets.UTF_8);
+                for (JsonNode m : JSON.readTree(get(http, metrics + "?agg=sum&get=" + query))) {
+                    total += (long) m.path("sum").asDouble(0);
+                }
+            }
+            return total;
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    private static String get(HttpClient http, String url)
+            throws IOException, InterruptedException {
+        HttpResponse<String> response =
+                http.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IOException(url + ": " + response.statusCode());
+        }
+        return response.body();
     }
 
     /** Adds a problem when the job is not running or has restarted (Flink's numRestarts). */
@@ -598,14 +658,23 @@ public final class LocalRun {
         final List<String> dlq = new ArrayList<>();
         final List<String> invalidations = new ArrayList<>();
         boolean timedOut;
+        long held;
     }
 
     /**
      * Reads the output topics, printing progress, until events are read and the outputs go quiet.
      */
     private static Outputs watch(
-            LocalKafka kafka, Configuration config, int events, Instant waitUntil)
+            LocalKafka kafka,
+            Configuration config,
+            int events,
+            Instant waitUntil,
+            Instant waitLimit,
+            LongSupplier held)
             throws Exception {
+        long waitLimitNanos =
+                System.nanoTime()
+                        + Math.max(0, Duration.between(Instant.now(), waitLimit).toNanos());
         long waitUntilNanos =
                 System.nanoTime()
                         + (waitUntil == null
@@ -628,6 +697,7 @@ public final class LocalRun {
         long lastPrint = System.nanoTime();
         Map<String, Integer> window = new TreeMap<>();
         boolean eventsRead = false;
+        long lastHeldNote = 0;
         long deadline = System.nanoTime() + WATCH_LIMIT.toNanos();
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(props)) {
             consumer.subscribe(List.of(deliveriesTopic, dlqTopic, invalidationsTopic, retryTopic));
@@ -681,7 +751,19 @@ public final class LocalRun {
                                 : waitUntilNanos;
                 if (eventsRead
                         && System.nanoTime() - quietSince > QUIET.plus(PROFILE_WAIT).toNanos()) {
-                    return outputs;
+                    // Notifications the job's policies hold back (quiet hours, throttle
+                    // deferrals, digest windows, sendAt) keep the run going until
+                    // --wait-scheduled is up; what is still held then is counted in the summary.
+                    outputs.held = held.getAsLong();
+                    if (outputs.held <= 0 || System.nanoTime() - waitLimitNanos > 0) {
+                        return outputs;
+                    }
+                    if (System.nanoTime() - lastHeldNote > 10_000_000_000L) {
+                        say(
+                                "%d notifications held back by the job's policies; waiting",
+                                outputs.held);
+                        lastHeldNote = System.nanoTime();
+                    }
                 }
             }
         }

@@ -158,6 +158,7 @@ public final class Digest extends KeyedProcessFunction<String, SendRequest, Send
     private transient MapState<String, Window> windows;
     private transient ListState<Held> held;
     private transient MetricGroup metrics;
+    private transient HeldGauge waiting;
     private transient Map<String, Counter> digestedCounters;
     private transient Map<String, Counter> digestCounters;
 
@@ -185,6 +186,7 @@ public final class Digest extends KeyedProcessFunction<String, SendRequest, Send
         windows = getRuntimeContext().getMapState(windowsDescriptor);
         held = getRuntimeContext().getListState(heldDescriptor);
         metrics = getRuntimeContext().getMetricGroup();
+        waiting = HeldGauge.register(metrics);
         digestedCounters = new HashMap<>();
         digestCounters = new HashMap<>();
     }
@@ -203,6 +205,7 @@ public final class Digest extends KeyedProcessFunction<String, SendRequest, Send
             long closesAt = ctx.timerService().currentProcessingTime() + length.toMillis();
             windows.put(category, new Window(closesAt, r.eventId(), r.eventId(), 1));
             held.add(new Held(category, true, r));
+            waiting.add(1);
             ctx.timerService().registerProcessingTimeTimer(closesAt);
             return;
         }
@@ -211,6 +214,7 @@ public final class Digest extends KeyedProcessFunction<String, SendRequest, Send
             // digest's destinations; a later one was counted with its first device.
             if (open.count() == 1) {
                 held.add(new Held(category, true, r));
+                waiting.add(1);
             }
             return;
         }
@@ -218,6 +222,7 @@ public final class Digest extends KeyedProcessFunction<String, SendRequest, Send
         windows.put(category, new Window(open.closesAt(), open.firstEventId(), r.eventId(), count));
         boolean item = count <= settings.maxItems();
         held.add(new Held(category, item, item ? r : withoutPayload(r)));
+        waiting.add(1);
     }
 
     @Override
@@ -241,6 +246,7 @@ public final class Digest extends KeyedProcessFunction<String, SendRequest, Send
                 if (!closing.containsKey(h.category())) {
                     keep.add(h);
                 } else {
+                    waiting.remove(1);
                     (h.item() ? items : rest)
                             .computeIfAbsent(h.category(), c -> new ArrayList<>())
                             .add(h.request());

@@ -101,6 +101,7 @@ public final class QuietHoursGate
     private transient Map<String, Counter> deferredCounters;
     private transient Map<String, Counter> droppedCounters;
     private transient Counter released;
+    private transient HeldGauge waitingGauge;
     private transient Counter cancelled;
     private transient Counter invalid;
 
@@ -122,6 +123,7 @@ public final class QuietHoursGate
         deferredCounters = new HashMap<>();
         droppedCounters = new HashMap<>();
         released = metrics.counter("released");
+        waitingGauge = HeldGauge.register(metrics);
         cancelled = metrics.counter("cancelled");
         invalid = metrics.counter("invalidQuietHours");
     }
@@ -184,6 +186,7 @@ public final class QuietHoursGate
         waiting.put(releaseAt, updated);
         ctx.timerService().registerProcessingTimeTimer(releaseAt);
         counter(deferredCounters, "deferred", r.category()).inc();
+        waitingGauge.add(1);
     }
 
     @Override
@@ -229,6 +232,7 @@ public final class QuietHoursGate
             }
         }
         waiting.remove(timestamp);
+        waitingGauge.remove(due.size());
     }
 
     private void cancel(

@@ -98,6 +98,7 @@ public final class ScheduleEvents
     private transient MapState<String, Cancellation> cancels;
     private transient Counter scheduled;
     private transient Counter released;
+    private transient HeldGauge waiting;
     private transient Counter cancelled;
     private transient Counter cancelTooLate;
     private transient Counter cancelsRemembered;
@@ -139,6 +140,7 @@ public final class ScheduleEvents
         MetricGroup metrics = getRuntimeContext().getMetricGroup();
         scheduled = metrics.counter("scheduled");
         released = metrics.counter("released");
+        waiting = HeldGauge.register(metrics);
         cancelled = metrics.counter("cancelled");
         cancelTooLate = metrics.counter("cancelTooLate");
         cancelsRemembered = metrics.counter("cancelsRemembered");
@@ -175,6 +177,7 @@ public final class ScheduleEvents
         due.put(at, updated);
         ctx.timerService().registerProcessingTimeTimer(at);
         scheduled.inc();
+        waiting.add(1);
     }
 
     @Override
@@ -184,6 +187,7 @@ public final class ScheduleEvents
         NotificationEvent event = held.get(c.eventId());
         if (event != null) {
             held.remove(c.eventId());
+            waiting.remove(1);
             cancel(event, c, now, ctx);
             return;
         }
@@ -226,6 +230,7 @@ public final class ScheduleEvents
             done.put(id, Boolean.TRUE);
             out.collect(event);
             released.inc();
+            waiting.remove(1);
             budget--;
         }
         if (rest != null) {

@@ -107,6 +107,7 @@ public final class Throttle extends KeyedProcessFunction<String, SendRequest, Se
     private transient MapState<Long, Map<String, Integer>> counts;
     private transient ValueState<Decision> last;
     private transient ListState<Deferred> deferred;
+    private transient HeldGauge waitingGauge;
     private transient MetricGroup metrics;
     private transient Map<String, Counter> throttledCounters;
     private transient Map<String, Counter> deferredCounters;
@@ -138,6 +139,7 @@ public final class Throttle extends KeyedProcessFunction<String, SendRequest, Se
                 getRuntimeContext()
                         .getListState(new ListStateDescriptor<>(DEFERRED_STATE, Deferred.class));
         metrics = getRuntimeContext().getMetricGroup();
+        waitingGauge = HeldGauge.register(metrics);
         throttledCounters = new HashMap<>();
         deferredCounters = new HashMap<>();
     }
@@ -167,6 +169,7 @@ public final class Throttle extends KeyedProcessFunction<String, SendRequest, Se
                     return;
                 case DEFERRED:
                     deferred.add(new Deferred(r.eventId(), r.category(), previous.releaseAt(), r));
+                    waitingGauge.add(1);
                     return;
                 default:
                     return;
@@ -204,6 +207,7 @@ public final class Throttle extends KeyedProcessFunction<String, SendRequest, Se
             if (release >= 0) {
                 long releaseAt = release * bucketMs;
                 deferred.add(new Deferred(r.eventId(), r.category(), releaseAt, r));
+                waitingGauge.add(1);
                 last.update(new Decision(r.eventId(), Outcome.DEFERRED, releaseAt));
                 ctx.timerService().registerProcessingTimeTimer(releaseAt);
                 deferredCounter(r).inc();
@@ -233,6 +237,7 @@ public final class Throttle extends KeyedProcessFunction<String, SendRequest, Se
                 continue;
             }
             out.collect(d.request());
+            waitingGauge.remove(1);
             if (released.add(d.eventId())) {
                 long k = Math.floorDiv(d.releaseAt(), bucketMs);
                 if (sent == null) {
