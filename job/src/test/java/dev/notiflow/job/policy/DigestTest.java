@@ -3,7 +3,6 @@ package dev.notiflow.job.policy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.types.PojoTestUtils;
@@ -11,7 +10,6 @@ import org.apache.flink.types.PojoTestUtils;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.notiflow.job.JobOptions;
-import dev.notiflow.job.OutputTags;
 import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.job.operators.OperatorMetrics;
 import dev.notiflow.model.Channel;
@@ -57,8 +55,7 @@ class DigestTest {
     @TempDir Path rocksDb;
 
     private KeyedOneInputStreamOperatorTestHarness<String, SendRequest, SendRequest> harness;
-    private int seen;
-    private int seenRecords;
+    private PolicyHarness<SendRequest> outputs;
 
     @AfterEach
     void tearDown() throws Exception {
@@ -297,21 +294,9 @@ class DigestTest {
                         Throttle::key,
                         Types.STRING,
                         metrics.environment());
-        if (rocks) {
-            EmbeddedRocksDBStateBackend backend = new EmbeddedRocksDBStateBackend();
-            backend.setDbStoragePath(rocksDb.toString());
-            h.setStateBackend(backend);
-        }
-        h.setProcessingTime(MIDNIGHT.toEpochMilli());
-        h.setStateTtlProcessingTime(MIDNIGHT.toEpochMilli());
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
+        outputs = PolicyHarness.open(h, rocks ? rocksDb : null, MIDNIGHT.toEpochMilli(), restore);
         harnesses.add(h);
         harness = h;
-        seen = 0;
-        seenRecords = 0;
     }
 
     /** Moves both clocks (timers and state TTL) to a time of day, e.g. {@code 00:29:59.999}. */
@@ -334,22 +319,12 @@ class DigestTest {
 
     /** The requests passed on since the last call. */
     private List<SendRequest> passed() {
-        List<SendRequest> all = harness.extractOutputValues();
-        List<SendRequest> recent = new ArrayList<>(all.subList(seen, all.size()));
-        seen = all.size();
-        return recent;
+        return outputs.newOutput();
     }
 
     /** The delivery records since the last call. */
     private List<Delivery> records() {
-        List<Delivery> all = new ArrayList<>();
-        var side = harness.getSideOutput(OutputTags.DELIVERIES);
-        if (side != null) {
-            side.forEach(r -> all.add(r.getValue()));
-        }
-        List<Delivery> recent = new ArrayList<>(all.subList(seenRecords, all.size()));
-        seenRecords = all.size();
-        return recent;
+        return outputs.newDeliveries();
     }
 
     private static SendRequest push(String eventId, String category, String userId, String token) {

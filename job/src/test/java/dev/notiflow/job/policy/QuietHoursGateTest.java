@@ -3,12 +3,10 @@ package dev.notiflow.job.policy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.co.CoBroadcastWithKeyedOperator;
 import org.apache.flink.streaming.util.KeyedBroadcastOperatorTestHarness;
 
 import dev.notiflow.job.JobOptions;
-import dev.notiflow.job.OutputTags;
 import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.model.Cancellation;
 import dev.notiflow.model.Channel;
@@ -47,8 +45,7 @@ class QuietHoursGateTest {
 
     private KeyedBroadcastOperatorTestHarness<String, SendRequest, Cancellation, SendRequest>
             harness;
-    private int seen;
-    private int seenRecords;
+    private PolicyHarness<SendRequest> outputs;
 
     @AfterEach
     void tearDown() throws Exception {
@@ -389,18 +386,9 @@ class QuietHoursGateTest {
                         128,
                         1,
                         0);
-        EmbeddedRocksDBStateBackend backend = new EmbeddedRocksDBStateBackend();
-        backend.setDbStoragePath(rocksDb.toString());
-        h.setStateBackend(backend);
-        h.setProcessingTime(Instant.parse(now).toEpochMilli());
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
+        outputs = PolicyHarness.open(h, rocksDb, Instant.parse(now).toEpochMilli(), restore);
         harnesses.add(h);
         harness = h;
-        seen = 0;
-        seenRecords = 0;
     }
 
     private void at(String instant) throws Exception {
@@ -417,25 +405,12 @@ class QuietHoursGateTest {
 
     /** The event ids passed on since the last call. */
     private List<String> passed() {
-        List<SendRequest> all = harness.extractOutputValues();
-        List<String> ids = new ArrayList<>();
-        for (SendRequest r : all.subList(seen, all.size())) {
-            ids.add(r.eventId());
-        }
-        seen = all.size();
-        return ids;
+        return outputs.newOutput().stream().map(SendRequest::eventId).toList();
     }
 
     /** The records on the deliveries side output since the last call. */
     private List<Delivery> records() {
-        List<Delivery> all = new ArrayList<>();
-        var side = harness.getSideOutput(OutputTags.DELIVERIES);
-        if (side != null) {
-            side.forEach(r -> all.add(r.getValue()));
-        }
-        List<Delivery> recent = new ArrayList<>(all.subList(seenRecords, all.size()));
-        seenRecords = all.size();
-        return recent;
+        return outputs.newDeliveries();
     }
 
     private static SendRequest email(

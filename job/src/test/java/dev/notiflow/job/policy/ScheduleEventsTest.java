@@ -3,11 +3,9 @@ package dev.notiflow.job.policy;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.co.KeyedCoProcessOperator;
 
 import dev.notiflow.job.JobOptions;
-import dev.notiflow.job.OutputTags;
 import dev.notiflow.job.PipelineSettings;
 import dev.notiflow.job.operators.OperatorMetrics;
 import dev.notiflow.model.Audience;
@@ -49,8 +47,7 @@ class ScheduleEventsTest {
             harness;
     private OperatorMetrics metrics;
     private int slots;
-    private int seen;
-    private int seenRecords;
+    private PolicyHarness<NotificationEvent> outputs;
 
     @AfterEach
     void tearDown() throws Exception {
@@ -333,19 +330,9 @@ class ScheduleEventsTest {
                         c -> ScheduleEvents.slot(c.eventId(), n),
                         Types.INT,
                         metrics.environment());
-        EmbeddedRocksDBStateBackend backend = new EmbeddedRocksDBStateBackend();
-        backend.setDbStoragePath(rocksDb.toString());
-        h.setStateBackend(backend);
-        h.setProcessingTime(NOW.toEpochMilli());
-        h.setStateTtlProcessingTime(NOW.toEpochMilli());
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
+        outputs = PolicyHarness.open(h, rocksDb, NOW.toEpochMilli(), restore);
         harnesses.add(h);
         harness = h;
-        seen = 0;
-        seenRecords = 0;
     }
 
     private void at(Instant t) throws Exception {
@@ -365,25 +352,12 @@ class ScheduleEventsTest {
 
     /** The event ids released since the last call. */
     private List<String> released() {
-        List<NotificationEvent> all = harness.extractOutputValues();
-        List<String> ids = new ArrayList<>();
-        for (NotificationEvent e : all.subList(seen, all.size())) {
-            ids.add(e.eventId());
-        }
-        seen = all.size();
-        return ids;
+        return outputs.newOutput().stream().map(NotificationEvent::eventId).toList();
     }
 
     /** The delivery records since the last call. */
     private List<Delivery> records() {
-        List<Delivery> all = new ArrayList<>();
-        var side = harness.getSideOutput(OutputTags.DELIVERIES);
-        if (side != null) {
-            side.forEach(r -> all.add(r.getValue()));
-        }
-        List<Delivery> recent = new ArrayList<>(all.subList(seenRecords, all.size()));
-        seenRecords = all.size();
-        return recent;
+        return outputs.newDeliveries();
     }
 
     private static NotificationEvent event(String eventId, Instant sendAt, String... userIds) {

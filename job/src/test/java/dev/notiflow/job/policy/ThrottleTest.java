@@ -2,11 +2,9 @@ package dev.notiflow.job.policy;
 
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 
-import dev.notiflow.job.OutputTags;
 import dev.notiflow.job.operators.OperatorMetrics;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.Delivery;
@@ -46,8 +44,7 @@ class ThrottleTest {
     @TempDir Path rocksDb;
 
     private KeyedOneInputStreamOperatorTestHarness<String, SendRequest, SendRequest> harness;
-    private int seen;
-    private int seenSkips;
+    private PolicyHarness<SendRequest> outputs;
 
     @AfterEach
     void tearDown() throws Exception {
@@ -337,19 +334,9 @@ class ThrottleTest {
                         Throttle::key,
                         Types.STRING,
                         metrics.environment());
-        EmbeddedRocksDBStateBackend backend = new EmbeddedRocksDBStateBackend();
-        backend.setDbStoragePath(rocksDb.toString());
-        h.setStateBackend(backend);
-        h.setProcessingTime(MIDNIGHT.toEpochMilli());
-        h.setStateTtlProcessingTime(MIDNIGHT.toEpochMilli());
-        if (restore != null) {
-            h.initializeState(restore);
-        }
-        h.open();
+        outputs = PolicyHarness.open(h, rocksDb, MIDNIGHT.toEpochMilli(), restore);
         harnesses.add(h);
         harness = h;
-        seen = 0;
-        seenSkips = 0;
     }
 
     /** Moves both clocks (timers and state TTL) to a time of day, e.g. {@code 01:10:59.999}. */
@@ -375,25 +362,12 @@ class ThrottleTest {
 
     /** The event ids passed on since the last call. */
     private List<String> passed() {
-        List<SendRequest> all = harness.extractOutputValues();
-        List<String> ids = new ArrayList<>();
-        for (SendRequest r : all.subList(seen, all.size())) {
-            ids.add(r.eventId());
-        }
-        seen = all.size();
-        return ids;
+        return outputs.newOutput().stream().map(SendRequest::eventId).toList();
     }
 
     /** The THROTTLED records since the last call. */
     private List<Delivery> skips() {
-        List<Delivery> all = new ArrayList<>();
-        var side = harness.getSideOutput(OutputTags.DELIVERIES);
-        if (side != null) {
-            side.forEach(r -> all.add(r.getValue()));
-        }
-        List<Delivery> recent = new ArrayList<>(all.subList(seenSkips, all.size()));
-        seenSkips = all.size();
-        return recent;
+        return outputs.newDeliveries();
     }
 
     private static SendRequest push(String eventId, String category, String userId, String token) {
