@@ -157,12 +157,12 @@ public record SendRequest(
 
     /** This request with rendered content. */
     public SendRequest withContent(Content c) {
-        return copy(c, attempt, firstAttemptAt, lastReason, fallbackChannel, fallbackAddress);
+        return toBuilder().content(c).build();
     }
 
     /** This request with a channel to fall back to once if it fails. */
     public SendRequest withFallback(Channel channel, String address) {
-        return copy(content, attempt, firstAttemptAt, lastReason, channel, address);
+        return toBuilder().fallbackChannel(channel).fallbackAddress(address).build();
     }
 
     /**
@@ -170,87 +170,21 @@ public record SendRequest(
      * provider).
      */
     public SendRequest sameAttempt() {
-        return copy(
-                content, attempt - 1, firstAttemptAt, lastReason, fallbackChannel, fallbackAddress);
+        return toBuilder().attempt(attempt - 1).build();
     }
 
     /** This request as the next attempt after a retryable failure. */
     public SendRequest nextAttempt(Instant firstAttempt, String reason) {
-        return copy(
-                content,
-                attempt + 1,
-                firstAttemptAt != null ? firstAttemptAt : firstAttempt,
-                reason,
-                fallbackChannel,
-                fallbackAddress);
-    }
-
-    /** This request with the fields that change between attempts replaced. */
-    private SendRequest copy(
-            Content content,
-            int attempt,
-            Instant firstAttemptAt,
-            String lastReason,
-            Channel fallbackChannel,
-            String fallbackAddress) {
-        return new SendRequest(
-                notificationId,
-                eventId,
-                userId,
-                type,
-                category,
-                channel,
-                provider,
-                platform,
-                token,
-                appId,
-                address,
-                locale,
-                priority,
-                templateId,
-                data,
-                content,
-                attempt,
-                createdAt,
-                receivedAt,
-                firstAttemptAt,
-                lastReason,
-                fallbackChannel,
-                fallbackAddress,
-                fallbackOf,
-                timeZone,
-                quietHours);
+        return toBuilder()
+                .attempt(attempt + 1)
+                .firstAttemptAt(firstAttemptAt != null ? firstAttemptAt : firstAttempt)
+                .lastReason(reason)
+                .build();
     }
 
     /** This request with the user's time zone and quiet hours, as their profile has them. */
     public SendRequest withQuietHours(String zone, QuietHours hours) {
-        return new SendRequest(
-                notificationId,
-                eventId,
-                userId,
-                type,
-                category,
-                channel,
-                provider,
-                platform,
-                token,
-                appId,
-                address,
-                locale,
-                priority,
-                templateId,
-                data,
-                content,
-                attempt,
-                createdAt,
-                receivedAt,
-                firstAttemptAt,
-                lastReason,
-                fallbackChannel,
-                fallbackAddress,
-                fallbackOf,
-                zone,
-                hours);
+        return toBuilder().timeZone(zone).quietHours(hours).build();
     }
 
     /**
@@ -259,32 +193,249 @@ public record SendRequest(
      * replaces.
      */
     public SendRequest asFallback(String reason) {
-        return new SendRequest(
-                NotificationIds.of(eventId, userId, fallbackChannel, null),
-                eventId,
-                userId,
-                type,
-                category,
-                fallbackChannel,
-                Provider.forChannel(fallbackChannel),
-                null,
-                null,
-                null,
-                fallbackAddress,
-                locale,
-                priority,
-                templateId,
-                data,
-                content,
-                1,
-                createdAt,
-                receivedAt,
-                null,
-                reason,
-                null,
-                null,
-                notificationId,
-                timeZone,
-                quietHours);
+        return toBuilder()
+                .notificationId(NotificationIds.of(eventId, userId, fallbackChannel, null))
+                .channel(fallbackChannel)
+                .provider(Provider.forChannel(fallbackChannel))
+                .platform(null)
+                .token(null)
+                .appId(null)
+                .address(fallbackAddress)
+                .attempt(1)
+                .firstAttemptAt(null)
+                .lastReason(reason)
+                .fallbackChannel(null)
+                .fallbackAddress(null)
+                .fallbackOf(notificationId)
+                .build();
+    }
+
+    /** A new request, every field unset ({@code attempt} 1). */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this request's fields, to make a copy with some of them replaced. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.notificationId = notificationId;
+        b.eventId = eventId;
+        b.userId = userId;
+        b.type = type;
+        b.category = category;
+        b.channel = channel;
+        b.provider = provider;
+        b.platform = platform;
+        b.token = token;
+        b.appId = appId;
+        b.address = address;
+        b.locale = locale;
+        b.priority = priority;
+        b.templateId = templateId;
+        b.data = data;
+        b.content = content;
+        b.attempt = attempt;
+        b.createdAt = createdAt;
+        b.receivedAt = receivedAt;
+        b.firstAttemptAt = firstAttemptAt;
+        b.lastReason = lastReason;
+        b.fallbackChannel = fallbackChannel;
+        b.fallbackAddress = fallbackAddress;
+        b.fallbackOf = fallbackOf;
+        b.timeZone = timeZone;
+        b.quietHours = quietHours;
+        return b;
+    }
+
+    /** Builds a {@link SendRequest} field by field; each setter replaces one field. */
+    public static final class Builder {
+        private String notificationId;
+        private String eventId;
+        private String userId;
+        private String type;
+        private String category;
+        private Channel channel;
+        private Provider provider;
+        private Platform platform;
+        private String token;
+        private String appId;
+        private String address;
+        private String locale;
+        private Priority priority;
+        private String templateId;
+        private Map<String, String> data;
+        private Content content;
+        private int attempt = 1;
+        private Instant createdAt;
+        private Instant receivedAt;
+        private Instant firstAttemptAt;
+        private String lastReason;
+        private Channel fallbackChannel;
+        private String fallbackAddress;
+        private String fallbackOf;
+        private String timeZone;
+        private QuietHours quietHours;
+
+        private Builder() {}
+
+        public Builder notificationId(String notificationId) {
+            this.notificationId = notificationId;
+            return this;
+        }
+
+        public Builder eventId(String eventId) {
+            this.eventId = eventId;
+            return this;
+        }
+
+        public Builder userId(String userId) {
+            this.userId = userId;
+            return this;
+        }
+
+        public Builder type(String type) {
+            this.type = type;
+            return this;
+        }
+
+        public Builder category(String category) {
+            this.category = category;
+            return this;
+        }
+
+        public Builder channel(Channel channel) {
+            this.channel = channel;
+            return this;
+        }
+
+        public Builder provider(Provider provider) {
+            this.provider = provider;
+            return this;
+        }
+
+        public Builder platform(Platform platform) {
+            this.platform = platform;
+            return this;
+        }
+
+        public Builder token(String token) {
+            this.token = token;
+            return this;
+        }
+
+        public Builder appId(String appId) {
+            this.appId = appId;
+            return this;
+        }
+
+        public Builder address(String address) {
+            this.address = address;
+            return this;
+        }
+
+        public Builder locale(String locale) {
+            this.locale = locale;
+            return this;
+        }
+
+        public Builder priority(Priority priority) {
+            this.priority = priority;
+            return this;
+        }
+
+        public Builder templateId(String templateId) {
+            this.templateId = templateId;
+            return this;
+        }
+
+        public Builder data(Map<String, String> data) {
+            this.data = data;
+            return this;
+        }
+
+        public Builder content(Content content) {
+            this.content = content;
+            return this;
+        }
+
+        public Builder attempt(int attempt) {
+            this.attempt = attempt;
+            return this;
+        }
+
+        public Builder createdAt(Instant createdAt) {
+            this.createdAt = createdAt;
+            return this;
+        }
+
+        public Builder receivedAt(Instant receivedAt) {
+            this.receivedAt = receivedAt;
+            return this;
+        }
+
+        public Builder firstAttemptAt(Instant firstAttemptAt) {
+            this.firstAttemptAt = firstAttemptAt;
+            return this;
+        }
+
+        public Builder lastReason(String lastReason) {
+            this.lastReason = lastReason;
+            return this;
+        }
+
+        public Builder fallbackChannel(Channel fallbackChannel) {
+            this.fallbackChannel = fallbackChannel;
+            return this;
+        }
+
+        public Builder fallbackAddress(String fallbackAddress) {
+            this.fallbackAddress = fallbackAddress;
+            return this;
+        }
+
+        public Builder fallbackOf(String fallbackOf) {
+            this.fallbackOf = fallbackOf;
+            return this;
+        }
+
+        public Builder timeZone(String timeZone) {
+            this.timeZone = timeZone;
+            return this;
+        }
+
+        public Builder quietHours(QuietHours quietHours) {
+            this.quietHours = quietHours;
+            return this;
+        }
+
+        public SendRequest build() {
+            return new SendRequest(
+                    notificationId,
+                    eventId,
+                    userId,
+                    type,
+                    category,
+                    channel,
+                    provider,
+                    platform,
+                    token,
+                    appId,
+                    address,
+                    locale,
+                    priority,
+                    templateId,
+                    data,
+                    content,
+                    attempt,
+                    createdAt,
+                    receivedAt,
+                    firstAttemptAt,
+                    lastReason,
+                    fallbackChannel,
+                    fallbackAddress,
+                    fallbackOf,
+                    timeZone,
+                    quietHours);
+        }
     }
 }

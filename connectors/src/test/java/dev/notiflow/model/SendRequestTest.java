@@ -50,6 +50,46 @@ class SendRequestTest {
                     .withQuietHours("Europe/Berlin", HOURS);
 
     @Test
+    void shouldCopyEveryFieldThroughItsBuilder() {
+        SendRequest full =
+                request.withContent(new Content("t", "b", null, null, null))
+                        .withFallback(Channel.EMAIL, "u1@example.com")
+                        .nextAttempt(T, "TIMEOUT");
+
+        assertThat(full.toBuilder().build()).isEqualTo(full);
+        assertThat(full.toBuilder().token("other").build())
+                .isEqualTo(
+                        new SendRequest(
+                                full.notificationId(),
+                                full.eventId(),
+                                full.userId(),
+                                full.type(),
+                                full.category(),
+                                full.channel(),
+                                full.provider(),
+                                full.platform(),
+                                "other",
+                                full.appId(),
+                                full.address(),
+                                full.locale(),
+                                full.priority(),
+                                full.templateId(),
+                                full.data(),
+                                full.content(),
+                                full.attempt(),
+                                full.createdAt(),
+                                full.receivedAt(),
+                                full.firstAttemptAt(),
+                                full.lastReason(),
+                                full.fallbackChannel(),
+                                full.fallbackAddress(),
+                                full.fallbackOf(),
+                                full.timeZone(),
+                                full.quietHours()));
+        assertThat(SendRequest.builder().build().attempt()).isEqualTo(1);
+    }
+
+    @Test
     void shouldKeepTheOlderConstructorsWithoutQuietHours() {
         SendRequest plain =
                 new SendRequest(

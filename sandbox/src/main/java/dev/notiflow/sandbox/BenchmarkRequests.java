@@ -31,28 +31,26 @@ final class BenchmarkRequests {
 
     /** A rendered push request as the job hands it to a sender. */
     static SendRequest request(String eventId, String user, String token, boolean ios, Instant at) {
-        return new SendRequest(
-                NotificationIds.of(eventId, user, Channel.PUSH, token),
-                eventId,
-                user,
-                "bench.push",
-                "bench",
-                Channel.PUSH,
-                ios ? Provider.APNS : Provider.FCM,
-                ios ? Platform.IOS : Platform.ANDROID,
-                token,
-                BenchmarkWorkload.APP_ID,
-                null,
-                "en",
-                Priority.NORMAL,
-                "bench.push",
-                Map.of("title", "Flash sale"),
-                CONTENT,
-                1,
-                at,
-                at,
-                at,
-                null);
+        return SendRequest.builder()
+                .notificationId(NotificationIds.of(eventId, user, Channel.PUSH, token))
+                .eventId(eventId)
+                .userId(user)
+                .type("bench.push")
+                .category("bench")
+                .channel(Channel.PUSH)
+                .provider(ios ? Provider.APNS : Provider.FCM)
+                .platform(ios ? Platform.IOS : Platform.ANDROID)
+                .token(token)
+                .appId(BenchmarkWorkload.APP_ID)
+                .locale("en")
+                .priority(Priority.NORMAL)
+                .templateId("bench.push")
+                .data(Map.of("title", "Flash sale"))
+                .content(CONTENT)
+                .createdAt(at)
+                .receivedAt(at)
+                .firstAttemptAt(at)
+                .build();
     }
 
     /** Row {@code i} of the JDBC ceiling: a SENT push, bound by the delivery table's own code. */

@@ -468,33 +468,27 @@ public final class RecipientResolver
             DeviceToken device,
             String address) {
         String token = device == null ? null : device.token();
-        return new SendRequest(
-                NotificationIds.of(event.eventId(), userId, channel, token),
-                event.eventId(),
-                userId,
-                event.type(),
-                event.category(),
-                channel,
-                provider,
-                device == null ? null : device.platform(),
-                token,
-                device == null ? null : device.appId(),
-                address,
-                prefs.locale(),
-                event.priority(),
-                event.templateId(),
-                event.data(),
-                null,
-                1,
-                event.createdAt(),
-                event.receivedAt(),
-                null,
-                null,
-                null,
-                null,
-                null,
-                prefs.timeZone(),
-                prefs.quietHours());
+        return SendRequest.builder()
+                .notificationId(NotificationIds.of(event.eventId(), userId, channel, token))
+                .eventId(event.eventId())
+                .userId(userId)
+                .type(event.type())
+                .category(event.category())
+                .channel(channel)
+                .provider(provider)
+                .platform(device == null ? null : device.platform())
+                .token(token)
+                .appId(device == null ? null : device.appId())
+                .address(address)
+                .locale(prefs.locale())
+                .priority(event.priority())
+                .templateId(event.templateId())
+                .data(event.data())
+                .createdAt(event.createdAt())
+                .receivedAt(event.receivedAt())
+                .timeZone(prefs.timeZone())
+                .quietHours(prefs.quietHours())
+                .build();
     }
 
     /**

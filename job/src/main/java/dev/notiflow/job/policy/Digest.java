@@ -338,56 +338,36 @@ public final class Digest extends KeyedProcessFunction<String, SendRequest, Send
     /** The digest to the destination of one device (or address) of the first notification. */
     private SendRequest digestOf(
             SendRequest first, String digestEventId, String category, Map<String, String> data) {
-        return new SendRequest(
+        return first.toBuilder()
+                .notificationId(
                         NotificationIds.of(
-                                digestEventId, first.userId(), first.channel(), first.token()),
-                        digestEventId,
-                        first.userId(),
-                        first.type(),
-                        category,
-                        first.channel(),
-                        first.provider(),
-                        first.platform(),
-                        first.token(),
-                        first.appId(),
-                        first.address(),
-                        first.locale(),
-                        first.priority(),
-                        settings.templateId(category),
-                        data,
-                        null,
-                        first.attempt(),
-                        first.createdAt(),
-                        first.receivedAt(),
-                        null,
-                        null)
-                .withFallback(first.fallbackChannel(), first.fallbackAddress());
+                                digestEventId, first.userId(), first.channel(), first.token()))
+                .eventId(digestEventId)
+                .category(category)
+                .templateId(settings.templateId(category))
+                .data(data)
+                .content(null)
+                .firstAttemptAt(null)
+                .lastReason(null)
+                .fallbackOf(null)
+                .build();
     }
 
     /** What a folded notification past the kept items needs for its DIGESTED record. */
     private static SendRequest withoutPayload(SendRequest r) {
-        return new SendRequest(
-                r.notificationId(),
-                r.eventId(),
-                r.userId(),
-                r.type(),
-                r.category(),
-                r.channel(),
-                r.provider(),
-                null,
-                null,
-                null,
-                null,
-                null,
-                r.priority(),
-                null,
-                null,
-                null,
-                r.attempt(),
-                r.createdAt(),
-                r.receivedAt(),
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId(r.notificationId())
+                .eventId(r.eventId())
+                .userId(r.userId())
+                .type(r.type())
+                .category(r.category())
+                .channel(r.channel())
+                .provider(r.provider())
+                .priority(r.priority())
+                .attempt(r.attempt())
+                .createdAt(r.createdAt())
+                .receivedAt(r.receivedAt())
+                .build();
     }
 
     private Counter counter(Map<String, Counter> counters, String name, SendRequest r) {
