@@ -3,18 +3,17 @@ package dev.notiflow.job;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import dev.notiflow.job.operators.LaneRecord;
 import dev.notiflow.job.operators.ReadDeliveryLog;
 import dev.notiflow.kafka.KafkaIO;
 import dev.notiflow.model.DeadLetter;
-import dev.notiflow.model.Priority;
 import dev.notiflow.model.Delivery;
+import dev.notiflow.model.Priority;
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.TokenInvalidation;
@@ -197,11 +196,11 @@ public final class KafkaWiring {
     }
 
     /**
-     * The lane router's sink: each event's original record (key, value and timestamp unchanged)
-     * to {@code <topics.events>.<lane>}, AT_LEAST_ONCE. A record is sent as soon as it is
-     * routed, not when a checkpoint commits a transaction, so a lane job sees it within the
-     * producer's linger; a router replay after a failure writes some records again, and the lane
-     * job's own dedupe drops those.
+     * The lane router's sink: each event's original record (key, value and timestamp unchanged) to
+     * {@code <topics.events>.<lane>}, AT_LEAST_ONCE. A record is sent as soon as it is routed, not
+     * when a checkpoint commits a transaction, so a lane job sees it within the producer's linger;
+     * a router replay after a failure writes some records again, and the lane job's own dedupe
+     * drops those.
      */
     public static KafkaSink<LaneRecord> laneEventsSink(Configuration config) {
         String bootstrap = JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS);

@@ -77,7 +77,8 @@ public final class LaneOptions {
 
     /** Every option of this class, for the reference and the config file checks. */
     public static List<ConfigOption<?>> all() {
-        List<ConfigOption<?>> all = new ArrayList<>(List.of(LANE, HIGH_RESERVED_SHARE, NORMAL_SHARE));
+        List<ConfigOption<?>> all =
+                new ArrayList<>(List.of(LANE, HIGH_RESERVED_SHARE, NORMAL_SHARE));
         for (Provider p : Provider.values()) {
             all.add(QUOTA.get(p));
         }

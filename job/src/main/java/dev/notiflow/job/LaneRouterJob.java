@@ -32,7 +32,8 @@ import static org.apache.flink.util.Preconditions.checkArgument;
  * </pre>
  *
  * It never calls a provider, so no provider can back-pressure it. Its consumer group is {@code
- * <kafka.group-id>-router} and its transactional ids {@code <kafka.transactional-id-prefix>-router}.
+ * <kafka.group-id>-router} and its transactional ids {@code
+ * <kafka.transactional-id-prefix>-router}.
  *
  * <pre>{@code
  * flink run -c dev.notiflow.job.LaneRouterJob notiflow-job-shaded.jar --config /etc/notiflow/job.yaml
@@ -73,7 +74,8 @@ public final class LaneRouterJob {
         define(env, KafkaWiring.routerEvents(env, config), config);
     }
 
-    static void define(
+    /** Defines the router on these events (the Kafka source, or a test's stream in front of it). */
+    public static void define(
             StreamExecutionEnvironment env, DataStream<RawRecord> events, Configuration config) {
         SingleOutputStreamOperator<LaneRecord> parsed =
                 events.process(new ParseLaneEvents(config.get(JobOptions.MAX_RECORD_BYTES)))

@@ -13,9 +13,9 @@ import java.util.Optional;
 import static org.apache.flink.util.Preconditions.checkArgument;
 
 /**
- * Priority lanes: {@link LaneRouterJob} copies each event of {@code notification-events} to
- * {@code notification-events.<lane>} by its priority, and one {@link NotificationJob} per lane
- * ({@code --lane high}) runs the whole topology on its own topic, with its own consumer group,
+ * Priority lanes: {@link LaneRouterJob} copies each event of {@code notification-events} to {@code
+ * notification-events.<lane>} by its priority, and one {@link NotificationJob} per lane ({@code
+ * --lane high}) runs the whole topology on its own topic, with its own consumer group,
  * transactional ids, state, checkpoints and provider clients, so that back-pressure from one lane's
  * providers never reaches another lane.
  *
@@ -65,7 +65,9 @@ public final class Lanes {
         String suffix = "-" + lane.wireName();
         c.set(JobOptions.TOPIC_EVENTS, eventsTopic(config, lane));
         if (lane != Priority.NORMAL) {
-            c.set(JobOptions.TOPIC_RETRY, config.get(JobOptions.TOPIC_RETRY) + "." + lane.wireName());
+            c.set(
+                    JobOptions.TOPIC_RETRY,
+                    config.get(JobOptions.TOPIC_RETRY) + "." + lane.wireName());
         }
         c.set(JobOptions.KAFKA_GROUP_ID, config.get(JobOptions.KAFKA_GROUP_ID) + suffix);
         c.set(

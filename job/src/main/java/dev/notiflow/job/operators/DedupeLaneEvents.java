@@ -15,9 +15,9 @@ import java.time.Instant;
  * The lane router's dedupe, keyed by eventId, with {@link DedupeEvents}'s semantics and its very
  * state ({@link DedupeEvents#seenDescriptor}): the first occurrence passes, whatever its lane; each
  * repeat within the TTL yields one SKIPPED/DUPLICATE_EVENT record on {@link OutputTags#DELIVERIES}
- * and nothing else. So the same eventId sent once as normal and once as high reaches one lane
- * only. Under the same uid as {@link DedupeEvents}, it restores the eventIds remembered by the
- * single job's savepoint.
+ * and nothing else. So the same eventId sent once as normal and once as high reaches one lane only.
+ * Under the same uid as {@link DedupeEvents}, it restores the eventIds remembered by the single
+ * job's savepoint.
  */
 public final class DedupeLaneEvents extends KeyedProcessFunction<String, LaneRecord, LaneRecord> {
 
