@@ -2,11 +2,13 @@ package dev.notiflow.job.it;
 
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.InMemoryReporter;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.notiflow.job.Gateways;
 import dev.notiflow.job.JobOptions;
 import dev.notiflow.job.KafkaWiring;
@@ -28,17 +30,28 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -49,9 +62,23 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class LanesITCase {
 
-    static final InMemoryReporter METRICS = InMemoryReporter.create();
+    /** The port of the cluster's Prometheus reporter, as flink-conf/config.yaml enables it. */
+    static final int PROMETHEUS_PORT = freePort();
 
-    @RegisterExtension static final MiniClusterExtension FLINK = TestJobs.miniCluster(METRICS);
+    @RegisterExtension
+    static final MiniClusterExtension FLINK =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setConfiguration(
+                                    Configuration.fromMap(
+                                            Map.of(
+                                                    "metrics.reporter.prom.factory.class",
+                                                    "org.apache.flink.metrics.prometheus.PrometheusReporterFactory",
+                                                    "metrics.reporter.prom.port",
+                                                    Integer.toString(PROMETHEUS_PORT))))
+                            .setNumberTaskManagers(1)
+                            .setNumberSlotsPerTaskManager(4)
+                            .build());
 
     @RegisterExtension final KafkaExtension kafkaExtension = new KafkaExtension();
 
@@ -105,11 +132,13 @@ class LanesITCase {
             produce("low-" + i, "low");
         }
         await(() -> Sends.BLOCKED_CALLS.get() > 0, "the low lane's provider taking a send");
+        // One partition per topic: the router and the high lane see these in this order, so
+        // once high-4 is sent, a dup-1 that passed the router would have been sent before it.
         produce("dup-1", "normal");
+        produce("dup-1", "high");
         for (int i = 0; i < 5; i++) {
             produce("high-" + i, "high");
         }
-        produce("dup-1", "high");
 
         await(
                 () -> {
@@ -121,6 +150,12 @@ class LanesITCase {
                     return Sends.count("normal", "dup-1") > 0;
                 },
                 "every high-priority event sent, and dup-1 by the normal lane");
+        for (int i = 0; i < 5; i++) {
+            assertThat(Sends.count("high", "high-" + i)).as("sends of high-%d", i).isEqualTo(1);
+        }
+        assertThat(Sends.count("normal", "dup-1") + Sends.count("high", "dup-1"))
+                .as("sends of dup-1, produced as normal and as high, on all lanes")
+                .isEqualTo(1);
         // The router's duplicate record for the second dup-1 is committed with its next checkpoint.
         List<ConsumerRecord<String, String>> skipped = new ArrayList<>();
         await(
@@ -136,12 +171,6 @@ class LanesITCase {
                 },
                 "the router's SKIPPED/DUPLICATE_EVENT record of dup-1");
 
-        for (int i = 0; i < 5; i++) {
-            assertThat(Sends.count("high", "high-" + i)).as("sends of high-%d", i).isEqualTo(1);
-        }
-        assertThat(Sends.count("normal", "dup-1") + Sends.count("high", "dup-1"))
-                .as("sends of dup-1, produced as normal and as high, on all lanes")
-                .isEqualTo(1);
         assertThat(skipped).hasSize(1);
         assertThat(Sends.BLOCKED_CALLS.get())
                 .as("sends the blocked low lane took: its capacity")
@@ -150,6 +179,77 @@ class LanesITCase {
             assertThat(Sends.count("high", "low-" + i) + Sends.count("normal", "low-" + i))
                     .as("low-%d sent outside its lane", i)
                     .isZero();
+        }
+
+        // The lanes as Prometheus sees them: each lane's lag, and every metric the dashboard
+        // queries.
+        List<String> samples = prometheusSamples();
+        for (String job : List.of("notiflow-high", "notiflow-normal", "notiflow-low")) {
+            assertThat(samples)
+                    .as("the events source's consumer lag of %s", job)
+                    .anyMatch(
+                            l ->
+                                    l.startsWith(
+                                                    "flink_taskmanager_job_task_operator_pendingRecords{")
+                                            && l.contains("job_name=\"" + job + "\"")
+                                            && l.contains("operator_name=\"Source: Events"));
+        }
+        Set<String> exported = new TreeSet<>();
+        for (String line : samples) {
+            if (!line.startsWith("#") && line.contains("{")) {
+                exported.add(line.substring(0, line.indexOf('{')));
+            }
+        }
+        Set<String> queried = dashboardMetrics();
+        assertThat(queried).hasSizeGreaterThan(10);
+        assertThat(exported).containsAll(queried);
+    }
+
+    /** Every metric name the Grafana dashboard's queries use. */
+    static Set<String> dashboardMetrics() throws IOException {
+        JsonNode dashboard =
+                new ObjectMapper()
+                        .readTree(Path.of("../flink-conf/grafana/notiflow.json").toFile());
+        Set<String> names = new TreeSet<>();
+        Matcher m = METRIC_NAME.matcher("");
+        for (JsonNode expr : dashboard.findValues("expr")) {
+            m.reset(expr.asText());
+            while (m.find()) {
+                names.add(m.group());
+            }
+        }
+        for (JsonNode query : dashboard.findValues("definition")) {
+            m.reset(query.asText());
+            while (m.find()) {
+                names.add(m.group());
+            }
+        }
+        return names;
+    }
+
+    private static final Pattern METRIC_NAME = Pattern.compile("flink_[A-Za-z0-9_]+");
+
+    private static List<String> prometheusSamples() throws Exception {
+        HttpResponse<String> response =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(
+                                                URI.create(
+                                                        "http://localhost:"
+                                                                + PROMETHEUS_PORT
+                                                                + "/metrics"))
+                                        .timeout(Duration.ofSeconds(30))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).isEqualTo(200);
+        return response.body().lines().toList();
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
