@@ -184,7 +184,8 @@ class LanesITCase {
         // The lanes as Prometheus sees them: each lane's lag, and every metric the dashboard
         // queries.
         List<String> samples = prometheusSamples();
-        for (String job : List.of("notiflow-high", "notiflow-normal", "notiflow-low")) {
+        // Prometheus label values have '-', '.' and spaces as '_'.
+        for (String job : List.of("notiflow_high", "notiflow_normal", "notiflow_low")) {
             assertThat(samples)
                     .as("the events source's consumer lag of %s", job)
                     .anyMatch(
@@ -192,7 +193,7 @@ class LanesITCase {
                                     l.startsWith(
                                                     "flink_taskmanager_job_task_operator_pendingRecords{")
                                             && l.contains("job_name=\"" + job + "\"")
-                                            && l.contains("operator_name=\"Source: Events"));
+                                            && l.contains("operator_name=\"Source:_Events"));
         }
         Set<String> exported = new TreeSet<>();
         for (String line : samples) {
