@@ -62,10 +62,10 @@ public final class LaneOptions {
                                             + " sets its send."
                                             + p.wireName()
                                             + ".rate-limit to quota per second × its lane's share"
-                                            + " ÷ its parallelism, and then refuses an explicit"
-                                            + " send."
+                                            + " ÷ its parallelism, and then refuses a send."
                                             + p.wireName()
-                                            + ".rate-limit. Unset: the lane keeps that setting."));
+                                            + ".rate-limit other than 0. Unset: the lane keeps"
+                                            + " that setting."));
         }
     }
 

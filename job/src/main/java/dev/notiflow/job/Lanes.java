@@ -81,8 +81,8 @@ public final class Lanes {
                 continue;
             }
             checkArgument(
-                    !config.contains(JobOptions.sendRateLimit(p)),
-                    "%s is derived from %s in a lane job: set only one of them",
+                    config.get(JobOptions.sendRateLimit(p)) == 0,
+                    "%s is derived from %s in a lane job: leave it 0 (no limit) or unset",
                     JobOptions.sendRateLimit(p).key(),
                     LaneOptions.quota(p).key());
             c.set(

@@ -76,6 +76,13 @@ class LanesTest {
         assertThatThrownBy(() -> Lanes.laneConfig(both, 1))
                 .hasMessageContaining("send.fcm.rate-limit")
                 .hasMessageContaining("lanes.quota.fcm");
+        // The shipped job.yaml's 0 (no limit) goes with a quota.
+        Configuration zero = new Configuration();
+        zero.set(LaneOptions.LANE, "high");
+        zero.set(LaneOptions.quota(Provider.FCM), "600000/min");
+        zero.set(JobOptions.sendRateLimit(Provider.FCM), 0.0);
+        assertThat(Lanes.laneConfig(zero, 1).get(JobOptions.sendRateLimit(Provider.FCM)))
+                .isCloseTo(2000, within(1e-9));
         Configuration bad = new Configuration();
         bad.set(LaneOptions.LANE, "high");
         bad.set(LaneOptions.quota(Provider.FCM), "lots");

@@ -12,6 +12,7 @@ import dev.notiflow.job.JobOptions;
 import dev.notiflow.job.LaneOptions;
 import dev.notiflow.job.LaneRouterJob;
 import dev.notiflow.job.NotificationJob;
+import dev.notiflow.model.Provider;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.LocalKafka;
 import dev.notiflow.testkit.providers.LocalProviders;
@@ -54,7 +55,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  *
  * <pre>
  * scripts/bench.sh --scenario priority [--flood N] [--high-rate R] [--seconds S]
- *                  [--latency-ms L] [--users U] [--out DIR]
+ *                  [--latency-ms L] [--users U] [--quota COUNT/DURATION] [--out DIR]
  * </pre>
  */
 public final class BenchmarkPriority {
@@ -70,6 +71,7 @@ public final class BenchmarkPriority {
         opts.put("seconds", "30");
         opts.put("latency-ms", "20");
         opts.put("users", "1000");
+        opts.put("quota", "");
         opts.put(
                 "out",
                 "sandbox/target/bench/priority-"
@@ -148,6 +150,10 @@ public final class BenchmarkPriority {
             shared.put("ledger.enabled", "false");
             shared.remove("jdbc.url");
             shared.put("parallelism.default", "1");
+            if (!opts.get("quota").isEmpty()) {
+                // The lanes share the FCM quota: the high lane keeps its reserved share.
+                shared.put(LaneOptions.quota(Provider.FCM).key(), opts.get("quota"));
+            }
             shared.put("execution.checkpointing.interval", "5 s");
             shared.put(
                     "execution.checkpointing.dir", out.resolve("checkpoints").toUri().toString());
@@ -224,6 +230,7 @@ public final class BenchmarkPriority {
                 report.put("seconds", seconds);
                 report.put("latencyMs", Integer.parseInt(opts.get("latency-ms")));
                 report.put("users", users);
+                report.put("fcmQuota", opts.get("quota").isEmpty() ? "none" : opts.get("quota"));
                 report.set("highWithoutFlood", latency(deliveries.latencies("hA-")));
                 report.set("highWithFlood", latency(deliveries.latencies("hB-")));
                 long during = deliveries.countFinal("low-", highStart, highEnd);
