@@ -223,6 +223,15 @@ public final class BenchmarkPriority {
                 // As long a window again without high traffic, for the flood's own rate.
                 long afterEnd = highEnd + (highEnd - highStart);
                 Thread.sleep(Math.max(0, afterEnd - System.currentTimeMillis()) + 2_000);
+                // Deliveries are committed with each lane's checkpoints, which a back-pressured
+                // lane completes late: count once the flood's committed records stop growing.
+                long seen = -1;
+                long quietUntil = System.currentTimeMillis() + 60_000;
+                while (seen != deliveries.countFinal("low-", 0, Long.MAX_VALUE)
+                        && System.currentTimeMillis() < quietUntil) {
+                    seen = deliveries.countFinal("low-", 0, Long.MAX_VALUE);
+                    Thread.sleep(10_000);
+                }
 
                 ObjectNode report = JSON.createObjectNode();
                 report.put("flood", flood);
