@@ -35,6 +35,14 @@
 # as the job ships (the sinks depend on it).
 # The job's JVM heap is BENCH_HEAP (default 3g).
 #
+# scripts/bench.sh --scenario priority [--flood N] [--high-rate R] [--seconds S] [--latency-ms L]
+#                  [--users U] [--out DIR]
+#   the priority lanes instead (dev.notiflow.sandbox.BenchmarkPriority): the router and the three
+#   lane jobs against the local providers with L ms (20) added to each answer; a high-priority
+#   push stream of R/s (50) for S seconds (30) alone, then N (1,000,000) low-priority pushes
+#   queued and the same stream beside them. report.json: the high lane's event -> provider-ack
+#   p50/p95/p99 without and with the flood, and the flood's rate while the stream runs and after.
+#
 # Output in --out (default sandbox/target/bench/<UTC timestamp>/): report.json, report.md (with
 # the previous run's rates beside), throughput.png, latency.png, the children's logs, and with
 # --profile job-local-providers.jfr.
@@ -49,6 +57,10 @@ cd "$ROOT"
 log_info "building the sandbox and what it needs ..."
 CP="$(sandbox_classpath)"
 
+MAIN=dev.notiflow.sandbox.Benchmark
+for arg in "$@"; do
+    if [[ "$arg" == priority ]]; then MAIN=dev.notiflow.sandbox.BenchmarkPriority; fi
+done
 mapfile -t JVM_FLAGS < <(flink_jvm_flags)
 exec java "-Xmx${BENCH_HEAP:-3g}" "${JVM_FLAGS[@]}" \
-    -cp "$CP" dev.notiflow.sandbox.Benchmark "$@"
+    -cp "$CP" "$MAIN" "$@"

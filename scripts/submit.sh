@@ -11,6 +11,14 @@
 #       --allow-non-restored  allow savepoint state without a matching operator (default: refuse)
 #       --entry-class CLASS   main class (default: the jar manifest's Main-Class)
 #       --no-wait             return right after submission
+#   scripts/submit.sh lanes [--jar FILE] [--parallelism N] [--from-single SAVEPOINT] [--no-wait]
+#                           [--no-router] -- --config FILE [program args...]
+#       the priority lanes (README "Priority lanes"): the lane jobs high, normal and low
+#       (NotificationJob --lane L), then the router (LaneRouterJob), from the same jar and
+#       program args; prints "<name> <job id>" per job. --from-single starts the router and the
+#       normal lane from the stopped single job's savepoint (unclaimed state allowed), high and
+#       low empty: the migration of the README. --no-router leaves the router out (start it with
+#       run --entry-class dev.notiflow.job.LaneRouterJob once the new lanes loaded the user state).
 #   scripts/submit.sh stop JOB_ID [--target DIR] [--drain]
 #       stop with a savepoint (POST /jobs/:id/stop), poll /jobs/:id/savepoints/:triggerid and
 #       print the savepoint path on stdout
@@ -208,12 +216,44 @@ cmd_cancel() {
     say "job $job canceled"
 }
 
+cmd_lanes() {
+    local common=() from="" args=() router=true
+    while (($#)); do
+        case "$1" in
+            --jar | --parallelism) common+=("$1" "$2"); shift 2 ;;
+            --no-wait) common+=("$1"); shift ;;
+            --from-single) from=$2; shift 2 ;;
+            --no-router) router=false; shift ;;
+            --) shift; args=("$@"); break ;;
+            *) die "unknown option $1" ;;
+        esac
+    done
+    ((${#args[@]})) || die "lanes needs the program args after --, e.g. -- --config job.yaml"
+    local lane restore job
+    for lane in high normal low; do
+        restore=()
+        if [[ -n "$from" && "$lane" == normal ]]; then
+            restore=(--savepoint "$from" --allow-non-restored)
+        fi
+        job="$(cmd_run ${common[@]+"${common[@]}"} ${restore[@]+"${restore[@]}"} \
+            --entry-class dev.notiflow.job.NotificationJob -- "${args[@]}" --lane "$lane")"
+        echo "notiflow-$lane $job"
+    done
+    $router || return 0
+    restore=()
+    [[ -z "$from" ]] || restore=(--savepoint "$from" --allow-non-restored)
+    job="$(cmd_run ${common[@]+"${common[@]}"} ${restore[@]+"${restore[@]}"} \
+        --entry-class dev.notiflow.job.LaneRouterJob -- "${args[@]}")"
+    echo "notiflow-router $job"
+}
+
 cmd_list() {
     rest GET /jobs/overview | jq -r '.jobs | sort_by(."start-time") | .[] | [.jid, .state, .name] | @tsv'
 }
 
 case "${1:-}" in
     run) shift; cmd_run "$@" ;;
+    lanes) shift; cmd_lanes "$@" ;;
     stop) shift; cmd_stop "$@" ;;
     savepoint) shift; cmd_savepoint "$@" ;;
     cancel) shift; cmd_cancel "$@" ;;

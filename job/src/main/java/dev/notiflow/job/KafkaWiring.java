@@ -3,17 +3,26 @@ package dev.notiflow.job;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
+import dev.notiflow.job.operators.LaneRecord;
 import dev.notiflow.job.operators.ReadDeliveryLog;
 import dev.notiflow.kafka.KafkaIO;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
+import dev.notiflow.model.Priority;
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.TokenInvalidation;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
 
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 
 /**
@@ -30,13 +39,21 @@ public final class KafkaWiring {
     public static Inputs inputs(StreamExecutionEnvironment env, Configuration config) {
         String bootstrap = JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS);
         String group = config.get(JobOptions.KAFKA_GROUP_ID);
+        // A lane job reads its own events topic (and the high and low lanes their own retry
+        // topic) under uids of their own: the single job's source state, restored from its
+        // savepoint, would resume reading the topics it names.
+        Optional<Priority> lane = Lanes.lane(config);
+        String retryUid =
+                lane.isPresent() && lane.get() != Priority.NORMAL
+                        ? Uids.LANE_RETRY_SOURCE
+                        : Uids.RETRY_SOURCE;
         return new Inputs(
                 source(
                         env,
                         bootstrap,
                         group,
                         config.get(JobOptions.TOPIC_EVENTS),
-                        Uids.EVENTS_SOURCE,
+                        lane.isPresent() ? Uids.LANE_EVENTS_SOURCE : Uids.EVENTS_SOURCE,
                         "Events"),
                 source(
                         env,
@@ -64,7 +81,7 @@ public final class KafkaWiring {
                         bootstrap,
                         group,
                         config.get(JobOptions.TOPIC_RETRY),
-                        Uids.RETRY_SOURCE,
+                        retryUid,
                         "Retries"),
                 source(
                         env,
@@ -171,6 +188,50 @@ public final class KafkaWiring {
                         .name("Retry topic");
             }
         };
+    }
+
+    /** The lane router's {@code notification-events} source, under the single job's uid. */
+    public static DataStream<RawRecord> routerEvents(
+            StreamExecutionEnvironment env, Configuration config) {
+        return source(
+                env,
+                JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS),
+                config.get(JobOptions.KAFKA_GROUP_ID) + "-router",
+                config.get(JobOptions.TOPIC_EVENTS),
+                Uids.EVENTS_SOURCE,
+                "Events");
+    }
+
+    /**
+     * The lane router's sink: each event's original record (key, value and timestamp unchanged) to
+     * {@code <topics.events>.<lane>}, AT_LEAST_ONCE. A record is sent as soon as it is routed, not
+     * when a checkpoint commits a transaction, so a lane job sees it within the producer's linger;
+     * a router replay after a failure writes some records again, and the lane job's own dedupe
+     * drops those.
+     */
+    public static KafkaSink<LaneRecord> laneEventsSink(Configuration config) {
+        String bootstrap = JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS);
+        Map<Priority, String> topics = new EnumMap<>(Priority.class);
+        for (Priority lane : Priority.values()) {
+            topics.put(lane, Lanes.eventsTopic(config, lane));
+        }
+        KafkaRecordSerializationSchema<LaneRecord> schema =
+                (record, context, timestamp) ->
+                        new ProducerRecord<>(
+                                topics.get(record.lane()),
+                                null,
+                                record.raw().timestamp(),
+                                record.raw().key(),
+                                record.raw().value());
+        Properties props = new Properties();
+        props.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
+        props.setProperty(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        return KafkaSink.<LaneRecord>builder()
+                .setBootstrapServers(bootstrap)
+                .setRecordSerializer(schema)
+                .setDeliveryGuarantee(DeliveryGuarantee.AT_LEAST_ONCE)
+                .setKafkaProducerConfig(props)
+                .build();
     }
 
     private static DataStream<RawRecord> source(

@@ -30,15 +30,33 @@ public final class NotificationJob {
         Configuration config = JobConfig.load(args);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(config);
         build(env, config);
-        env.execute("notiflow");
+        env.execute(name(config));
+    }
+
+    /** The job's name: {@code notiflow}, or {@code notiflow-<lane>} for a lane job. */
+    public static String name(Configuration config) {
+        return Lanes.lane(config).map(l -> "notiflow-" + l.wireName()).orElse("notiflow");
     }
 
     /** Validates the configuration and defines the job on {@code env}, with Kafka I/O. */
     public static void build(StreamExecutionEnvironment env, Configuration config) {
+        build(env, config, ProviderGateways.fromConfig(config));
+    }
+
+    /**
+     * Defines the job on {@code env} with these provider clients; with {@code lane} set, the lane
+     * job ({@link Lanes#laneConfig}).
+     */
+    public static void build(
+            StreamExecutionEnvironment env, Configuration shared, Gateways gateways) {
+        Configuration config = Lanes.laneConfig(shared, env.getParallelism());
         PipelineSettings settings = PipelineSettings.from(config);
-        Gateways gateways = ProviderGateways.fromConfig(config);
         env.setMaxParallelism(config.get(JobOptions.MAX_PARALLELISM));
-        LOG.info("Starting notiflow with providers {}", gateways.enabledProviders());
+        LOG.info(
+                "Starting {} on {} with providers {}",
+                name(config),
+                config.get(JobOptions.TOPIC_EVENTS),
+                gateways.enabledProviders());
         Pipeline.defineWorkflow(
                 env,
                 KafkaWiring.inputs(env, config),

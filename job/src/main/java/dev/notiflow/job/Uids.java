@@ -42,6 +42,22 @@ public final class Uids {
     public static final String INVALIDATIONS_SINK = "invalidations-sink";
     public static final String RETRY_SINK = "retry-sink";
 
+    /** A lane job's source of {@code notification-events.<lane>}. */
+    public static final String LANE_EVENTS_SOURCE = "lane-events-source";
+
+    /** A high or low lane job's source of its own retry topic. */
+    public static final String LANE_RETRY_SOURCE = "lane-retry-source";
+
+    /**
+     * The lane router's: it reads {@code notification-events} under {@link #EVENTS_SOURCE} and
+     * dedupes under {@link #DEDUPE}, so it carries on from the single job's savepoint.
+     */
+    public static final String ROUTER_PARSE_EVENTS = "router-parse-events";
+
+    public static final String ROUTER_LANES_SINK = "router-lanes-sink";
+    public static final String ROUTER_DELIVERIES_SINK = "router-deliveries-sink";
+    public static final String ROUTER_DLQ_SINK = "router-dlq-sink";
+
     public static final String DELIVERY_LOG_SOURCE = "delivery-log-source";
     public static final String READ_DELIVERY_LOG = "read-delivery-log";
 

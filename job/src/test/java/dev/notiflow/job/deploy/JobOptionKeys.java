@@ -4,6 +4,7 @@ import org.apache.flink.configuration.ConfigOption;
 
 import dev.notiflow.jdbc.JdbcOptions;
 import dev.notiflow.job.JobOptions;
+import dev.notiflow.job.LaneOptions;
 import dev.notiflow.sinks.apns.ApnsOptions;
 import dev.notiflow.sinks.email.EmailOptions;
 import dev.notiflow.sinks.fcm.FcmOptions;
@@ -24,6 +25,9 @@ final class JobOptionKeys {
     static Set<String> known() {
         Set<String> keys = new TreeSet<>();
         for (ConfigOption<?> option : JobOptions.all()) {
+            keys.add(option.key());
+        }
+        for (ConfigOption<?> option : LaneOptions.all()) {
             keys.add(option.key());
         }
         keys.addAll(FlinkOptionKeys.keysOf(ApnsOptions.class));

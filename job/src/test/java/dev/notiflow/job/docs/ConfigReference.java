@@ -8,6 +8,7 @@ import org.apache.flink.util.TimeUtils;
 
 import dev.notiflow.jdbc.JdbcOptions;
 import dev.notiflow.job.JobOptions;
+import dev.notiflow.job.LaneOptions;
 import dev.notiflow.sinks.apns.ApnsOptions;
 import dev.notiflow.sinks.email.EmailOptions;
 import dev.notiflow.sinks.fcm.FcmOptions;
@@ -96,6 +97,7 @@ public final class ConfigReference {
         }
         return List.of(
                 new Section(JobOptions.class, job),
+                new Section(LaneOptions.class, LaneOptions.all()),
                 new Section(ApnsOptions.class, sortedByKey(fieldOptions(ApnsOptions.class))),
                 new Section(FcmOptions.class, sortedByKey(fieldOptions(FcmOptions.class))),
                 new Section(SmsOptions.class, sortedByKey(fieldOptions(SmsOptions.class))),
