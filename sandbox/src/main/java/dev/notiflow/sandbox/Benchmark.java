@@ -139,6 +139,10 @@ public final class Benchmark {
 
     private static final int PARTITIONS = 2;
     private static final String TEMPLATES_TOPIC = "bench-templates";
+
+    /** The cancellations topic every job variant reads (empty: nothing is cancelled). */
+    private static final String CANCELLATIONS_TOPIC = "bench-cancellations";
+
     private static final String USAGE =
             "usage: bench.sh [--notifications N] [--users N] [--device-mix ios|android|mixed]"
                     + " [--batch-share F] [--audience true|false] [--seed N] [--variants a,b]"
@@ -482,6 +486,7 @@ public final class Benchmark {
             createTopic("bench-events", false);
             createTopic("bench-events-empty", false);
             createTopic(TEMPLATES_TOPIC, true);
+            createTopic(CANCELLATIONS_TOPIC, false);
             long started = System.nanoTime();
             long devices = 0;
             try (KafkaProducer<byte[], byte[]> producer = producer()) {
@@ -681,6 +686,7 @@ public final class Benchmark {
             c.put(JobOptions.TOPIC_PREFERENCES.key(), "bench-user-preferences");
             c.put(JobOptions.TOPIC_DEVICES.key(), "bench-device-tokens");
             c.put(JobOptions.TOPIC_TEMPLATES.key(), TEMPLATES_TOPIC);
+            c.put(JobOptions.TOPIC_CANCELLATIONS.key(), CANCELLATIONS_TOPIC);
             for (var option :
                     List.of(
                             JobOptions.TOPIC_DELIVERIES,

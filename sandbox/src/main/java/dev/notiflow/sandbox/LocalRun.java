@@ -352,7 +352,9 @@ public final class LocalRun {
 
     /**
      * The sum of the job's {@value HeldGauge#NAME} gauges over every operator and subtask: the
-     * notifications its policies hold back; -1 when the REST API does not answer.
+     * notifications its policies hold back; -1 while that is not known (the REST API does not
+     * answer, or has not fetched every policy operator's gauge yet: its first answers can be
+     * empty).
      */
     static long held(JobClient job, Configuration config) {
         String base =
@@ -360,27 +362,40 @@ public final class LocalRun {
         HttpClient http = HttpClient.newHttpClient();
         try {
             long total = 0;
+            int vertices = 0;
             for (JsonNode vertex : JSON.readTree(get(http, base)).path("vertices")) {
                 if (HELD_BY.stream().noneMatch(vertex.path("name").asText()::contains)) {
                     continue;
                 }
-                String metrics =
-                        base + "/vertices/" + vertex.path("id").asText() + "/subtasks/metrics";
-                List<String> names = new ArrayList<>();
-                for (JsonNode m : JSON.readTree(get(http, metrics))) {
-                    if (m.path("id").asText().endsWith("." + HeldGauge.NAME)) {
-                        names.add(m.path("id").asText());
+                // Subtask by subtask: the REST API's metric store fills per TaskManager, so an
+                // aggregate over the subtasks it knows could leave out the one holding the most.
+                int parallelism = vertex.path("parallelism").asInt(0);
+                for (int subtask = 0; subtask < parallelism; subtask++) {
+                    String metrics =
+                            base
+                                    + "/vertices/"
+                                    + vertex.path("id").asText()
+                                    + "/subtasks/"
+                                    + subtask
+                                    + "/metrics";
+                    List<String> names = new ArrayList<>();
+                    for (JsonNode m : JSON.readTree(get(http, metrics))) {
+                        if (m.path("id").asText().endsWith("." + HeldGauge.NAME)) {
+                            names.add(m.path("id").asText());
+                        }
+                    }
+                    if (names.isEmpty()) {
+                        return -1;
+                    }
+                    String query =
+                            URLEncoder.encode(String.join(",", names), StandardCharsets.UTF_8);
+                    for (JsonNode m : JSON.readTree(get(http, metrics + "?get=" + query))) {
+                        total += Long.parseLong(m.path("value").asText("0"));
                     }
                 }
-                if (names.isEmpty()) {
-                    continue;
-                }
-                String query = URLEncoder.encode(String.join(",", names), StandardCharsets.UTF_8);
-                for (JsonNode m : JSON.readTree(get(http, metrics + "?agg=sum&get=" + query))) {
-                    total += (long) m.path("sum").asDouble(0);
-                }
+                vertices++;
             }
-            return total;
+            return vertices == 0 ? -1 : total;
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
@@ -775,13 +790,17 @@ public final class LocalRun {
                         heldReadAt = System.nanoTime();
                         continue;
                     }
-                    if (outputs.held <= 0 || System.nanoTime() - waitLimitNanos > 0) {
+                    if (outputs.held == 0 || System.nanoTime() - waitLimitNanos > 0) {
                         return outputs;
                     }
                     if (System.nanoTime() - lastHeldNote > 10_000_000_000L) {
-                        say(
-                                "%d notifications held back by the job's policies; waiting",
-                                outputs.held);
+                        if (outputs.held < 0) {
+                            say("the job's held-back gauges are not readable yet; waiting");
+                        } else {
+                            say(
+                                    "%d notifications held back by the job's policies; waiting",
+                                    outputs.held);
+                        }
                         lastHeldNote = System.nanoTime();
                     }
                 }
