@@ -6,14 +6,14 @@ import dev.notiflow.testkit.providers.ProviderScript;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 
+import static dev.notiflow.sandbox.ScenarioOutput.is;
+import static dev.notiflow.sandbox.ScenarioOutput.read;
+import static dev.notiflow.sandbox.ScenarioOutput.select;
+import static dev.notiflow.sandbox.ScenarioOutput.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -47,7 +47,7 @@ class DigestScenarioITCase {
                                 "digest.max-items", "3"));
 
         assertThat(exit).as("exit code").isZero();
-        List<JsonNode> deliveries = read("deliveries.jsonl");
+        List<JsonNode> deliveries = read(out.resolve("deliveries.jsonl"));
         assertThat(deliveries).hasSize(14);
 
         List<JsonNode> sent = select(deliveries, d -> is(d, "status", "SENT"));
@@ -73,7 +73,7 @@ class DigestScenarioITCase {
                             });
         }
 
-        List<JsonNode> messages = read("sent.jsonl");
+        List<JsonNode> messages = read(out.resolve("sent.jsonl"));
         assertThat(messages).hasSize(4);
         JsonNode push = only(messages, digests, "push");
         assertThat(text(push, "title")).isEqualTo("5 new likes");
@@ -95,28 +95,5 @@ class DigestScenarioITCase {
         List<JsonNode> calls = select(messages, m -> is(m, "notificationId", id));
         assertThat(calls).as("provider calls of the %s digest", channel).hasSize(1);
         return calls.get(0);
-    }
-
-    private static List<JsonNode> select(List<JsonNode> nodes, Predicate<JsonNode> p) {
-        return nodes.stream().filter(p).toList();
-    }
-
-    private static boolean is(JsonNode d, String field, String value) {
-        return value.equals(text(d, field));
-    }
-
-    private List<JsonNode> read(String file) throws IOException {
-        List<JsonNode> nodes = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve(file))) {
-            if (!line.isBlank()) {
-                nodes.add(JSON.readTree(line));
-            }
-        }
-        return nodes;
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        return v == null || v.isNull() ? "" : v.asText();
     }
 }

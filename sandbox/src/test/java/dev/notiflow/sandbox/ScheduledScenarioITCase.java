@@ -10,11 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static dev.notiflow.sandbox.ScenarioOutput.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -56,7 +56,7 @@ class ScheduledScenarioITCase {
         assertThat(sendAt).containsOnlyKeys("soon-1", "cancel-1", "later-1");
         assertThat(sendAt.get("soon-1")).isAfterOrEqualTo(started.plusSeconds(20));
 
-        List<JsonNode> deliveries = read("deliveries.jsonl");
+        List<JsonNode> deliveries = read(out.resolve("deliveries.jsonl"));
         assertThat(deliveries)
                 .extracting(
                         d -> text(d, "eventId"),
@@ -83,16 +83,6 @@ class ScheduledScenarioITCase {
                 .isEqualTo(sendAt.get("later-1"));
         assertThat(Duration.between(started, sendAt.get("later-1")))
                 .isGreaterThan(Duration.ofMinutes(59));
-    }
-
-    private List<JsonNode> read(String file) throws Exception {
-        List<JsonNode> nodes = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve(file))) {
-            if (!line.isBlank()) {
-                nodes.add(JSON.readTree(line));
-            }
-        }
-        return nodes;
     }
 
     private static String text(JsonNode node, String field) {

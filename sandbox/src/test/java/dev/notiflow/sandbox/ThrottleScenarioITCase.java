@@ -6,14 +6,14 @@ import dev.notiflow.testkit.providers.ProviderScript;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 
+import static dev.notiflow.sandbox.ScenarioOutput.is;
+import static dev.notiflow.sandbox.ScenarioOutput.read;
+import static dev.notiflow.sandbox.ScenarioOutput.select;
+import static dev.notiflow.sandbox.ScenarioOutput.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -43,7 +43,7 @@ class ThrottleScenarioITCase {
                         Map.of("restart-strategy.type", "none"));
 
         assertThat(exit).as("exit code").isZero();
-        List<JsonNode> deliveries = read("deliveries.jsonl");
+        List<JsonNode> deliveries = read(out.resolve("deliveries.jsonl"));
         assertThat(deliveries).hasSize(30);
 
         List<JsonNode> sales = select(deliveries, d -> text(d, "category").equals("marketing"));
@@ -88,28 +88,5 @@ class ThrottleScenarioITCase {
         assertThat(summary.path("deliveryTableRows").asInt(-1))
                 .as("rows in the delivery table")
                 .isEqualTo(30);
-    }
-
-    private static List<JsonNode> select(List<JsonNode> nodes, Predicate<JsonNode> p) {
-        return nodes.stream().filter(p).toList();
-    }
-
-    private static boolean is(JsonNode d, String field, String value) {
-        return value.equals(text(d, field));
-    }
-
-    private List<JsonNode> read(String file) throws IOException {
-        List<JsonNode> nodes = new ArrayList<>();
-        for (String line : Files.readAllLines(out.resolve(file))) {
-            if (!line.isBlank()) {
-                nodes.add(JSON.readTree(line));
-            }
-        }
-        return nodes;
-    }
-
-    private static String text(JsonNode node, String field) {
-        JsonNode v = node.get(field);
-        return v == null || v.isNull() ? "" : v.asText();
     }
 }
