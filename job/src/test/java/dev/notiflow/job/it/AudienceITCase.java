@@ -59,9 +59,7 @@ class AudienceITCase {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (job != null) {
-            job.cancel().get();
-        }
+        TestJobs.cancel(job);
     }
 
     @Test

@@ -58,9 +58,7 @@ class DatabaseCredentialsITCase {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (job != null && !job.getJobStatus().get().isGloballyTerminalState()) {
-            job.cancel().get();
-        }
+        TestJobs.cancel(job);
     }
 
     @Test

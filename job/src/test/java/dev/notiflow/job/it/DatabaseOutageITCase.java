@@ -53,11 +53,7 @@ class DatabaseOutageITCase {
 
     @AfterEach
     void tearDown() throws Exception {
-        for (JobClient j : new JobClient[] {job, tables}) {
-            if (j != null) {
-                j.cancel().get();
-            }
-        }
+        TestJobs.cancel(job, tables);
     }
 
     @Test

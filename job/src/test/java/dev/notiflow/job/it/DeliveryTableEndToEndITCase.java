@@ -103,7 +103,7 @@ class DeliveryTableEndToEndITCase {
                 .as("restarts: the injected one")
                 .isEqualTo(1);
         TestJobs.assertNoRestarts(METRICS, tables);
-        job.cancel().get();
+        TestJobs.cancel(job);
         // Draining fires the last event-time windows of the per-minute metrics.
         tables.stopWithSavepoint(true, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get();

@@ -45,9 +45,7 @@ class LaneMigrationITCase {
 
     @AfterEach
     void tearDown() throws Exception {
-        for (JobClient job : jobs) {
-            job.cancel().get();
-        }
+        TestJobs.cancel(jobs);
     }
 
     @Test

@@ -101,9 +101,7 @@ class LanesITCase {
 
     @AfterEach
     void tearDown() throws Exception {
-        for (JobClient job : jobs) {
-            job.cancel().get();
-        }
+        TestJobs.cancel(jobs);
     }
 
     /**

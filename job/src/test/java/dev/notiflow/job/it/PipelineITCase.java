@@ -56,9 +56,7 @@ class PipelineITCase {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (job != null) {
-            job.cancel().get();
-        }
+        TestJobs.cancel(job);
     }
 
     @Test

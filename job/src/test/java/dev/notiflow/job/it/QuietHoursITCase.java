@@ -56,9 +56,7 @@ class QuietHoursITCase {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (job != null) {
-            job.cancel().get();
-        }
+        TestJobs.cancel(job);
         if (providers != null) {
             providers.close();
         }

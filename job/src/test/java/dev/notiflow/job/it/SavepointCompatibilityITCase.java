@@ -94,7 +94,7 @@ class SavepointCompatibilityITCase {
             assertThat(SendLog.providerSends()).isEqualTo(1);
             TestJobs.assertNoRestarts(METRICS, job);
         } finally {
-            job.cancel().get();
+            TestJobs.cancel(job);
         }
     }
 

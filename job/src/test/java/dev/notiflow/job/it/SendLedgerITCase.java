@@ -71,9 +71,7 @@ class SendLedgerITCase {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (job != null) {
-            job.cancel().get();
-        }
+        TestJobs.cancel(job);
     }
 
     @Test

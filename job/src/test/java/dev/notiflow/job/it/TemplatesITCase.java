@@ -49,9 +49,7 @@ class TemplatesITCase {
 
     @AfterEach
     void tearDown() throws Exception {
-        if (job != null) {
-            job.cancel().get();
-        }
+        TestJobs.cancel(job);
         if (providers != null) {
             providers.close();
         }

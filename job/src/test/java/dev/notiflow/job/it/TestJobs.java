@@ -26,6 +26,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -64,6 +65,40 @@ final class TestJobs {
     /** The shared MiniCluster of a test class that reads none of its metrics. */
     static MiniClusterExtension miniCluster() {
         return miniCluster(InMemoryReporter.create());
+    }
+
+    /**
+     * Cancels each job that is not done yet and waits until it is: {@code cancel()} returns once
+     * the JobManager took the request, while the tasks go on writing checkpoints into the test's
+     * temporary directory, which JUnit deletes right after the test.
+     */
+    static void cancel(Iterable<JobClient> jobs) throws Exception {
+        for (JobClient job : jobs) {
+            if (job != null && !job.getJobStatus().get().isGloballyTerminalState()) {
+                job.cancel().get();
+            }
+        }
+        for (JobClient job : jobs) {
+            if (job != null) {
+                awaitTerminal(job, Duration.ofSeconds(60));
+            }
+        }
+    }
+
+    /** {@link #cancel(Iterable)} for the jobs given, any of which may be {@code null}. */
+    static void cancel(JobClient... jobs) throws Exception {
+        cancel(Arrays.asList(jobs));
+    }
+
+    private static void awaitTerminal(JobClient job, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!job.getJobStatus().get().isGloballyTerminalState()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(
+                        "job " + job.getJobID() + " not done " + timeout + " after its cancel");
+            }
+            Thread.sleep(50);
+        }
     }
 
     /** Flink's {@code numRestarts} of a running job, as its JobManager reports it. */
