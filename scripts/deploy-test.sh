@@ -29,7 +29,7 @@ source "$ROOT/scripts/lib.sh"
 ensure_java_maven
 cd "$ROOT"
 log_info "building the job jar and running ClusterDeploymentITCase and TaskManagerCrashITCase"
-mvn_cmd -pl connectors,sinks,testkit,job,sandbox verify \
+mvn_cmd -pl contracts,connectors,sinks,testkit,job,sandbox verify \
     -Dtest=NoUnitTests -Dsurefire.failIfNoSpecifiedTests=false \
     -Dit.test='ClusterDeploymentITCase,TaskManagerCrashITCase' -Dfailsafe.failIfNoSpecifiedTests=false \
     "$@"

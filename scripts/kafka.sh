@@ -60,7 +60,7 @@ build_testkit() {
     fi
     log_info "compiling testkit"
     (cd "$ROOT" && { mvn_cmd -q -o -pl testkit compile || mvn_cmd -q -pl testkit compile; }) >&2 \
-        || die "could not compile testkit (try: mvn -B -pl connectors install -DskipTests, then again)"
+        || die "could not compile testkit (try: mvn -B -pl testkit -am compile, then again)"
 }
 
 # 2. testkit's classpath (all scopes: the broker is a test dependency, kept out of the job jar).

@@ -47,7 +47,7 @@ import java.util.stream.Collectors;
  * that the job module sees their current options):
  *
  * <pre>{@code
- * mvn -o -q -B -pl connectors,sinks install -DskipTests
+ * mvn -o -q -B -pl contracts,connectors,sinks install -DskipTests
  * mvn -o -q -B -pl job test -Dtest=ConfigReferenceTest -Dsurefire.failIfNoSpecifiedTests=false \
  *     -Dnotiflow.docs.regenerate=true
  * }</pre>
@@ -66,7 +66,7 @@ public final class ConfigReference {
 
     /** How to regenerate, for failure messages. */
     public static final String HOW_TO_REGENERATE =
-            "cd <repo root> && mvn -o -q -B -pl connectors,sinks install -DskipTests"
+            "cd <repo root> && mvn -o -q -B -pl contracts,connectors,sinks install -DskipTests"
                     + " && mvn -o -q -B -pl job test -Dtest=ConfigReferenceTest"
                     + " -Dsurefire.failIfNoSpecifiedTests=false -D"
                     + REGENERATE_PROPERTY

@@ -19,7 +19,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The topic JSON Schemas and examples shipped in {@code connectors/src/main/resources}, loaded from
+ * The topic JSON Schemas and examples shipped in {@code contracts/src/main/resources}, loaded from
  * the classpath exactly as a consumer of the jar would, with {@code format} asserted (draft 2020-12
  * only annotates it by default). Thread-safe: schemas are cached after the first load.
  */
