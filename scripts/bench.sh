@@ -27,8 +27,8 @@
 #   delivery-tables      the delivery tables job beside job-local-providers: rows/s and lag
 # A job variant drains the burst, then runs a steady phase at half its steady-state rate for
 # --steady-seconds (30) for the event -> provider-answer latency. Each variant gives up after
-# --variant-timeout minutes (30) and is then reported incomplete. --profile records the
-# job-local-providers variant with JFR (settings=profile) and writes its top frames.
+# --variant-timeout minutes (30) and is then reported incomplete. --profile records each job
+# variant with JFR (settings=profile) and writes its top frames.
 #
 # Processes: the local APNs and FCM servers run in their own JVM, the broker in its own JVM
 # (--broker in-process keeps it in the job's). TLS is netty-tcnative's BoringSSL on both ends,
@@ -45,7 +45,7 @@
 #
 # Output in --out (default sandbox/target/bench/<UTC timestamp>/): report.json, report.md (with
 # the previous run's rates beside), throughput.png, latency.png, the children's logs, and with
-# --profile job-local-providers.jfr.
+# --profile a <variant>.jfr per job variant.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -14,12 +14,10 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayDeque;
-import java.util.Base64;
 import java.util.Objects;
 
 /**
@@ -66,32 +64,14 @@ public final class TableWriter<T> extends AbstractStreamOperator<DeadLetter>
     public static final String ROWS_REFUSED = "rowsRefused";
 
     /** The reason of every dead letter this writer emits. */
-    public static final String ROW_REFUSED = "ROW_REFUSED";
+    public static final String ROW_REFUSED = DeadLetter.ROW_REFUSED;
 
     private static final int MAX_DETAIL_CHARS = 500;
 
-    /**
-     * The dead letter for a refused row: kind {@value DeadLetter#TABLE}, reason {@value
-     * #ROW_REFUSED}, the row as JSON in {@code payload}, and the ids of {@code delivery} when the
-     * row is one ({@code null} for an aggregate row).
-     */
+    /** {@link DeadLetter#refusedRow} with the row written as JSON. */
     public static DeadLetter refusedRow(
             Object row, String detail, String sourceTopic, Delivery delivery, Instant now) {
-        byte[] json = Json.toBytes(row);
-        return new DeadLetter(
-                DeadLetter.TABLE,
-                ROW_REFUSED,
-                detail,
-                sourceTopic,
-                null,
-                delivery == null ? null : delivery.notificationId(),
-                new String(json, StandardCharsets.UTF_8),
-                Base64.getEncoder().encodeToString(json),
-                delivery == null ? null : delivery.eventId(),
-                delivery == null ? null : delivery.notificationId(),
-                delivery == null ? null : delivery.userId(),
-                delivery == null ? null : delivery.channel(),
-                now);
+        return DeadLetter.refusedRow(Json.toBytes(row), detail, sourceTopic, delivery, now);
     }
 
     /** What the writer needs to know about one table. Implementations must be serializable. */

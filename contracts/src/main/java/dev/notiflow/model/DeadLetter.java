@@ -1,6 +1,8 @@
 package dev.notiflow.model;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
 
 /**
  * A record on {@code notification-dlq}: bad input (with the original bytes), a send that ended
@@ -34,4 +36,30 @@ public record DeadLetter(
     public static final String INPUT = "INPUT";
     public static final String SEND = "SEND";
     public static final String TABLE = "TABLE";
+
+    /** The reason of every {@value #TABLE} dead letter: the database refused the row. */
+    public static final String ROW_REFUSED = "ROW_REFUSED";
+
+    /**
+     * The dead letter for a row the database refused: kind {@value #TABLE}, reason {@value
+     * #ROW_REFUSED}, the row's JSON in {@code payload}, and the ids of {@code delivery} when the
+     * row is one ({@code null} for an aggregate row).
+     */
+    public static DeadLetter refusedRow(
+            byte[] rowJson, String detail, String sourceTopic, Delivery delivery, Instant now) {
+        return new DeadLetter(
+                TABLE,
+                ROW_REFUSED,
+                detail,
+                sourceTopic,
+                null,
+                delivery == null ? null : delivery.notificationId(),
+                new String(rowJson, StandardCharsets.UTF_8),
+                Base64.getEncoder().encodeToString(rowJson),
+                delivery == null ? null : delivery.eventId(),
+                delivery == null ? null : delivery.notificationId(),
+                delivery == null ? null : delivery.userId(),
+                delivery == null ? null : delivery.channel(),
+                now);
+    }
 }

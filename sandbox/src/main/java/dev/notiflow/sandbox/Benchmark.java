@@ -1099,7 +1099,7 @@ public final class Benchmark {
                         KafkaWiring.outputs(config),
                         PipelineSettings.from(config));
             }
-            BenchmarkJfr jfr = options.profile() && providersIo ? BenchmarkJfr.start() : null;
+            BenchmarkJfr jfr = options.profile() ? BenchmarkJfr.start() : null;
             BenchmarkMeter meter = meter();
             long burst = notifications();
             BenchmarkWatcher watcher = new BenchmarkWatcher(bootstrap, deliveries);

@@ -2,7 +2,6 @@ package dev.notiflow.contracts;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.notiflow.jdbc.DeliveryTableSink;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
@@ -183,12 +182,14 @@ class OutputSchemasTest {
 
     /** A row the database refused, as the delivery tables job writes it. */
     static DeadLetter refusedRow() {
-        return DeliveryTableSink.rows("notification-deliveries")
-                .refused(
-                        failedPush(),
-                        "deliveries: SQLState 22021: ERROR: invalid byte sequence for encoding"
-                                + " \"UTF8\": 0x00",
-                        FINAL);
+        Delivery row = failedPush();
+        return DeadLetter.refusedRow(
+                Json.toBytes(row),
+                "deliveries: SQLState 22021: ERROR: invalid byte sequence for encoding"
+                        + " \"UTF8\": 0x00",
+                "notification-deliveries",
+                row,
+                FINAL);
     }
 
     static DeadLetter failedSend() {
