@@ -14,8 +14,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notiflow.job.DeliveryTablesJob;
 import dev.notiflow.job.JobOptions;
+import dev.notiflow.job.LaneOptions;
+import dev.notiflow.job.LaneRouterJob;
+import dev.notiflow.job.Lanes;
 import dev.notiflow.job.NotificationJob;
 import dev.notiflow.job.policy.HeldGauge;
+import dev.notiflow.model.Priority;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.LocalKafka;
 import dev.notiflow.testkit.postgres.LocalPostgres;
@@ -50,6 +54,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -74,13 +79,19 @@ import java.util.regex.Pattern;
  * policies hold notifications back (the sum of the {@link HeldGauge} gauges, read over the REST
  * API), and writes what is still held at the stop as {@code held}.
  *
+ * <p>With {@code --lanes}, the priority lanes run instead of the single job: the lane router and
+ * the three lane jobs ({@code high}, {@code normal}, {@code low}), each on a MiniCluster of its
+ * own, as they are deployed; the outputs are the same topics, and {@code summary.json} adds {@code
+ * lanes}: the number of distinct events the router wrote to each lane.
+ *
  * <p>{@link #run} returns 0 only when the run ended well: the outputs went quiet before the time
- * limit, neither job failed or restarted, and (with PostgreSQL) the delivery table holds one row
- * per notification on the deliveries topic. Otherwise it prints each problem and returns 1; {@code
+ * limit, no job failed or restarted, and (with PostgreSQL) the delivery table holds one row per
+ * notification on the deliveries topic. Otherwise it prints each problem and returns 1; {@code
  * main} exits with that code.
  *
  * <pre>{@code
- * LocalRun --input DIR --out DIR [--provider-script FILE] [--wait-scheduled DURATION] [--key value ...]
+ * LocalRun --input DIR --out DIR [--provider-script FILE] [--wait-scheduled DURATION] [--lanes]
+ *          [--key value ...]
  * }</pre>
  */
 public final class LocalRun {
@@ -103,6 +114,9 @@ public final class LocalRun {
 
     static final Duration DEFAULT_WAIT_SCHEDULED = Duration.ofMinutes(2);
 
+    /** The option (a flag, not a job key) that runs the priority lanes instead of one job. */
+    static final String LANES = "lanes";
+
     /** A relative {@code sendAt} in a scenario: {@code +} and a duration, e.g. {@code +20s}. */
     private static final Pattern RELATIVE_SEND_AT = Pattern.compile("^\\+(\\S+)$");
 
@@ -113,22 +127,27 @@ public final class LocalRun {
         Path input = null;
         Path out = Path.of("out");
         Path scriptFile = null;
-        for (int i = 0; i < args.length; i += 2) {
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--" + LANES)) {
+                options.put(LANES, "true");
+                continue;
+            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException("argument " + args[i] + " has no value");
             }
-            switch (args[i]) {
+            String value = args[++i];
+            switch (args[i - 1]) {
                 case "--input":
-                    input = Path.of(args[i + 1]);
+                    input = Path.of(value);
                     break;
                 case "--out":
-                    out = Path.of(args[i + 1]);
+                    out = Path.of(value);
                     break;
                 case "--provider-script":
-                    scriptFile = Path.of(args[i + 1]);
+                    scriptFile = Path.of(value);
                     break;
                 default:
-                    options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+                    options.put(args[i - 1].replaceFirst("^--", ""), value);
             }
         }
         if (input == null) {
@@ -154,6 +173,7 @@ public final class LocalRun {
         long started = System.nanoTime();
         Map<String, String> overrides = new LinkedHashMap<>(options);
         String waitOption = overrides.remove(WAIT_SCHEDULED);
+        boolean lanes = Boolean.parseBoolean(overrides.remove(LANES));
         Duration waitScheduled =
                 waitOption == null ? DEFAULT_WAIT_SCHEDULED : TimeUtils.parseDuration(waitOption);
         if (waitScheduled.compareTo(WATCH_LIMIT) > 0) {
@@ -200,11 +220,7 @@ public final class LocalRun {
 
             // Each job gets a MiniCluster of its own; a known REST port lets the run read its
             // restart count at the end.
-            Configuration jobConfig = withRestPort(config);
-            StreamExecutionEnvironment env =
-                    StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
-            NotificationJob.build(env, jobConfig);
-            JobClient job = env.executeAsync("notiflow-local");
+            List<RunningJob> jobs = lanes ? startLanes(kafka, config) : List.of(startJob(config));
             JobClient tables = null;
             Configuration tablesConfig = null;
             if (postgres != null) {
@@ -215,17 +231,22 @@ public final class LocalRun {
                 tables = tablesEnv.executeAsync(DeliveryTablesJob.NAME);
             }
             say(
-                    "Job %s running on a MiniCluster%s; waiting until it has read profiles, tokens and"
+                    "%s running on a MiniCluster each%s; waiting until %s read profiles, tokens and"
                             + " templates ...",
-                    job.getJobID(),
-                    tables == null ? "" : " (delivery tables: job " + tables.getJobID() + ")");
-            KafkaGroups.awaitCaughtUp(
-                    kafka,
-                    config.get(JobOptions.KAFKA_GROUP_ID),
-                    Duration.ofMinutes(2),
-                    "user-preferences",
-                    "device-tokens",
-                    "notification-templates");
+                    jobs,
+                    tables == null ? "" : " (delivery tables: job " + tables.getJobID() + ")",
+                    lanes ? "the lane jobs have" : "it has");
+            for (RunningJob j : jobs) {
+                if (j.sends()) {
+                    KafkaGroups.awaitCaughtUp(
+                            kafka,
+                            j.config().get(JobOptions.KAFKA_GROUP_ID),
+                            Duration.ofMinutes(2),
+                            "user-preferences",
+                            "device-tokens",
+                            "notification-templates");
+                }
+            }
 
             Instant sentAt = Instant.now();
             List<Scheduled> scheduled = new ArrayList<>();
@@ -253,7 +274,13 @@ public final class LocalRun {
                     cancellations);
 
             Outputs outputs =
-                    watch(kafka, config, events, waitUntil, waitLimit, () -> held(job, jobConfig));
+                    watch(
+                            kafka,
+                            config,
+                            () -> eventsRead(kafka, jobs),
+                            waitUntil,
+                            waitLimit,
+                            () -> held(jobs));
             List<String> problems = new ArrayList<>();
             if (outputs.timedOut) {
                 problems.add(
@@ -261,8 +288,12 @@ public final class LocalRun {
                                 + WATCH_LIMIT.toMinutes()
                                 + " minutes");
             }
-            checkJob(job, jobConfig, "the sending job", problems);
-            job.cancel().get();
+            for (RunningJob j : jobs) {
+                checkJob(j.client(), j.config(), j.description(), problems);
+            }
+            for (RunningJob j : jobs) {
+                j.client().cancel().get();
+            }
             int rows = -1;
             if (tables != null) {
                 int notifications = distinctNotifications(outputs.deliveries);
@@ -296,6 +327,9 @@ public final class LocalRun {
             summary.set("scheduled", scheduledList(scheduled));
             summary.set("pending", pending(scheduled, outputs.deliveries));
             summary.put("held", outputs.held);
+            if (lanes) {
+                summary.set("lanes", laneCounts(kafka, config));
+            }
             if (rows >= 0) {
                 summary.put("deliveryTableRows", rows);
             }
@@ -320,6 +354,128 @@ public final class LocalRun {
                 postgres.close();
             }
         }
+    }
+
+    /**
+     * A job of the run: the single sending job, the lane router or a lane job, with the
+     * configuration it runs with (its group, its REST port).
+     *
+     * @param sends whether it sends (and so reads profiles and devices), not the router
+     * @param events the events topic it reads
+     */
+    record RunningJob(
+            String description,
+            JobClient client,
+            Configuration config,
+            boolean sends,
+            String events) {
+
+        @Override
+        public String toString() {
+            return description + " " + client.getJobID();
+        }
+    }
+
+    private static RunningJob startJob(Configuration config) throws Exception {
+        Configuration jobConfig = withRestPort(config);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(jobConfig);
+        NotificationJob.build(env, jobConfig);
+        JobClient client = env.executeAsync("notiflow-local");
+        // The configuration the job derived for itself (a lane's group and topics).
+        Configuration effective = Lanes.laneConfig(jobConfig, env.getParallelism());
+        String description =
+                Lanes.lane(jobConfig)
+                        .map(l -> "the " + l.wireName() + " lane job")
+                        .orElse("the sending job");
+        return new RunningJob(
+                description, client, effective, true, effective.get(JobOptions.TOPIC_EVENTS));
+    }
+
+    /**
+     * The lane router and the three lane jobs, with the topics they add: one events topic per lane,
+     * and the high and low lanes' retry topics.
+     */
+    private static List<RunningJob> startLanes(LocalKafka kafka, Configuration config)
+            throws Exception {
+        for (Priority lane : Priority.values()) {
+            kafka.createTopic(Lanes.eventsTopic(config, lane), 2, false);
+            if (lane != Priority.NORMAL) {
+                kafka.createTopic(
+                        config.get(JobOptions.TOPIC_RETRY) + "." + lane.wireName(), 2, false);
+            }
+        }
+        List<RunningJob> jobs = new ArrayList<>();
+        Configuration routerConfig = withRestPort(config);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(routerConfig);
+        LaneRouterJob.build(env, routerConfig);
+        Configuration routerGroup = new Configuration(routerConfig);
+        routerGroup.set(
+                JobOptions.KAFKA_GROUP_ID, config.get(JobOptions.KAFKA_GROUP_ID) + "-router");
+        jobs.add(
+                new RunningJob(
+                        "the lane router",
+                        env.executeAsync(LaneRouterJob.NAME),
+                        routerGroup,
+                        false,
+                        config.get(JobOptions.TOPIC_EVENTS)));
+        for (Priority lane : List.of(Priority.HIGH, Priority.NORMAL, Priority.LOW)) {
+            Configuration laneConfig = new Configuration(config);
+            laneConfig.set(LaneOptions.LANE, lane.wireName());
+            jobs.add(startJob(laneConfig));
+        }
+        return jobs;
+    }
+
+    /**
+     * The distinct events the router wrote to each lane's topic (the router writes at least once: a
+     * replayed copy has the same key).
+     */
+    private static ObjectNode laneCounts(LocalKafka kafka, Configuration config) {
+        ObjectNode counts = JSON.createObjectNode();
+        for (Priority lane : Priority.values()) {
+            Set<String> eventIds = new HashSet<>();
+            for (ConsumerRecord<String, String> r :
+                    kafka.readAllCommitted(
+                            Lanes.eventsTopic(config, lane), Duration.ofSeconds(1))) {
+                eventIds.add(r.key());
+            }
+            counts.put(lane.wireName(), eventIds.size());
+        }
+        return counts;
+    }
+
+    /** Whether every job has read every event of its events topic (its group caught up). */
+    private static boolean eventsRead(LocalKafka kafka, List<RunningJob> jobs) {
+        for (RunningJob j : jobs) {
+            try {
+                KafkaGroups.awaitCaughtUp(
+                        kafka,
+                        j.config().get(JobOptions.KAFKA_GROUP_ID),
+                        Duration.ofMillis(1),
+                        j.events());
+            } catch (IllegalStateException notYet) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The sum of the sending jobs' held-back gauges; -1 while one of them is not known. */
+    private static long held(List<RunningJob> jobs) {
+        long total = 0;
+        for (RunningJob j : jobs) {
+            if (!j.sends()) {
+                continue;
+            }
+            long held = held(j.client(), j.config());
+            if (held < 0) {
+                return -1;
+            }
+            total += held;
+        }
+        return total;
     }
 
     /**
@@ -693,7 +849,7 @@ public final class LocalRun {
     private static Outputs watch(
             LocalKafka kafka,
             Configuration config,
-            int events,
+            BooleanSupplier allEventsRead,
             Instant waitUntil,
             Instant waitLimit,
             LongSupplier held)
@@ -759,16 +915,7 @@ public final class LocalRun {
                     window.clear();
                     lastPrint = System.nanoTime();
                     if (!eventsRead) {
-                        try {
-                            KafkaGroups.awaitCaughtUp(
-                                    kafka,
-                                    config.get(JobOptions.KAFKA_GROUP_ID),
-                                    Duration.ofMillis(1),
-                                    "notification-events");
-                            eventsRead = true;
-                        } catch (IllegalStateException notYet) {
-                            // keep watching
-                        }
+                        eventsRead = allEventsRead.getAsBoolean();
                     }
                 }
                 // Scheduled events due within --wait-scheduled: quiet counts from their time on.
