@@ -77,28 +77,28 @@ class ModelPojoTest {
                         "u1", "tok", Platform.IOS, Provider.APNS, "TOKEN_UNREGISTERED", T);
         Content content = new Content("title", "body", "subject", "text", "<p>html</p>");
         SendRequest request =
-                new SendRequest(
-                        "0123456789abcdef0123456789abcdef",
-                        "e1",
-                        "u1",
-                        "order.shipped",
-                        "order",
-                        Channel.PUSH,
-                        Provider.APNS,
-                        Platform.IOS,
-                        "tok",
-                        "com.example",
-                        null,
-                        "en",
-                        Priority.HIGH,
-                        "order_shipped",
-                        Map.of("orderId", "123"),
-                        content,
-                        2,
-                        T,
-                        T,
-                        T,
-                        "TIMEOUT");
+                SendRequest.builder()
+                        .notificationId("0123456789abcdef0123456789abcdef")
+                        .eventId("e1")
+                        .userId("u1")
+                        .type("order.shipped")
+                        .category("order")
+                        .channel(Channel.PUSH)
+                        .provider(Provider.APNS)
+                        .platform(Platform.IOS)
+                        .token("tok")
+                        .appId("com.example")
+                        .locale("en")
+                        .priority(Priority.HIGH)
+                        .templateId("order_shipped")
+                        .data(Map.of("orderId", "123"))
+                        .content(content)
+                        .attempt(2)
+                        .createdAt(T)
+                        .receivedAt(T)
+                        .firstAttemptAt(T)
+                        .lastReason("TIMEOUT")
+                        .build();
         SendResult result = SendResult.tokenDead("TOKEN_UNREGISTERED", "410 Unregistered", T);
         return Stream.of(
                 new NotificationEvent(

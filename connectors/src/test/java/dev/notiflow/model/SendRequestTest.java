@@ -25,28 +25,24 @@ class SendRequestTest {
     private static final QuietHours HOURS = new QuietHours("22:00", "07:00");
 
     private final SendRequest request =
-            new SendRequest(
-                            "0123456789abcdef0123456789abcdef",
-                            "e1",
-                            "u1",
-                            "order.shipped",
-                            "order",
-                            Channel.PUSH,
-                            Provider.APNS,
-                            Platform.IOS,
-                            "tok",
-                            "com.example",
-                            null,
-                            "en",
-                            Priority.NORMAL,
-                            "order_shipped",
-                            Map.of(),
-                            null,
-                            1,
-                            T,
-                            T,
-                            null,
-                            null)
+            SendRequest.builder()
+                    .notificationId("0123456789abcdef0123456789abcdef")
+                    .eventId("e1")
+                    .userId("u1")
+                    .type("order.shipped")
+                    .category("order")
+                    .channel(Channel.PUSH)
+                    .provider(Provider.APNS)
+                    .platform(Platform.IOS)
+                    .token("tok")
+                    .appId("com.example")
+                    .locale("en")
+                    .priority(Priority.NORMAL)
+                    .templateId("order_shipped")
+                    .data(Map.of())
+                    .createdAt(T)
+                    .receivedAt(T)
+                    .build()
                     .withQuietHours("Europe/Berlin", HOURS);
 
     @Test
@@ -59,66 +55,35 @@ class SendRequestTest {
         assertThat(full.toBuilder().build()).isEqualTo(full);
         assertThat(full.toBuilder().token("other").build())
                 .isEqualTo(
-                        new SendRequest(
-                                full.notificationId(),
-                                full.eventId(),
-                                full.userId(),
-                                full.type(),
-                                full.category(),
-                                full.channel(),
-                                full.provider(),
-                                full.platform(),
-                                "other",
-                                full.appId(),
-                                full.address(),
-                                full.locale(),
-                                full.priority(),
-                                full.templateId(),
-                                full.data(),
-                                full.content(),
-                                full.attempt(),
-                                full.createdAt(),
-                                full.receivedAt(),
-                                full.firstAttemptAt(),
-                                full.lastReason(),
-                                full.fallbackChannel(),
-                                full.fallbackAddress(),
-                                full.fallbackOf(),
-                                full.timeZone(),
-                                full.quietHours()));
+                        SendRequest.builder()
+                                .notificationId(full.notificationId())
+                                .eventId(full.eventId())
+                                .userId(full.userId())
+                                .type(full.type())
+                                .category(full.category())
+                                .channel(full.channel())
+                                .provider(full.provider())
+                                .platform(full.platform())
+                                .token("other")
+                                .appId(full.appId())
+                                .address(full.address())
+                                .locale(full.locale())
+                                .priority(full.priority())
+                                .templateId(full.templateId())
+                                .data(full.data())
+                                .content(full.content())
+                                .attempt(full.attempt())
+                                .createdAt(full.createdAt())
+                                .receivedAt(full.receivedAt())
+                                .firstAttemptAt(full.firstAttemptAt())
+                                .lastReason(full.lastReason())
+                                .fallbackChannel(full.fallbackChannel())
+                                .fallbackAddress(full.fallbackAddress())
+                                .fallbackOf(full.fallbackOf())
+                                .timeZone(full.timeZone())
+                                .quietHours(full.quietHours())
+                                .build());
         assertThat(SendRequest.builder().build().attempt()).isEqualTo(1);
-    }
-
-    @Test
-    void shouldKeepTheOlderConstructorsWithoutQuietHours() {
-        SendRequest plain =
-                new SendRequest(
-                        "n",
-                        "e1",
-                        "u1",
-                        "t",
-                        "c",
-                        Channel.EMAIL,
-                        Provider.SMTP,
-                        null,
-                        null,
-                        null,
-                        "a@example.com",
-                        "en",
-                        Priority.LOW,
-                        null,
-                        Map.of(),
-                        null,
-                        1,
-                        T,
-                        T,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null);
-        assertThat(plain.timeZone()).isNull();
-        assertThat(plain.quietHours()).isNull();
     }
 
     @Test
@@ -167,31 +132,28 @@ class SendRequestTest {
         Instant t = Instant.parse("2026-11-21T23:00:00Z");
         assertThat(restored)
                 .isEqualTo(
-                        new SendRequest(
-                                "0123456789abcdef0123456789abcdef",
-                                "e1",
-                                "u1",
-                                "order.shipped",
-                                "order",
-                                Channel.SMS,
-                                Provider.TWILIO,
-                                null,
-                                null,
-                                null,
-                                "+14155552671",
-                                "en",
-                                Priority.NORMAL,
-                                "order_shipped",
-                                Map.of("orderId", "123"),
-                                new Content("t", "b", null, null, null),
-                                2,
-                                t,
-                                t,
-                                t,
-                                "TIMEOUT",
-                                Channel.EMAIL,
-                                "a@example.com",
-                                null));
+                        SendRequest.builder()
+                                .notificationId("0123456789abcdef0123456789abcdef")
+                                .eventId("e1")
+                                .userId("u1")
+                                .type("order.shipped")
+                                .category("order")
+                                .channel(Channel.SMS)
+                                .provider(Provider.TWILIO)
+                                .address("+14155552671")
+                                .locale("en")
+                                .priority(Priority.NORMAL)
+                                .templateId("order_shipped")
+                                .data(Map.of("orderId", "123"))
+                                .content(new Content("t", "b", null, null, null))
+                                .attempt(2)
+                                .createdAt(t)
+                                .receivedAt(t)
+                                .firstAttemptAt(t)
+                                .lastReason("TIMEOUT")
+                                .fallbackChannel(Channel.EMAIL)
+                                .fallbackAddress("a@example.com")
+                                .build());
         assertThat(restored.timeZone()).isNull();
         assertThat(restored.quietHours()).isNull();
         // Written again with the current serializer, as the state backend migrates it.

@@ -28,28 +28,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ProviderGatewaysTest {
 
     private static final SendRequest EMAIL =
-            new SendRequest(
-                    "n-1",
-                    "e-1",
-                    "u-1",
-                    "order.shipped",
-                    "order",
-                    Channel.EMAIL,
-                    Provider.SMTP,
-                    null,
-                    null,
-                    null,
-                    "u1@example.com",
-                    "en",
-                    Priority.NORMAL,
-                    "order.shipped",
-                    Map.of(),
-                    new Content("Hi", "Body", "Hi", "Body", "<p>Body</p>"),
-                    1,
-                    null,
-                    null,
-                    null,
-                    null);
+            SendRequest.builder()
+                    .notificationId("n-1")
+                    .eventId("e-1")
+                    .userId("u-1")
+                    .type("order.shipped")
+                    .category("order")
+                    .channel(Channel.EMAIL)
+                    .provider(Provider.SMTP)
+                    .address("u1@example.com")
+                    .locale("en")
+                    .priority(Priority.NORMAL)
+                    .templateId("order.shipped")
+                    .data(Map.of())
+                    .content(new Content("Hi", "Body", "Hi", "Body", "<p>Body</p>"))
+                    .build();
 
     private static final Map<String, String> SMTP =
             Map.of(

@@ -99,29 +99,22 @@ class DisabledSenderTest {
     }
 
     private static SendRequest request(String id, Provider provider) {
-        return new SendRequest(
-                id,
-                "e-1",
-                "u-1",
-                "order.shipped",
-                "order",
-                provider == Provider.TWILIO
-                        ? Channel.SMS
-                        : provider == Provider.SMTP ? Channel.EMAIL : Channel.PUSH,
-                provider,
-                null,
-                "tok-1",
-                null,
-                null,
-                "en",
-                Priority.NORMAL,
-                "order.shipped",
-                Map.of(),
-                null,
-                1,
-                null,
-                null,
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId(id)
+                .eventId("e-1")
+                .userId("u-1")
+                .type("order.shipped")
+                .category("order")
+                .channel(
+                        provider == Provider.TWILIO
+                                ? Channel.SMS
+                                : provider == Provider.SMTP ? Channel.EMAIL : Channel.PUSH)
+                .provider(provider)
+                .token("tok-1")
+                .locale("en")
+                .priority(Priority.NORMAL)
+                .templateId("order.shipped")
+                .data(Map.of())
+                .build();
     }
 }

@@ -16,28 +16,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FailoverSenderTest {
 
     private static final SendRequest REQUEST =
-            new SendRequest(
-                    "n-1",
-                    "e",
-                    "u",
-                    "t",
-                    "c",
-                    Channel.EMAIL,
-                    Provider.SMTP,
-                    null,
-                    null,
-                    null,
-                    "u@example.com",
-                    "en",
-                    Priority.NORMAL,
-                    "t",
-                    Map.of(),
-                    null,
-                    1,
-                    null,
-                    null,
-                    null,
-                    null);
+            SendRequest.builder()
+                    .notificationId("n-1")
+                    .eventId("e")
+                    .userId("u")
+                    .type("t")
+                    .category("c")
+                    .channel(Channel.EMAIL)
+                    .provider(Provider.SMTP)
+                    .address("u@example.com")
+                    .locale("en")
+                    .priority(Priority.NORMAL)
+                    .templateId("t")
+                    .data(Map.of())
+                    .build();
 
     @Test
     void shouldUseTheSecondaryWhenThePrimaryEndpointFailsTransiently() {

@@ -137,28 +137,25 @@ public final class ProviderThroughput {
 
     private static SendRequest request(
             String notificationId, Provider provider, Platform platform, int i) {
-        return new SendRequest(
-                notificationId,
-                "event-1",
-                "u" + i,
-                "order.shipped",
-                "order",
-                Channel.PUSH,
-                provider,
-                platform,
-                String.format("%064x", 0xB0000000L + i),
-                "com.example.app",
-                null,
-                "en",
-                Priority.HIGH,
-                "order_shipped",
-                Map.of("orderId", "123"),
-                new Content("Shipped", "Your order left", null, null, null),
-                1,
-                Instant.now(),
-                Instant.now(),
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId(notificationId)
+                .eventId("event-1")
+                .userId("u" + i)
+                .type("order.shipped")
+                .category("order")
+                .channel(Channel.PUSH)
+                .provider(provider)
+                .platform(platform)
+                .token(String.format("%064x", 0xB0000000L + i))
+                .appId("com.example.app")
+                .locale("en")
+                .priority(Priority.HIGH)
+                .templateId("order_shipped")
+                .data(Map.of("orderId", "123"))
+                .content(new Content("Shipped", "Your order left", null, null, null))
+                .createdAt(Instant.now())
+                .receivedAt(Instant.now())
+                .build();
     }
 
     private static String arg(String[] args, String name, String fallback) {

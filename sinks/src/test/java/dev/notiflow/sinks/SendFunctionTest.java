@@ -152,28 +152,20 @@ class SendFunctionTest {
     }
 
     private static SendRequest request(String id) {
-        return new SendRequest(
-                id,
-                "e",
-                "u",
-                "t",
-                "c",
-                Channel.PUSH,
-                Provider.APNS,
-                null,
-                "tok",
-                null,
-                null,
-                "en",
-                Priority.NORMAL,
-                "t",
-                Map.of(),
-                null,
-                1,
-                null,
-                null,
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId(id)
+                .eventId("e")
+                .userId("u")
+                .type("t")
+                .category("c")
+                .channel(Channel.PUSH)
+                .provider(Provider.APNS)
+                .token("tok")
+                .locale("en")
+                .priority(Priority.NORMAL)
+                .templateId("t")
+                .data(Map.of())
+                .build();
     }
 
     private static final class FakeSender implements ChannelSender {

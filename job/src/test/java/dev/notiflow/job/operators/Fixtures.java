@@ -58,27 +58,21 @@ final class Fixtures {
 
     /** A second email attempt, after an SMTP 4xx, for a retry record. */
     static SendRequest emailRetryRequest(String notificationId, String userId) {
-        return new SendRequest(
-                notificationId,
-                "e-1",
-                userId,
-                "t",
-                "c",
-                Channel.EMAIL,
-                Provider.SMTP,
-                null,
-                null,
-                null,
-                "u@example.com",
-                "en",
-                Priority.NORMAL,
-                "t",
-                Map.of(),
-                null,
-                2,
-                null,
-                null,
-                null,
-                "SMTP_TRANSIENT");
+        return SendRequest.builder()
+                .notificationId(notificationId)
+                .eventId("e-1")
+                .userId(userId)
+                .type("t")
+                .category("c")
+                .channel(Channel.EMAIL)
+                .provider(Provider.SMTP)
+                .address("u@example.com")
+                .locale("en")
+                .priority(Priority.NORMAL)
+                .templateId("t")
+                .data(Map.of())
+                .attempt(2)
+                .lastReason("SMTP_TRANSIENT")
+                .build();
     }
 }

@@ -38,31 +38,28 @@ class ParseRetriesTest {
     private static final String TOPIC = "notification-retry";
     private static final ScheduledRetry RETRY =
             new ScheduledRetry(
-                    new SendRequest(
-                            "n-1",
-                            "e-1",
-                            "u-1",
-                            "order.shipped",
-                            "order",
-                            Channel.EMAIL,
-                            Provider.SMTP,
-                            null,
-                            null,
-                            null,
-                            "u1@example.com",
-                            "en",
-                            Priority.NORMAL,
-                            "order.shipped",
-                            Map.of("orderId", "123"),
-                            new Content("Hi", "Body", "Hi", "Body", "<p>Body</p>"),
-                            2,
-                            BEGINNING,
-                            BEGINNING,
-                            BEGINNING,
-                            "SMTP_TRANSIENT",
-                            Channel.SMS,
-                            "+14155552671",
-                            null),
+                    SendRequest.builder()
+                            .notificationId("n-1")
+                            .eventId("e-1")
+                            .userId("u-1")
+                            .type("order.shipped")
+                            .category("order")
+                            .channel(Channel.EMAIL)
+                            .provider(Provider.SMTP)
+                            .address("u1@example.com")
+                            .locale("en")
+                            .priority(Priority.NORMAL)
+                            .templateId("order.shipped")
+                            .data(Map.of("orderId", "123"))
+                            .content(new Content("Hi", "Body", "Hi", "Body", "<p>Body</p>"))
+                            .attempt(2)
+                            .createdAt(BEGINNING)
+                            .receivedAt(BEGINNING)
+                            .firstAttemptAt(BEGINNING)
+                            .lastReason("SMTP_TRANSIENT")
+                            .fallbackChannel(Channel.SMS)
+                            .fallbackAddress("+14155552671")
+                            .build(),
                     ONE_MINUTE_LATER);
 
     private ParseRetries function;

@@ -124,27 +124,21 @@ class RenderContentTest {
     }
 
     private static SendRequest request(Map<String, String> data) {
-        return new SendRequest(
-                "n-1",
-                "e-1",
-                "u-1",
-                TYPE,
-                "order",
-                Channel.EMAIL,
-                Provider.SMTP,
-                null,
-                null,
-                null,
-                "u1@example.com",
-                "en",
-                Priority.NORMAL,
-                TYPE,
-                data,
-                null,
-                1,
-                BEGINNING,
-                BEGINNING,
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId("n-1")
+                .eventId("e-1")
+                .userId("u-1")
+                .type(TYPE)
+                .category("order")
+                .channel(Channel.EMAIL)
+                .provider(Provider.SMTP)
+                .address("u1@example.com")
+                .locale("en")
+                .priority(Priority.NORMAL)
+                .templateId(TYPE)
+                .data(data)
+                .createdAt(BEGINNING)
+                .receivedAt(BEGINNING)
+                .build();
     }
 }

@@ -166,28 +166,26 @@ class RouteOutcomesTest {
 
     private static SendOutcome outcome(int attempt, SendResult result) {
         SendRequest r =
-                new SendRequest(
-                        "n-1",
-                        "e-1",
-                        "u-1",
-                        "order.shipped",
-                        "order",
-                        Channel.PUSH,
-                        Provider.APNS,
-                        Platform.IOS,
-                        "tok-1",
-                        "com.example.app",
-                        null,
-                        "en",
-                        Priority.HIGH,
-                        "order.shipped",
-                        Map.of(),
-                        null,
-                        attempt,
-                        ATTEMPTED,
-                        ATTEMPTED,
-                        attempt == 1 ? null : ATTEMPTED,
-                        null);
+                SendRequest.builder()
+                        .notificationId("n-1")
+                        .eventId("e-1")
+                        .userId("u-1")
+                        .type("order.shipped")
+                        .category("order")
+                        .channel(Channel.PUSH)
+                        .provider(Provider.APNS)
+                        .platform(Platform.IOS)
+                        .token("tok-1")
+                        .appId("com.example.app")
+                        .locale("en")
+                        .priority(Priority.HIGH)
+                        .templateId("order.shipped")
+                        .data(Map.of())
+                        .attempt(attempt)
+                        .createdAt(ATTEMPTED)
+                        .receivedAt(ATTEMPTED)
+                        .firstAttemptAt(attempt == 1 ? null : ATTEMPTED)
+                        .build();
         return new SendOutcome(r, result, ATTEMPTED, 12);
     }
 }

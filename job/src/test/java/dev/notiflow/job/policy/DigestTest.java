@@ -376,27 +376,23 @@ class DigestTest {
             String address,
             Priority priority,
             Map<String, String> data) {
-        return new SendRequest(
-                NotificationIds.of(eventId, userId, channel, token),
-                eventId,
-                userId,
-                category == null ? "misc" : category + ".news",
-                category,
-                channel,
-                provider,
-                platform,
-                token,
-                token == null ? null : "com.example.app",
-                address,
-                "en",
-                priority,
-                null,
-                data,
-                null,
-                1,
-                MIDNIGHT,
-                MIDNIGHT,
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId(NotificationIds.of(eventId, userId, channel, token))
+                .eventId(eventId)
+                .userId(userId)
+                .type(category == null ? "misc" : category + ".news")
+                .category(category)
+                .channel(channel)
+                .provider(provider)
+                .platform(platform)
+                .token(token)
+                .appId(token == null ? null : "com.example.app")
+                .address(address)
+                .locale("en")
+                .priority(priority)
+                .data(data)
+                .createdAt(MIDNIGHT)
+                .receivedAt(MIDNIGHT)
+                .build();
     }
 }

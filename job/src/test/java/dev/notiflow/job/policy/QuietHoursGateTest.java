@@ -420,32 +420,22 @@ class QuietHoursGateTest {
             String zone,
             QuietHours hours,
             Priority priority) {
-        return new SendRequest(
-                NotificationIds.of(eventId, userId, Channel.EMAIL, null),
-                eventId,
-                userId,
-                category + ".news",
-                category,
-                Channel.EMAIL,
-                Provider.SMTP,
-                null,
-                null,
-                null,
-                userId + "@example.com",
-                "en",
-                priority,
-                null,
-                Map.of(),
-                null,
-                1,
-                Instant.parse("2026-11-22T00:00:00Z"),
-                Instant.parse("2026-11-22T00:00:00Z"),
-                null,
-                null,
-                null,
-                null,
-                null,
-                zone,
-                hours);
+        return SendRequest.builder()
+                .notificationId(NotificationIds.of(eventId, userId, Channel.EMAIL, null))
+                .eventId(eventId)
+                .userId(userId)
+                .type(category + ".news")
+                .category(category)
+                .channel(Channel.EMAIL)
+                .provider(Provider.SMTP)
+                .address(userId + "@example.com")
+                .locale("en")
+                .priority(priority)
+                .data(Map.of())
+                .createdAt(Instant.parse("2026-11-22T00:00:00Z"))
+                .receivedAt(Instant.parse("2026-11-22T00:00:00Z"))
+                .timeZone(zone)
+                .quietHours(hours)
+                .build();
     }
 }

@@ -420,27 +420,24 @@ class ThrottleTest {
             String token,
             String address,
             Priority priority) {
-        return new SendRequest(
-                NotificationIds.of(eventId, userId, channel, token),
-                eventId,
-                userId,
-                category + ".news",
-                category,
-                channel,
-                provider,
-                platform,
-                token,
-                token == null ? null : "com.example.app",
-                address,
-                "en",
-                priority,
-                category + ".news",
-                Map.of("title", "t"),
-                null,
-                1,
-                MIDNIGHT,
-                MIDNIGHT,
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId(NotificationIds.of(eventId, userId, channel, token))
+                .eventId(eventId)
+                .userId(userId)
+                .type(category + ".news")
+                .category(category)
+                .channel(channel)
+                .provider(provider)
+                .platform(platform)
+                .token(token)
+                .appId(token == null ? null : "com.example.app")
+                .address(address)
+                .locale("en")
+                .priority(priority)
+                .templateId(category + ".news")
+                .data(Map.of("title", "t"))
+                .createdAt(MIDNIGHT)
+                .receivedAt(MIDNIGHT)
+                .build();
     }
 }

@@ -70,28 +70,24 @@ class RenderTemplatesTest {
 
     private static SendRequest request(
             Channel channel, String templateId, String locale, Map<String, String> data) {
-        return new SendRequest(
-                "n-1",
-                "e-1",
-                "u1",
-                "order.shipped",
-                "order",
-                channel,
-                channel == Channel.PUSH ? Provider.APNS : Provider.forChannel(channel),
-                channel == Channel.PUSH ? Platform.IOS : null,
-                channel == Channel.PUSH ? "tok" : null,
-                null,
-                channel == Channel.PUSH ? null : "u1@example.com",
-                locale,
-                Priority.NORMAL,
-                templateId,
-                data,
-                null,
-                1,
-                BEGINNING,
-                BEGINNING,
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId("n-1")
+                .eventId("e-1")
+                .userId("u1")
+                .type("order.shipped")
+                .category("order")
+                .channel(channel)
+                .provider(channel == Channel.PUSH ? Provider.APNS : Provider.forChannel(channel))
+                .platform(channel == Channel.PUSH ? Platform.IOS : null)
+                .token(channel == Channel.PUSH ? "tok" : null)
+                .address(channel == Channel.PUSH ? null : "u1@example.com")
+                .locale(locale)
+                .priority(Priority.NORMAL)
+                .templateId(templateId)
+                .data(data)
+                .createdAt(BEGINNING)
+                .receivedAt(BEGINNING)
+                .build();
     }
 
     private void broadcast(TemplateUpdate u) throws Exception {
@@ -318,28 +314,23 @@ class RenderTemplatesTest {
 
     private static SendRequest social(String eventId, Channel channel, Map<String, String> data) {
         String token = channel == Channel.PUSH ? "tok" : null;
-        return new SendRequest(
-                NotificationIds.of(eventId, "u1", channel, token),
-                eventId,
-                "u1",
-                "social.like",
-                "social",
-                channel,
-                channel == Channel.PUSH ? Provider.APNS : Provider.forChannel(channel),
-                channel == Channel.PUSH ? Platform.IOS : null,
-                token,
-                null,
-                channel == Channel.PUSH ? null : "u1@example.com",
-                "en",
-                Priority.NORMAL,
-                null,
-                data,
-                null,
-                1,
-                BEGINNING,
-                BEGINNING,
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId(NotificationIds.of(eventId, "u1", channel, token))
+                .eventId(eventId)
+                .userId("u1")
+                .type("social.like")
+                .category("social")
+                .channel(channel)
+                .provider(channel == Channel.PUSH ? Provider.APNS : Provider.forChannel(channel))
+                .platform(channel == Channel.PUSH ? Platform.IOS : null)
+                .token(token)
+                .address(channel == Channel.PUSH ? null : "u1@example.com")
+                .locale("en")
+                .priority(Priority.NORMAL)
+                .data(data)
+                .createdAt(BEGINNING)
+                .receivedAt(BEGINNING)
+                .build();
     }
 
     private static SendRequest only(List<SendRequest> requests, Channel channel) {

@@ -528,27 +528,24 @@ class ApnsSenderTest {
             String title,
             String body,
             String appId) {
-        return new SendRequest(
-                notificationId,
-                "event-1",
-                "u1",
-                "order.shipped",
-                "order",
-                Channel.PUSH,
-                Provider.APNS,
-                Platform.IOS,
-                token,
-                appId,
-                null,
-                "ko-KR",
-                priority,
-                "order_shipped",
-                Map.of("orderId", "123"),
-                new Content(title, body, null, null, null),
-                1,
-                Instant.now(),
-                Instant.now(),
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId(notificationId)
+                .eventId("event-1")
+                .userId("u1")
+                .type("order.shipped")
+                .category("order")
+                .channel(Channel.PUSH)
+                .provider(Provider.APNS)
+                .platform(Platform.IOS)
+                .token(token)
+                .appId(appId)
+                .locale("ko-KR")
+                .priority(priority)
+                .templateId("order_shipped")
+                .data(Map.of("orderId", "123"))
+                .content(new Content(title, body, null, null, null))
+                .createdAt(Instant.now())
+                .receivedAt(Instant.now())
+                .build();
     }
 }

@@ -92,28 +92,23 @@ class SmtpEmailSenderTest {
     }
 
     private static SendRequest email(String notificationId, String address, Content content) {
-        return new SendRequest(
-                notificationId,
-                "e-1",
-                "u-1",
-                "order.shipped",
-                "order",
-                Channel.EMAIL,
-                Provider.SMTP,
-                null,
-                null,
-                null,
-                address,
-                "ko-KR",
-                Priority.NORMAL,
-                "order_shipped",
-                Map.of(),
-                content,
-                1,
-                Instant.parse("2026-11-21T23:00:00Z"),
-                Instant.parse("2026-11-21T23:00:01Z"),
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId(notificationId)
+                .eventId("e-1")
+                .userId("u-1")
+                .type("order.shipped")
+                .category("order")
+                .channel(Channel.EMAIL)
+                .provider(Provider.SMTP)
+                .address(address)
+                .locale("ko-KR")
+                .priority(Priority.NORMAL)
+                .templateId("order_shipped")
+                .data(Map.of())
+                .content(content)
+                .createdAt(Instant.parse("2026-11-21T23:00:00Z"))
+                .receivedAt(Instant.parse("2026-11-21T23:00:01Z"))
+                .build();
     }
 
     private static SendRequest email(String address) {

@@ -40,28 +40,29 @@ class SmtpEmailSenderTlsTest {
                         .create();
         try {
             SendRequest request =
-                    new SendRequest(
-                            "n-tls",
-                            "e-1",
-                            "u-1",
-                            "order.shipped",
-                            "order",
-                            Channel.EMAIL,
-                            Provider.SMTP,
-                            null,
-                            null,
-                            null,
-                            "bob@example.com",
-                            "en",
-                            Priority.HIGH,
-                            "order_shipped",
-                            Map.of(),
-                            new Content(null, null, "Shipped", "On its way", "<p>On its way</p>"),
-                            1,
-                            Instant.parse("2026-11-21T23:00:00Z"),
-                            Instant.parse("2026-11-21T23:00:01Z"),
-                            null,
-                            null);
+                    SendRequest.builder()
+                            .notificationId("n-tls")
+                            .eventId("e-1")
+                            .userId("u-1")
+                            .type("order.shipped")
+                            .category("order")
+                            .channel(Channel.EMAIL)
+                            .provider(Provider.SMTP)
+                            .address("bob@example.com")
+                            .locale("en")
+                            .priority(Priority.HIGH)
+                            .templateId("order_shipped")
+                            .data(Map.of())
+                            .content(
+                                    new Content(
+                                            null,
+                                            null,
+                                            "Shipped",
+                                            "On its way",
+                                            "<p>On its way</p>"))
+                            .createdAt(Instant.parse("2026-11-21T23:00:00Z"))
+                            .receivedAt(Instant.parse("2026-11-21T23:00:01Z"))
+                            .build();
             return sender.send(request).get(20, TimeUnit.SECONDS);
         } finally {
             sender.close();

@@ -449,27 +449,24 @@ class FcmSenderTest {
             Platform platform,
             Priority priority,
             String body) {
-        return new SendRequest(
-                notificationId,
-                "event-1",
-                "u1",
-                "order.shipped",
-                "order",
-                Channel.PUSH,
-                Provider.FCM,
-                platform,
-                token,
-                "com.example.app",
-                null,
-                "ko-KR",
-                priority,
-                "order_shipped",
-                Map.of("orderId", "123"),
-                new Content("Shipped", body, null, null, null),
-                1,
-                Instant.now(),
-                Instant.now(),
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId(notificationId)
+                .eventId("event-1")
+                .userId("u1")
+                .type("order.shipped")
+                .category("order")
+                .channel(Channel.PUSH)
+                .provider(Provider.FCM)
+                .platform(platform)
+                .token(token)
+                .appId("com.example.app")
+                .locale("ko-KR")
+                .priority(priority)
+                .templateId("order_shipped")
+                .data(Map.of("orderId", "123"))
+                .content(new Content("Shipped", body, null, null, null))
+                .createdAt(Instant.now())
+                .receivedAt(Instant.now())
+                .build();
     }
 }

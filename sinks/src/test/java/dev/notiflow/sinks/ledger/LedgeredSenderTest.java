@@ -412,28 +412,20 @@ class LedgeredSenderTest {
     }
 
     static SendRequest request(String notificationId) {
-        return new SendRequest(
-                notificationId,
-                "e-1",
-                "u-1",
-                "news.daily",
-                "news",
-                Channel.EMAIL,
-                Provider.SMTP,
-                null,
-                null,
-                null,
-                "u1@example.com",
-                "en",
-                null,
-                "news_daily",
-                Map.of(),
-                null,
-                1,
-                null,
-                Instant.now(),
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId(notificationId)
+                .eventId("e-1")
+                .userId("u-1")
+                .type("news.daily")
+                .category("news")
+                .channel(Channel.EMAIL)
+                .provider(Provider.SMTP)
+                .address("u1@example.com")
+                .locale("en")
+                .templateId("news_daily")
+                .data(Map.of())
+                .receivedAt(Instant.now())
+                .build();
     }
 
     /** "provider|provider_message_id" of the ledger row, or null when there is none. */

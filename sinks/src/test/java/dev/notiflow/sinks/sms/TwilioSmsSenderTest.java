@@ -68,28 +68,23 @@ class TwilioSmsSenderTest {
     }
 
     private static SendRequest sms(String number, String text) {
-        return new SendRequest(
-                "n-1",
-                "e-1",
-                "u-1",
-                "order.shipped",
-                "order",
-                Channel.SMS,
-                Provider.TWILIO,
-                null,
-                null,
-                null,
-                number,
-                "en",
-                Priority.NORMAL,
-                "order_shipped",
-                Map.of(),
-                new Content(null, null, null, text, null),
-                1,
-                Instant.parse("2026-11-21T23:00:00Z"),
-                Instant.parse("2026-11-21T23:00:01Z"),
-                null,
-                null);
+        return SendRequest.builder()
+                .notificationId("n-1")
+                .eventId("e-1")
+                .userId("u-1")
+                .type("order.shipped")
+                .category("order")
+                .channel(Channel.SMS)
+                .provider(Provider.TWILIO)
+                .address(number)
+                .locale("en")
+                .priority(Priority.NORMAL)
+                .templateId("order_shipped")
+                .data(Map.of())
+                .content(new Content(null, null, null, text, null))
+                .createdAt(Instant.parse("2026-11-21T23:00:00Z"))
+                .receivedAt(Instant.parse("2026-11-21T23:00:01Z"))
+                .build();
     }
 
     private static SendResult send(ChannelSender s, SendRequest request) throws Exception {
