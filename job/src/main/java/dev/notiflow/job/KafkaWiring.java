@@ -203,6 +203,25 @@ public final class KafkaWiring {
     }
 
     /**
+     * The lane router's priority input ({@code lanes.priority-input-topic}), or {@code null} when
+     * that is empty: a source of its own under the router's group.
+     */
+    public static DataStream<RawRecord> routerPriorityEvents(
+            StreamExecutionEnvironment env, Configuration config) {
+        String topic = config.get(LaneOptions.PRIORITY_INPUT_TOPIC);
+        if (topic == null || topic.isBlank()) {
+            return null;
+        }
+        return source(
+                env,
+                JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS),
+                config.get(JobOptions.KAFKA_GROUP_ID) + "-router",
+                topic.trim(),
+                Uids.ROUTER_PRIORITY_EVENTS_SOURCE,
+                "Priority events");
+    }
+
+    /**
      * The lane router's sink: each event's original record (key, value and timestamp unchanged) to
      * {@code <topics.events>.<lane>}, AT_LEAST_ONCE. A record is sent as soon as it is routed, not
      * when a checkpoint commits a transaction, so a lane job sees it within the producer's linger;

@@ -29,6 +29,19 @@ public final class LaneOptions {
                                     + " low, its own retry topic <topics.retry>.<lane>. Unset: the"
                                     + " single job reading <topics.events> for every priority.");
 
+    public static final ConfigOption<String> PRIORITY_INPUT_TOPIC =
+            ConfigOptions.key("lanes.priority-input-topic")
+                    .stringType()
+                    .defaultValue("notification-events-priority")
+                    .withDescription(
+                            "A second input of LaneRouterJob, beside topics.events, for events that"
+                                    + " must not wait behind a flood there (login codes, alerts):"
+                                    + " the router reads it with a source of its own, so its events"
+                                    + " are routed while a backlog on topics.events is still being"
+                                    + " read. Same contract, validation and dedupe (an eventId on"
+                                    + " both topics is sent once); each event's own priority still"
+                                    + " picks its lane. Empty: the router reads topics.events only.");
+
     public static final ConfigOption<Double> HIGH_RESERVED_SHARE =
             ConfigOptions.key("lanes.high-reserved-share")
                     .doubleType()
@@ -78,7 +91,8 @@ public final class LaneOptions {
     /** Every option of this class, for the reference and the config file checks. */
     public static List<ConfigOption<?>> all() {
         List<ConfigOption<?>> all =
-                new ArrayList<>(List.of(LANE, HIGH_RESERVED_SHARE, NORMAL_SHARE));
+                new ArrayList<>(
+                        List.of(LANE, PRIORITY_INPUT_TOPIC, HIGH_RESERVED_SHARE, NORMAL_SHARE));
         for (Provider p : Provider.values()) {
             all.add(QUOTA.get(p));
         }

@@ -20,18 +20,26 @@ import static org.apache.flink.util.Preconditions.checkArgument;
 
 /**
  * The lane router, a small job of its own from the same jar and configuration file as {@link
- * NotificationJob}: reads {@code notification-events}, drops repeated eventIds across all lanes,
- * and writes each event's original record to {@code notification-events.<priority>} (high, normal
- * or low; no priority is normal), where one lane job per priority sends it.
+ * NotificationJob}: reads {@code notification-events} and its priority input ({@code
+ * notification-events-priority}, {@code lanes.priority-input-topic}), drops repeated eventIds
+ * across all lanes and both inputs, and writes each event's original record to {@code
+ * notification-events.<priority>} (high, normal or low; no priority is normal), where one lane job
+ * per priority sends it.
  *
  * <pre>
- * events ─parse─▶ dedupe(eventId) ─▶ notification-events.high | .normal | .low  (at-least-once)
- *          │bad     │ repeats
- *          ▼        ▼
- *         DLQ     deliveries (SKIPPED/DUPLICATE_EVENT)
+ * events          ─parse─┐
+ * priority events ─parse─┴▶ dedupe(eventId) ─▶ notification-events.high | .normal | .low
+ *                    │bad        │ repeats                          (at-least-once)
+ *                    ▼           ▼
+ *                   DLQ        deliveries (SKIPPED/DUPLICATE_EVENT)
  * </pre>
  *
- * It never calls a provider, so no provider can back-pressure it. Its consumer group is {@code
+ * Each input has a source and a parser of its own, so a backlog on one (a campaign of a million
+ * events) does not hold back the other: Kafka keeps each partition in order, and one shared input
+ * would make an event produced after the backlog wait until the router has read all of it. The two
+ * meet at the dedupe's keyed exchange, which takes from its input channels in turn.
+ *
+ * <p>It never calls a provider, so no provider can back-pressure it. Its consumer group is {@code
  * <kafka.group-id>-router} and its transactional ids {@code
  * <kafka.transactional-id-prefix>-router}.
  *
@@ -71,18 +79,41 @@ public final class LaneRouterJob {
                 JobOptions.DEDUPE_TTL.key(),
                 ttl);
         env.setMaxParallelism(config.get(JobOptions.MAX_PARALLELISM));
-        define(env, KafkaWiring.routerEvents(env, config), config);
+        define(
+                env,
+                KafkaWiring.routerEvents(env, config),
+                KafkaWiring.routerPriorityEvents(env, config),
+                config);
     }
 
-    /** Defines the router on these events (the Kafka source, or a test's stream in front of it). */
+    /**
+     * Defines the router on these inputs (the Kafka sources, or a test's streams in front of them).
+     *
+     * @param priorityEvents the priority input, or {@code null} for none
+     */
     public static void define(
-            StreamExecutionEnvironment env, DataStream<RawRecord> events, Configuration config) {
+            StreamExecutionEnvironment env,
+            DataStream<RawRecord> events,
+            DataStream<RawRecord> priorityEvents,
+            Configuration config) {
+        int maxBytes = config.get(JobOptions.MAX_RECORD_BYTES);
         SingleOutputStreamOperator<LaneRecord> parsed =
-                events.process(new ParseLaneEvents(config.get(JobOptions.MAX_RECORD_BYTES)))
+                events.process(new ParseLaneEvents(maxBytes))
                         .uid(Uids.ROUTER_PARSE_EVENTS)
                         .name("Parse events");
+        DataStream<LaneRecord> all = parsed;
+        DataStream<DeadLetter> bad = parsed.getSideOutput(OutputTags.DEAD_LETTERS);
+        if (priorityEvents != null) {
+            SingleOutputStreamOperator<LaneRecord> parsedPriority =
+                    priorityEvents
+                            .process(new ParseLaneEvents(maxBytes))
+                            .uid(Uids.ROUTER_PARSE_PRIORITY_EVENTS)
+                            .name("Parse priority events");
+            all = parsed.union(parsedPriority);
+            bad = bad.union(parsedPriority.getSideOutput(OutputTags.DEAD_LETTERS));
+        }
         SingleOutputStreamOperator<LaneRecord> firstSeen =
-                parsed.keyBy(LaneRecord::eventId)
+                all.keyBy(LaneRecord::eventId)
                         .process(new DedupeLaneEvents(config.get(JobOptions.DEDUPE_TTL)))
                         .uid(Uids.DEDUPE)
                         .name("Drop duplicate events");
@@ -106,7 +137,6 @@ public final class LaneRouterJob {
                                 txTimeout))
                 .uid(Uids.ROUTER_DELIVERIES_SINK)
                 .name("Deliveries topic");
-        DataStream<DeadLetter> bad = parsed.getSideOutput(OutputTags.DEAD_LETTERS);
         bad.sinkTo(
                         KafkaIO.jsonSink(
                                 bootstrap,

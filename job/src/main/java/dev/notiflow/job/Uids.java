@@ -54,6 +54,9 @@ public final class Uids {
      */
     public static final String ROUTER_PARSE_EVENTS = "router-parse-events";
 
+    public static final String ROUTER_PRIORITY_EVENTS_SOURCE = "router-priority-events-source";
+    public static final String ROUTER_PARSE_PRIORITY_EVENTS = "router-parse-priority-events";
+
     public static final String ROUTER_LANES_SINK = "router-lanes-sink";
     public static final String ROUTER_DELIVERIES_SINK = "router-deliveries-sink";
     public static final String ROUTER_DLQ_SINK = "router-dlq-sink";

@@ -46,16 +46,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * never a test. The router and the three lane jobs (parallelism 1 each, the shipped job.yaml and
  * config.yaml, the real APNs/FCM clients) run against an in-process broker and the local providers
  * with {@code --latency-ms} added to every answer. Phase 1: a steady high-priority push stream
- * ({@code --high-rate}/s for {@code --seconds}) alone. Phase 2: {@code --flood} low-priority pushes
- * queued at once, then the same high-priority stream while the low lane drains them. Reports the
- * high lane's event → provider-ack latency (the delivery's {@code finalAt} minus the event's {@code
- * createdAt}) p50/p95/p99 in both phases side by side, and the flood's throughput while the high
- * stream runs and in as long a window after it (the flood without high traffic, if it has not
- * drained by then).
+ * ({@code --high-rate}/s for {@code --seconds}) alone, produced to the router's priority input
+ * ({@code --high-input priority}, the default) or to {@code notification-events} beside the flood
+ * ({@code --high-input events}). Phase 2: {@code --flood} low-priority pushes queued at once, then
+ * the same high-priority stream while the low lane drains them. Reports the high lane's event →
+ * provider-ack latency (the delivery's {@code finalAt} minus the event's {@code createdAt})
+ * p50/p95/p99 in both phases side by side, and the flood's throughput while the high stream runs
+ * and in as long a window after it (the flood without high traffic, if it has not drained by then).
  *
  * <pre>
  * scripts/bench.sh --scenario priority [--flood N] [--high-rate R] [--seconds S]
- *                  [--latency-ms L] [--users U] [--quota COUNT/DURATION] [--out DIR]
+ *                  [--latency-ms L] [--users U] [--quota COUNT/DURATION]
+ *                  [--high-input priority|events] [--out DIR]
  * </pre>
  */
 public final class BenchmarkPriority {
@@ -72,6 +74,7 @@ public final class BenchmarkPriority {
         opts.put("latency-ms", "20");
         opts.put("users", "1000");
         opts.put("quota", "");
+        opts.put("high-input", "priority");
         opts.put(
                 "out",
                 "sandbox/target/bench/priority-"
@@ -92,6 +95,17 @@ public final class BenchmarkPriority {
         int highRate = Integer.parseInt(opts.get("high-rate"));
         int seconds = Integer.parseInt(opts.get("seconds"));
         int users = Integer.parseInt(opts.get("users"));
+        // Where the high-priority stream is produced: the router's priority input, or the one
+        // events topic that the flood fills too.
+        String highTopic =
+                switch (opts.get("high-input")) {
+                    case "priority" -> "notification-events-priority";
+                    case "events" -> "notification-events";
+                    default ->
+                            throw new IllegalArgumentException(
+                                    "--high-input must be priority or events, was "
+                                            + opts.get("high-input"));
+                };
         Path out = Path.of(opts.get("out")).toAbsolutePath();
         Files.createDirectories(out);
         Path flinkConf = Path.of("flink-conf").toAbsolutePath();
@@ -105,6 +119,7 @@ public final class BenchmarkPriority {
             for (String lane : List.of("high", "normal", "low")) {
                 kafka.createTopic("notification-events." + lane, 2, false);
             }
+            kafka.createTopic("notification-events-priority", 2, false);
             kafka.createTopic("notification-retry.high", 2, false);
             kafka.createTopic("notification-retry.low", 2, false);
             for (int u = 0; u < users; u++) {
@@ -187,11 +202,11 @@ public final class BenchmarkPriority {
             deliveries.start();
             try {
                 // Warm-up (not measured): the first sends through cold code paths and clients.
-                steady(kafka, "hW-", highRate, 5, users);
+                steady(kafka, highTopic, "hW-", highRate, 5, users);
                 deliveries.await("hW-", highRate * 5, Duration.ofMinutes(5));
                 // Phase 1: the high stream alone.
                 int perPhase = highRate * seconds;
-                steady(kafka, "hA-", highRate, seconds, users);
+                steady(kafka, highTopic, "hA-", highRate, seconds, users);
                 deliveries.await("hA-", perPhase, Duration.ofMinutes(5));
                 // Phase 2: the flood queued, then the high stream beside it.
                 long floodStart = System.currentTimeMillis();
@@ -217,7 +232,7 @@ public final class BenchmarkPriority {
                 long floodQueued = System.currentTimeMillis();
                 say("flood of %d queued in %d ms", flood, floodQueued - floodStart);
                 long highStart = System.currentTimeMillis();
-                steady(kafka, "hB-", highRate, seconds, users);
+                steady(kafka, highTopic, "hB-", highRate, seconds, users);
                 long highEnd = System.currentTimeMillis();
                 deliveries.await("hB-", perPhase, Duration.ofMinutes(5));
                 // As long a window again without high traffic, for the flood's own rate.
@@ -240,6 +255,7 @@ public final class BenchmarkPriority {
                 report.put("latencyMs", Integer.parseInt(opts.get("latency-ms")));
                 report.put("users", users);
                 report.put("fcmQuota", opts.get("quota").isEmpty() ? "none" : opts.get("quota"));
+                report.put("highInput", highTopic);
                 report.set("highWithoutFlood", latency(deliveries.latencies("hA-")));
                 report.set("highWithFlood", latency(deliveries.latencies("hB-")));
                 long during = deliveries.countFinal("low-", highStart, highEnd);
@@ -269,7 +285,8 @@ public final class BenchmarkPriority {
         }
     }
 
-    private static void steady(LocalKafka kafka, String prefix, int rate, int seconds, int users)
+    private static void steady(
+            LocalKafka kafka, String topic, String prefix, int rate, int seconds, int users)
             throws InterruptedException {
         long start = System.nanoTime();
         int total = rate * seconds;
@@ -280,9 +297,7 @@ public final class BenchmarkPriority {
                 Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
             }
             kafka.produce(
-                    "notification-events",
-                    prefix + i,
-                    event(prefix + i, "high", "u" + (i % users), Instant.now()));
+                    topic, prefix + i, event(prefix + i, "high", "u" + (i % users), Instant.now()));
         }
     }
 

@@ -405,6 +405,7 @@ public final class LocalRun {
                         config.get(JobOptions.TOPIC_RETRY) + "." + lane.wireName(), 2, false);
             }
         }
+        kafka.createTopic(config.get(LaneOptions.PRIORITY_INPUT_TOPIC), 2, false);
         List<RunningJob> jobs = new ArrayList<>();
         Configuration routerConfig = withRestPort(config);
         StreamExecutionEnvironment env =

@@ -55,6 +55,7 @@ class LaneMigrationITCase {
         for (String lane : List.of("high", "normal", "low")) {
             kafka.createTopic("notification-events." + lane, 2, false);
         }
+        kafka.createTopic("notification-events-priority", 2, false);
         RecordingSenders.reset();
         Path savepoint =
                 Files.list(

@@ -94,6 +94,7 @@ class LanesITCase {
         for (String lane : List.of("high", "normal", "low")) {
             kafka.createTopic("notification-events." + lane, 1, false);
         }
+        kafka.createTopic("notification-events-priority", 1, false);
         kafka.createTopic("notification-retry.high", 1, false);
         kafka.createTopic("notification-retry.low", 1, false);
         Sends.reset();
@@ -137,6 +138,10 @@ class LanesITCase {
         for (int i = 0; i < 5; i++) {
             produce("high-" + i, "high");
         }
+        // The router's priority input: its own source, deduplicated with the events topic.
+        produce("dup-2", "normal");
+        produce("notification-events-priority", "dup-2", "high");
+        produce("notification-events-priority", "express-1", "high");
 
         await(
                 () -> {
@@ -145,9 +150,11 @@ class LanesITCase {
                             return false;
                         }
                     }
-                    return Sends.count("normal", "dup-1") > 0;
+                    return Sends.count("normal", "dup-1") > 0
+                            && Sends.count("high", "express-1") > 0
+                            && Sends.count("normal", "dup-2") + Sends.count("high", "dup-2") > 0;
                 },
-                "every high-priority event sent, and dup-1 by the normal lane");
+                "every high-priority event sent, dup-1 by the normal lane, express-1 and dup-2");
         for (int i = 0; i < 5; i++) {
             assertThat(Sends.count("high", "high-" + i)).as("sends of high-%d", i).isEqualTo(1);
         }
@@ -170,6 +177,22 @@ class LanesITCase {
                 "the router's SKIPPED/DUPLICATE_EVENT record of dup-1");
 
         assertThat(skipped).hasSize(1);
+        // dup-2's two copies came from two inputs, so either may be first; the router's duplicate
+        // record shows it decided for both.
+        await(
+                () ->
+                        kafka
+                                .readAllCommitted("notification-deliveries", Duration.ofMillis(500))
+                                .stream()
+                                .anyMatch(
+                                        r ->
+                                                r.value().contains("\"eventId\":\"dup-2\"")
+                                                        && r.value().contains("DUPLICATE_EVENT")),
+                "the router's SKIPPED/DUPLICATE_EVENT record of dup-2");
+        assertThat(Sends.count("normal", "dup-2") + Sends.count("high", "dup-2"))
+                .as("sends of dup-2, produced on the events topic and on the priority input")
+                .isEqualTo(1);
+        assertThat(Sends.count("high", "express-1")).as("sends of express-1").isEqualTo(1);
         assertThat(Sends.BLOCKED_CALLS.get())
                 .as("sends the blocked low lane took: its capacity")
                 .isEqualTo(1);
@@ -313,8 +336,12 @@ class LanesITCase {
     }
 
     private void produce(String eventId, String priority) {
+        produce("notification-events", eventId, priority);
+    }
+
+    private void produce(String topic, String eventId, String priority) {
         kafka.produce(
-                "notification-events",
+                topic,
                 eventId,
                 "{\"eventId\":\""
                         + eventId
@@ -330,7 +357,7 @@ class LanesITCase {
         if (crash != null) {
             events = events.map(crash).uid("test-crash").name("Crash once (test)");
         }
-        LaneRouterJob.define(env, events, config);
+        LaneRouterJob.define(env, events, KafkaWiring.routerPriorityEvents(env, config), config);
         jobs.add(env.executeAsync(LaneRouterJob.NAME));
     }
 
