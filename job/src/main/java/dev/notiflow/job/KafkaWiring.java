@@ -120,6 +120,21 @@ public final class KafkaWiring {
                 .name("Read delivery log");
     }
 
+    /**
+     * The tables job's {@code notification-engagement} source, read with consumer group {@code
+     * <kafka.group-id>-engagement}.
+     */
+    public static DataStream<RawRecord> engagement(
+            StreamExecutionEnvironment env, Configuration config) {
+        return source(
+                env,
+                JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS),
+                config.get(JobOptions.KAFKA_GROUP_ID) + "-engagement",
+                config.get(JobOptions.TOPIC_ENGAGEMENT),
+                Uids.ENGAGEMENT_SOURCE,
+                "Engagement");
+    }
+
     public static Outputs outputs(Configuration config) {
         String bootstrap = JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS);
         String prefix = config.get(JobOptions.KAFKA_TRANSACTIONAL_ID_PREFIX);
