@@ -113,6 +113,28 @@ public final class Enqueuer implements AutoCloseable {
     }
 
     /**
+     * Initializes every idle producer ({@code initTransactions}: finding the coordinator, fencing
+     * an earlier incarnation), so that the first requests do not pay for it. Best effort: a
+     * producer that cannot start now starts on its first use.
+     */
+    public void warmUp() {
+        int n = idle.remainingCapacity() + idle.size();
+        for (int i = 0; i < n; i++) {
+            Slot slot = idle.poll();
+            if (slot == null) {
+                return;
+            }
+            try {
+                slot.producer();
+            } catch (RuntimeException e) {
+                LOG.info("Producer {} not ready yet: {}", slot.transactionalId, e.toString());
+            } finally {
+                idle.add(slot);
+            }
+        }
+    }
+
+    /**
      * Sends the records in one transaction and commits it; on any failure aborts it.
      *
      * @return the records' metadata, in order

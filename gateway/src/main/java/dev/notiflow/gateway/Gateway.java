@@ -148,7 +148,7 @@ public final class Gateway implements AutoCloseable {
                         "jdbc.password-file: cannot read " + file + ": " + e.getMessage(), e);
             }
         }
-        return System.getenv(GatewayOptions.JDBC_PASSWORD_ENV);
+        return System.getenv(GatewayOptions.JDBC_PASSWORD_ENV_NAME.get(config));
     }
 
     /** Applies the migrations and starts serving; returns this. */
@@ -157,6 +157,7 @@ public final class Gateway implements AutoCloseable {
         Duration every = GatewayOptions.CLEANUP_INTERVAL.get(config);
         cleaner.scheduleWithFixedDelay(
                 this::deleteExpired, every.toMillis(), every.toMillis(), TimeUnit.MILLISECONDS);
+        cleaner.execute(enqueuer::warmUp);
         app = Javalin.create(this::configure);
         app.start(GatewayOptions.HOST.get(config), GatewayOptions.PORT.get(config));
         LOG.info("Gateway listening on port {}", app.port());

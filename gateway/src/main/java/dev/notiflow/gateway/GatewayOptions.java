@@ -149,7 +149,13 @@ public final class GatewayOptions {
             string(
                     "jdbc.password-file",
                     null,
-                    "File holding the database password; else NOTIFLOW_JDBC_PASSWORD, else none.");
+                    "File holding the database password; else the variable jdbc.password-env names.");
+    public static final Option<String> JDBC_PASSWORD_ENV_NAME =
+            string(
+                    "jdbc.password-env",
+                    JDBC_PASSWORD_ENV,
+                    "Environment variable holding the database password, when no"
+                            + " jdbc.password-file is given.");
     public static final Option<Integer> JDBC_POOL_SIZE =
             add("gateway.jdbc-pool-size", "8", "Database connections.", s -> range(s, 1, 200));
 

@@ -49,7 +49,14 @@ class EventsApiITCase {
         gw =
                 new GatewayHarness(
                         GatewayHarness.config(
-                                KAFKA, PG, Map.of("gateway.max-request-bytes", "262144")));
+                                KAFKA,
+                                PG,
+                                Map.of(
+                                        "gateway.max-request-bytes",
+                                        "262144",
+                                        // the 503 test waits this long for the stopped broker
+                                        "gateway.kafka-timeout",
+                                        "5 s")));
     }
 
     @AfterAll

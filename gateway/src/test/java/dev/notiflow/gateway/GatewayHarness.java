@@ -51,7 +51,6 @@ final class GatewayHarness implements AutoCloseable {
         c.put("gateway.port", "0");
         c.put("gateway.host", "127.0.0.1");
         c.put("gateway.instance-id", "it-" + System.nanoTime());
-        c.put("gateway.kafka-timeout", "3 s");
         c.put("gateway.rate-limit", "10000/s");
         c.put("topics.events", TOPIC_EVENTS);
         c.put("topics.preferences", TOPIC_PREFERENCES);

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.serde.Json;
 import dev.notiflow.testkit.kafka.KafkaExtension;
 import dev.notiflow.testkit.postgres.PostgresExtension;
+import io.javalin.http.HandlerType;
+import io.javalin.router.Endpoint;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,7 +19,10 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 import static dev.notiflow.gateway.GatewayHarness.MANAGE_KEY;
 import static dev.notiflow.gateway.GatewayHarness.READ_KEY;
@@ -145,24 +150,24 @@ class ManageApiITCase {
         HttpResponse<String> put =
                 gw.send(
                         "PUT",
-                        "/v1/templates/order_shipped/de-AT",
+                        "/v1/templates/welcome/de-AT",
                         MANAGE_KEY,
                         "{\"title\":\"Versandt\",\"body\":\"Bestellung {{orderId}}\"}");
         HttpResponse<String> wrongLocale =
                 gw.send(
                         "PUT",
-                        "/v1/templates/order_shipped/de-AT",
+                        "/v1/templates/welcome/de-AT",
                         MANAGE_KEY,
                         "{\"locale\":\"en\",\"title\":\"x\",\"body\":\"y\"}");
         HttpResponse<String> delete =
-                gw.send("DELETE", "/v1/templates/order_shipped/de-AT", MANAGE_KEY, null);
+                gw.send("DELETE", "/v1/templates/welcome/de-AT", MANAGE_KEY, null);
         assertThat(put.statusCode()).as(put.body()).isEqualTo(202);
         assertThat(wrongLocale.statusCode()).isEqualTo(400);
         assertThat(delete.statusCode()).isEqualTo(202);
-        List<ConsumerRecord<String, String>> t = records(TOPIC_TEMPLATES, "order_shipped:");
+        List<ConsumerRecord<String, String>> t = records(TOPIC_TEMPLATES, "welcome:");
         assertThat(t)
                 .extracting(ConsumerRecord::key)
-                .containsExactly("order_shipped:de-AT", "order_shipped:de-AT");
+                .containsExactly("welcome:de-AT", "welcome:de-AT");
         assertThat(Json.MAPPER.readTree(t.get(0).value()).get("locale").asText())
                 .isEqualTo("de-AT");
         assertThat(t.get(1).value()).isNull();
@@ -271,5 +276,79 @@ class ManageApiITCase {
                 .contains("notiflow_gateway_request_duration_seconds_bucket{")
                 .contains("notiflow_gateway_rejections_total{reason=\"MISSING_FIELD\"}")
                 .contains("notiflow_gateway_records_produced_total{topic=");
+    }
+
+    @Test
+    void openApiDocumentListsExactlyTheRoutesAndItsExamplesAreAccepted() throws Exception {
+        HttpResponse<String> served = gw.send("GET", "/openapi.json", null, null);
+        assertThat(served.statusCode()).isEqualTo(200);
+        JsonNode doc = Json.MAPPER.readTree(served.body());
+        assertThat(doc.get("openapi").asText()).isEqualTo("3.1.0");
+
+        Set<String> documented = new TreeSet<>();
+        doc.get("paths")
+                .properties()
+                .forEach(
+                        path ->
+                                path.getValue()
+                                        .fieldNames()
+                                        .forEachRemaining(
+                                                m ->
+                                                        documented.add(
+                                                                m.toUpperCase(Locale.ROOT)
+                                                                        + " "
+                                                                        + path.getKey())));
+        Set<String> registered = new TreeSet<>();
+        for (Endpoint e : gw.gateway.endpoints()) {
+            if (!e.method.isHttpMethod() || e.method == HandlerType.HEAD) {
+                continue;
+            }
+            registered.add(e.method.name() + " " + e.path);
+        }
+        assertThat(registered).hasSizeGreaterThan(10);
+        assertThat(documented).isEqualTo(registered);
+
+        int examples = 0;
+        for (var path :
+                (Iterable<Map.Entry<String, JsonNode>>) doc.get("paths").properties()::iterator) {
+            for (var op :
+                    (Iterable<Map.Entry<String, JsonNode>>)
+                            path.getValue().properties()::iterator) {
+                JsonNode bodyExamples =
+                        op.getValue()
+                                .path("requestBody")
+                                .path("content")
+                                .path("application/json")
+                                .path("examples");
+                String url = path.getKey();
+                for (JsonNode param : op.getValue().path("parameters")) {
+                    if (param.get("in").asText().equals("path")) {
+                        url =
+                                url.replace(
+                                        "{" + param.get("name").asText() + "}",
+                                        param.get("example").asText());
+                    }
+                }
+                for (JsonNode example : bodyExamples) {
+                    String body = example.get("value").toString();
+                    HttpResponse<String> r =
+                            gw.send(
+                                    op.getKey().toUpperCase(Locale.ROOT),
+                                    url,
+                                    GatewayHarness.ALL_KEY,
+                                    body);
+                    assertThat(r.statusCode())
+                            .as(url + " " + body + " -> " + r.body())
+                            .isEqualTo(202);
+                    if (url.equals("/v1/events")) {
+                        assertThat(Json.MAPPER.readTree(r.body()).get("rejected"))
+                                .as(r.body())
+                                .isEmpty();
+                    }
+                    examples++;
+                }
+            }
+        }
+        assertThat(examples).isGreaterThanOrEqualTo(6);
     }
 }
