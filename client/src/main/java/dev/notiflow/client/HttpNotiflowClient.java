@@ -42,7 +42,9 @@ import java.util.concurrent.TimeUnit;
  * drawn once per call for a batch or any other write, the same on every retry, so a retry after a
  * lost answer is never a second notification. Answers {@code 429} and {@code 503}, and failures
  * without an answer, are retried by the {@link RetryPolicy} (honouring {@code Retry-After}); other
- * answers outside 2xx fail the future with {@link NotiflowException} at once.
+ * answers outside 2xx fail the future with {@link NotiflowException} at once, except a {@code 409}
+ * with {@code Retry-After}: the gateway is still enqueueing an earlier attempt of the same key,
+ * whose answer the next attempt gets.
  *
  * <p>Thread-safe and long-lived. Waits between attempts run on the common pool's delayed executor:
  * no thread is blocked while waiting.
@@ -219,6 +221,10 @@ public final class HttpNotiflowClient implements NotiflowClient {
                             } else if (response.statusCode() == 429
                                     || response.statusCode() == 503) {
                                 wait = retryAfter(response).orElseGet(() -> retry.backoff(attempt));
+                            } else if (response.statusCode() == 409) {
+                                // the same key still being enqueued (an earlier attempt whose
+                                // answer was lost): wait for it when the gateway says how long
+                                wait = retryAfter(response).orElse(null);
                             }
                             long elapsed = System.nanoTime() - startNanos;
                             if (wait != null
