@@ -26,7 +26,7 @@ class MigrationsITCase {
                         .withPasswordFile(PG.postgres().passwordFile().toString());
 
         assertThat(Migrations.apply(url, PG.postgres().user(), PG.postgres().password()))
-                .isEqualTo(4);
+                .isEqualTo(5);
         assertThat(Migrations.apply(settings)).isZero();
 
         assertThat(
@@ -38,7 +38,8 @@ class MigrationsITCase {
                         Map.of("version", "1", "description", "deliveries"),
                         Map.of("version", "2", "description", "delivery metrics"),
                         Map.of("version", "3", "description", "send ledger"),
-                        Map.of("version", "4", "description", "delivery locale"));
+                        Map.of("version", "4", "description", "delivery locale"),
+                        Map.of("version", "5", "description", "gateway requests"));
     }
 
     @Test
