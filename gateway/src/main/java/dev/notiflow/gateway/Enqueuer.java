@@ -106,6 +106,9 @@ public final class Enqueuer implements AutoCloseable {
                 ProducerConfig.TRANSACTION_TIMEOUT_CONFIG,
                 (int) Math.max(timeout.multipliedBy(3).toMillis(), 10_000));
         base.put(ProducerConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 1000);
+        // a transaction right after the previous one's commit finds its partitions still being
+        // completed (CONCURRENT_TRANSACTIONS) and retries: after 100 ms by default, 10 ms here
+        base.put(ProducerConfig.RETRY_BACKOFF_MS_CONFIG, 10);
         idle = new ArrayBlockingQueue<>(producers);
         for (int i = 0; i < producers; i++) {
             idle.add(new Slot(transactionalIdPrefix + "-" + instanceId + "-" + i));
