@@ -44,6 +44,12 @@
 #   queued and the same stream beside them. report.json: the high lane's event -> provider-ack
 #   p50/p95/p99 without and with the flood, and the flood's rate while the stream runs and after.
 #
+# scripts/bench.sh --scenario gateway [--seconds S] [--clients C] [--out DIR]
+#   the HTTP gateway instead (dev.notiflow.sandbox.BenchmarkGateway): C (8) clients POST events
+#   for S (15) seconds at batch sizes 1, 100 and 1000 (one Kafka transaction per request), with
+#   events/s and p50/p99 request latency, then a raw idempotent acks=all KafkaProducer for S
+#   seconds on the same broker. report.json in --out (sandbox/target/bench/gateway-<timestamp>/).
+#
 # Output in --out (default sandbox/target/bench/<UTC timestamp>/): report.json, report.md (with
 # the previous run's rates beside), throughput.png, latency.png, the children's logs, and with
 # --profile a <variant>.jfr per job variant.
@@ -61,6 +67,7 @@ CP="$(sandbox_classpath)"
 MAIN=dev.notiflow.sandbox.Benchmark
 for arg in "$@"; do
     if [[ "$arg" == priority ]]; then MAIN=dev.notiflow.sandbox.BenchmarkPriority; fi
+    if [[ "$arg" == gateway ]]; then MAIN=dev.notiflow.sandbox.BenchmarkGateway; fi
 done
 mapfile -t JVM_FLAGS < <(flink_jvm_flags)
 exec java "-Xmx${BENCH_HEAP:-3g}" "${JVM_FLAGS[@]}" \

@@ -6,6 +6,11 @@
 #   scripts/run-local.sh                                   # the built-in demo
 #   scripts/run-local.sh --input DIR --out DIR [--provider-script FILE] [--wait-scheduled DURATION] \
 #                        [--key value ...]
+#   scripts/run-local.sh --serve [--port 8080]            # the whole stack behind the HTTP gateway
+#
+# --serve starts the broker, the local providers, both jobs, PostgreSQL and the gateway, prints
+# the gateway's URL and its API key (NOTIFLOW_API_KEY when set, generated otherwise) and keeps
+# running until interrupted (Ctrl-C); /readyz answers 200 once the jobs run.
 #
 # Steps:
 #   1. check Java 17+ and Maven (ensure_java_maven);

@@ -2,6 +2,7 @@ package dev.notiflow.contracts;
 
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.serde.CancellationParser;
+import dev.notiflow.serde.EngagementParser;
 import dev.notiflow.serde.EventParser;
 import dev.notiflow.serde.InvalidRecordException;
 import dev.notiflow.serde.Rejection;
@@ -39,7 +40,8 @@ class SchemaParserAgreementTest {
                     "device-tokens", UserUpdateParser::deviceToken,
                     "notification-templates", TemplateParser::parse,
                     "notification-cancellations",
-                            (r, max) -> CancellationParser.parse(r, max, Instant.EPOCH));
+                            (r, max) -> CancellationParser.parse(r, max, Instant.EPOCH),
+                    "notification-engagement", EngagementParser::parse);
 
     private static final String EVENT =
             "\"eventId\":\"e1\",\"type\":\"order.shipped\",\"userIds\":[\"u1\"]";
@@ -335,7 +337,59 @@ class SchemaParserAgreementTest {
                 rejected("notification-cancellations", "{\"eventId\":\"e1\",\"reason\":[]}"),
                 rejected(
                         "notification-cancellations",
-                        "{\"eventId\":\"e1\",\"reason\":\"a\\u0007b\"}"));
+                        "{\"eventId\":\"e1\",\"reason\":\"a\\u0007b\"}"),
+                // notification-engagement
+                Arguments.of(
+                        "notification-engagement",
+                        new String(
+                                TopicSchemas.example("notification-engagement"),
+                                StandardCharsets.UTF_8),
+                        true),
+                engagement(true, ",\"event\":\"delivered\""),
+                engagement(true, ",\"event\":\"clicked\",\"at\":null,\"source\":null"),
+                engagement(true, ",\"event\":\"dismissed\",\"at\":\"2026-11-22T09:00:00+09:00\""),
+                engagement(true, ",\"event\":\"opened\",\"source\":\"" + "s".repeat(64) + "\""),
+                engagement(true, ",\"event\":\"opened\",\"extra\":[1]"),
+                engagement(false, ""),
+                engagement(false, ",\"event\":null"),
+                engagement(false, ",\"event\":\"OPENED\""),
+                engagement(false, ",\"event\":\"sent\""),
+                engagement(false, ",\"event\":\" \""),
+                engagement(false, ",\"event\":1"),
+                engagement(false, ",\"event\":\"opened\",\"at\":\"yesterday\""),
+                engagement(false, ",\"event\":\"opened\",\"at\":5"),
+                engagement(false, ",\"event\":\"opened\",\"source\":\" \""),
+                engagement(false, ",\"event\":\"opened\",\"source\":\"a\\u0000\""),
+                engagement(false, ",\"event\":\"opened\",\"source\":\"" + "s".repeat(65) + "\""),
+                rejected(
+                        "notification-engagement",
+                        "{\"notificationId\":\"n1\",\"event\":\"opened\"}"),
+                rejected(
+                        "notification-engagement",
+                        "{\"notificationId\":\"n1\",\"event\":\"opened\",\"receivedAt\":null}"),
+                rejected(
+                        "notification-engagement",
+                        "{\"event\":\"opened\",\"receivedAt\":\"2026-11-22T00:00:00Z\"}"),
+                rejected(
+                        "notification-engagement",
+                        "{\"notificationId\":\"n\\u001f\",\"event\":\"opened\",\"receivedAt\":\"2026-11-22T00:00:00Z\"}"),
+                rejected(
+                        "notification-engagement",
+                        "{\"notificationId\":\""
+                                + id256
+                                + "x\",\"event\":\"opened\",\"receivedAt\":\"2026-11-22T00:00:00Z\"}"),
+                accepted(
+                        "notification-engagement",
+                        "{\"notificationId\":\""
+                                + id256
+                                + "\",\"event\":\"opened\",\"receivedAt\":\"2026-11-22T00:00:00Z\"}"));
+    }
+
+    private static Arguments engagement(boolean ok, String extra) {
+        return Arguments.of(
+                "notification-engagement",
+                "{\"notificationId\":\"n1\",\"receivedAt\":\"2026-11-22T00:00:00Z\"" + extra + "}",
+                ok);
     }
 
     @ParameterizedTest(name = "[{index}] {0} {2}: {1}")

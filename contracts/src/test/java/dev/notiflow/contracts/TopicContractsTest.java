@@ -11,6 +11,7 @@ import dev.notiflow.model.Cancellation;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.DeviceToken;
+import dev.notiflow.model.Engagement;
 import dev.notiflow.model.NotificationEvent;
 import dev.notiflow.model.NotificationTemplate;
 import dev.notiflow.model.Platform;
@@ -18,6 +19,7 @@ import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.TokenInvalidation;
 import dev.notiflow.model.UserUpdate;
 import dev.notiflow.serde.CancellationParser;
+import dev.notiflow.serde.EngagementParser;
 import dev.notiflow.serde.EventParser;
 import dev.notiflow.serde.Json;
 import dev.notiflow.serde.TemplateParser;
@@ -172,6 +174,22 @@ class TopicContractsTest {
                 .isEqualTo(
                         new Cancellation(
                                 "order-123-shipped", "order cancelled by the customer", now));
+    }
+
+    @Test
+    void engagementExampleShouldParse() throws Exception {
+        Engagement e =
+                EngagementParser.parse(
+                        raw("notification-engagement", "notification-engagement"), MAX_BYTES);
+
+        assertThat(e)
+                .isEqualTo(
+                        new Engagement(
+                                "5d0f2c1e8a9b4c7d6e5f4a3b2c1d0e9f",
+                                Engagement.Event.OPENED,
+                                Instant.parse("2026-11-22T00:00:05.120Z"),
+                                "gateway",
+                                Instant.parse("2026-11-22T00:00:06Z")));
     }
 
     @Test

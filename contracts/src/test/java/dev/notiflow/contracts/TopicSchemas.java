@@ -32,7 +32,8 @@ final class TopicSchemas {
                     "user-preferences",
                     "device-tokens",
                     "notification-templates",
-                    "notification-cancellations");
+                    "notification-cancellations",
+                    "notification-engagement");
 
     /** Topics written by the job. */
     static final List<String> OUTPUT_TOPICS =

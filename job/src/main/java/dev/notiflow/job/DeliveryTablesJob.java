@@ -10,6 +10,7 @@ import dev.notiflow.jdbc.JdbcOptions;
 import dev.notiflow.jdbc.JdbcSettings;
 import dev.notiflow.jdbc.Migrations;
 import dev.notiflow.job.analytics.DeliveryAnalytics;
+import dev.notiflow.job.analytics.EngagementAnalytics;
 import dev.notiflow.kafka.KafkaIO;
 import dev.notiflow.model.DeadLetter;
 import org.slf4j.Logger;
@@ -33,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * flink run -c dev.notiflow.job.DeliveryTablesJob notiflow-job-shaded.jar --config /etc/notiflow/job.yaml
  * }</pre>
  *
+ * <p>It also reads {@code notification-engagement} ({@code topics.engagement}) into the table
+ * {@code engagement} ({@link EngagementAnalytics}); a record that breaks that topic's contract goes
+ * to the same DLQ topic as a dead letter of kind {@code INPUT} with its reason, keyed by its {@code
+ * sourceRef}.
+ *
  * <p>It needs {@code jdbc.url} and {@code kafka.bootstrap-servers}; it applies the database
  * migrations at start. It reads with consumer group {@code <kafka.group-id>-delivery-log}.
  */
@@ -47,6 +53,14 @@ public final class DeliveryTablesJob {
     public static final String NAME = "notiflow-delivery-tables";
 
     private DeliveryTablesJob() {}
+
+    /** The DLQ key: the notification of a refused row, the source record of a rejected one. */
+    static String dlqKey(DeadLetter d) {
+        if (d.notificationId() != null) {
+            return d.notificationId();
+        }
+        return d.sourceRef() != null ? d.sourceRef() : d.detail();
+    }
 
     public static void main(String[] args) throws Exception {
         Configuration config = JobConfig.load(args);
@@ -76,11 +90,18 @@ public final class DeliveryTablesJob {
         DataStream<DeadLetter> refused =
                 DeliveryAnalytics.attach(
                         KafkaWiring.deliveryLog(env, config), jdbc, deliveriesTopic);
-        refused.sinkTo(
+        DataStream<DeadLetter> engagementRejected =
+                EngagementAnalytics.attach(
+                        KafkaWiring.engagement(env, config),
+                        jdbc,
+                        config.get(JobOptions.MAX_RECORD_BYTES),
+                        config.get(JobOptions.TOPIC_ENGAGEMENT));
+        refused.union(engagementRejected)
+                .sinkTo(
                         KafkaIO.jsonSink(
                                 JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS),
                                 config.get(JobOptions.TOPIC_DLQ),
-                                d -> d.notificationId() != null ? d.notificationId() : d.detail(),
+                                DeliveryTablesJob::dlqKey,
                                 DeliveryGuarantee.EXACTLY_ONCE,
                                 config.get(JobOptions.KAFKA_TRANSACTIONAL_ID_PREFIX)
                                         + "-tables-dlq",
@@ -88,8 +109,10 @@ public final class DeliveryTablesJob {
                 .uid(DLQ_SINK_UID)
                 .name("DLQ topic (refused rows)");
         LOG.info(
-                "Writing the delivery table and per-minute metrics from {} (checkpoints every {})",
+                "Writing the delivery table and per-minute metrics from {}, and the engagement"
+                        + " table from {} (checkpoints every {})",
                 config.get(JobOptions.TOPIC_DELIVERIES),
+                config.get(JobOptions.TOPIC_ENGAGEMENT),
                 config.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
     }
 }

@@ -72,6 +72,13 @@ public final class JobOptions {
                     "notification-cancellations",
                     "Input: requests to cancel a notification that waits for its sendAt (key"
                             + " eventId).");
+    public static final ConfigOption<String> TOPIC_ENGAGEMENT =
+            topic(
+                    "engagement",
+                    "notification-engagement",
+                    "Input of the delivery tables job: delivered, opened, clicked or dismissed per"
+                            + " notification (key notificationId), folded into the table"
+                            + " engagement.");
     public static final ConfigOption<String> TOPIC_DELIVERIES =
             topic("deliveries", "notification-deliveries", "Output: one record per final outcome.");
     public static final ConfigOption<String> TOPIC_RETRY =
@@ -448,6 +455,7 @@ public final class JobOptions {
                 TOPIC_DEVICES,
                 TOPIC_TEMPLATES,
                 TOPIC_CANCELLATIONS,
+                TOPIC_ENGAGEMENT,
                 TOPIC_DELIVERIES,
                 TOPIC_RETRY,
                 TOPIC_DLQ,

@@ -5,25 +5,32 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 import dev.notiflow.job.operators.LaneRecord;
 import dev.notiflow.job.operators.ReadDeliveryLog;
 import dev.notiflow.kafka.KafkaIO;
+import dev.notiflow.kafka.RawRecordDeserializer;
 import dev.notiflow.model.DeadLetter;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.Priority;
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.TokenInvalidation;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.regex.Pattern;
 
 /**
  * Builds the Kafka I/O of both jobs from the configuration, each source and sink with its uid. For
@@ -119,6 +126,40 @@ public final class KafkaWiring {
                 .uid(Uids.READ_DELIVERY_LOG)
                 .name("Read delivery log");
     }
+
+    /**
+     * The tables job's {@code notification-engagement} source, read with consumer group {@code
+     * <kafka.group-id>-engagement}.
+     */
+    public static DataStream<RawRecord> engagement(
+            StreamExecutionEnvironment env, Configuration config) {
+        String topic = config.get(JobOptions.TOPIC_ENGAGEMENT);
+        // Subscribed by pattern, not by name: the topic is additive, and a deployment that has
+        // not created it yet keeps writing its delivery tables (a named topic that does not exist
+        // fails the source); the topic is found within ENGAGEMENT_DISCOVERY once created, and
+        // read from its beginning.
+        KafkaSource<RawRecord> source =
+                KafkaSource.<RawRecord>builder()
+                        .setBootstrapServers(
+                                JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS))
+                        .setGroupId(config.get(JobOptions.KAFKA_GROUP_ID) + "-engagement")
+                        .setTopicPattern(Pattern.compile(Pattern.quote(topic)))
+                        .setStartingOffsets(
+                                OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                        .setDeserializer(new RawRecordDeserializer())
+                        .setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed")
+                        .setProperty("commit.offsets.on.checkpoint", "true")
+                        .setProperty(
+                                "partition.discovery.interval.ms",
+                                String.valueOf(ENGAGEMENT_DISCOVERY.toMillis()))
+                        .build();
+        return env.fromSource(
+                        source, WatermarkStrategy.noWatermarks(), "Engagement (" + topic + ")")
+                .uid(Uids.ENGAGEMENT_SOURCE);
+    }
+
+    /** How often the engagement source looks for its topic and new partitions. */
+    public static final Duration ENGAGEMENT_DISCOVERY = Duration.ofMinutes(1);
 
     public static Outputs outputs(Configuration config) {
         String bootstrap = JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS);

@@ -63,6 +63,9 @@ public final class Uids {
 
     public static final String DELIVERY_LOG_SOURCE = "delivery-log-source";
     public static final String READ_DELIVERY_LOG = "read-delivery-log";
+    public static final String ENGAGEMENT_SOURCE = "engagement-source";
+    public static final String PARSE_ENGAGEMENT = "parse-engagement";
+    public static final String ENGAGEMENT_TABLE_SINK = "engagement-table-sink";
 
     private Uids() {}
 

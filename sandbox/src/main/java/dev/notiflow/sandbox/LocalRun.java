@@ -123,6 +123,10 @@ public final class LocalRun {
     private LocalRun() {}
 
     public static void main(String[] args) throws Exception {
+        if (Arrays.asList(args).contains("--serve")) {
+            serve(args);
+            return;
+        }
         Map<String, String> options = new LinkedHashMap<>();
         Path input = null;
         Path out = Path.of("out");
@@ -166,6 +170,26 @@ public final class LocalRun {
         ProviderScript script =
                 scriptFile == null ? ProviderScript.acceptAll() : ProviderScript.load(scriptFile);
         System.exit(run(input, out, script, options));
+    }
+
+    /** {@code --serve [--port N] [--key value ...]}: see {@link ServeRun}. */
+    private static void serve(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>();
+        int port = 8080;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--serve")) {
+                continue;
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("argument " + args[i] + " has no value");
+            }
+            if (args[i].equals("--port")) {
+                port = Integer.parseInt(args[++i]);
+            } else {
+                options.put(args[i].replaceFirst("^--", ""), args[++i]);
+            }
+        }
+        ServeRun.serve(port, options);
     }
 
     static int run(Path input, Path out, ProviderScript script, Map<String, String> options)
@@ -496,7 +520,7 @@ public final class LocalRun {
     }
 
     /** A copy of {@code config} whose MiniCluster serves its REST API on a free local port. */
-    private static Configuration withRestPort(Configuration config) throws IOException {
+    static Configuration withRestPort(Configuration config) throws IOException {
         Configuration copy = new Configuration(config);
         try (ServerSocket socket = new ServerSocket(0)) {
             copy.set(RestOptions.BIND_PORT, String.valueOf(socket.getLocalPort()));

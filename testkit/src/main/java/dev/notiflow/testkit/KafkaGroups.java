@@ -32,6 +32,7 @@ public final class KafkaGroups {
                     "device-tokens", true,
                     "notification-templates", true,
                     "notification-cancellations", false,
+                    "notification-engagement", false,
                     "notification-deliveries", false,
                     "notification-retry", false,
                     "notification-dlq", false,

@@ -193,6 +193,7 @@ class AnalystQueriesITCase {
                 .containsExactly(
                         "dead_tokens.sql",
                         "delivery_rates_by_channel_day.sql",
+                        "engagement_funnel.sql",
                         "latency_percentiles_by_channel.sql",
                         "notification_history.sql",
                         "opt_out_and_throttle_rates.sql",

@@ -24,6 +24,7 @@ class AnalyticsTypesTest {
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(LatencyHistogram.class);
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(MetricKey.class);
         PojoTestUtils.assertSerializedAsPojoWithoutKryo(DeliveryMetric.class);
+        PojoTestUtils.assertSerializedAsPojoWithoutKryo(dev.notiflow.model.Engagement.class);
     }
 
     @Test

@@ -26,7 +26,7 @@ class MigrationsITCase {
                         .withPasswordFile(PG.postgres().passwordFile().toString());
 
         assertThat(Migrations.apply(url, PG.postgres().user(), PG.postgres().password()))
-                .isEqualTo(4);
+                .isEqualTo(6);
         assertThat(Migrations.apply(settings)).isZero();
 
         assertThat(
@@ -38,7 +38,9 @@ class MigrationsITCase {
                         Map.of("version", "1", "description", "deliveries"),
                         Map.of("version", "2", "description", "delivery metrics"),
                         Map.of("version", "3", "description", "send ledger"),
-                        Map.of("version", "4", "description", "delivery locale"));
+                        Map.of("version", "4", "description", "delivery locale"),
+                        Map.of("version", "5", "description", "gateway requests"),
+                        Map.of("version", "6", "description", "engagement"));
     }
 
     @Test
@@ -59,7 +61,7 @@ class MigrationsITCase {
                                 + " JOIN information_schema.key_column_usage kcu"
                                 + " USING (constraint_schema, constraint_name)"
                                 + " WHERE tc.constraint_type = 'PRIMARY KEY'"
-                                + " AND tc.table_name IN ('deliveries', 'delivery_metrics_minute')"
+                                + " AND tc.table_name IN ('deliveries', 'delivery_metrics_minute', 'engagement')"
                                 + " GROUP BY tc.table_name ORDER BY tc.table_name");
         assertThat(keys)
                 .containsExactly(
@@ -68,7 +70,8 @@ class MigrationsITCase {
                                 "table_name",
                                 "delivery_metrics_minute",
                                 "columns",
-                                "minute,channel,provider,category,status,reason"));
+                                "minute,channel,provider,category,status,reason"),
+                        Map.of("table_name", "engagement", "columns", "notification_id,event"));
         assertThat(
                         AnalyticsTestSupport.rows(
                                 settings,
