@@ -133,16 +133,39 @@ public final class KafkaWiring {
      */
     public static DataStream<RawRecord> engagement(
             StreamExecutionEnvironment env, Configuration config) {
-        String topic = config.get(JobOptions.TOPIC_ENGAGEMENT);
-        // Subscribed by pattern, not by name: the topic is additive, and a deployment that has
-        // not created it yet keeps writing its delivery tables (a named topic that does not exist
-        // fails the source); the topic is found within ENGAGEMENT_DISCOVERY once created, and
-        // read from its beginning.
+        return additiveSource(
+                env,
+                config,
+                config.get(JobOptions.KAFKA_GROUP_ID) + "-engagement",
+                config.get(JobOptions.TOPIC_ENGAGEMENT),
+                Uids.ENGAGEMENT_SOURCE,
+                "Engagement");
+    }
+
+    /**
+     * How often a source of an additive topic (engagement, the router's priority input) looks for
+     * its topic and new partitions.
+     */
+    public static final Duration ADDITIVE_TOPIC_DISCOVERY = Duration.ofMinutes(1);
+
+    /**
+     * A source of a topic that a deployment may not have created yet, subscribed by pattern rather
+     * than by name: a named topic that does not exist fails the source, while the pattern finds the
+     * topic within {@link #ADDITIVE_TOPIC_DISCOVERY} once it is created, and reads it from its
+     * beginning.
+     */
+    private static DataStream<RawRecord> additiveSource(
+            StreamExecutionEnvironment env,
+            Configuration config,
+            String group,
+            String topic,
+            String uid,
+            String name) {
         KafkaSource<RawRecord> source =
                 KafkaSource.<RawRecord>builder()
                         .setBootstrapServers(
                                 JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS))
-                        .setGroupId(config.get(JobOptions.KAFKA_GROUP_ID) + "-engagement")
+                        .setGroupId(group)
                         .setTopicPattern(Pattern.compile(Pattern.quote(topic)))
                         .setStartingOffsets(
                                 OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
@@ -151,15 +174,11 @@ public final class KafkaWiring {
                         .setProperty("commit.offsets.on.checkpoint", "true")
                         .setProperty(
                                 "partition.discovery.interval.ms",
-                                String.valueOf(ENGAGEMENT_DISCOVERY.toMillis()))
+                                String.valueOf(ADDITIVE_TOPIC_DISCOVERY.toMillis()))
                         .build();
-        return env.fromSource(
-                        source, WatermarkStrategy.noWatermarks(), "Engagement (" + topic + ")")
-                .uid(Uids.ENGAGEMENT_SOURCE);
+        return env.fromSource(source, WatermarkStrategy.noWatermarks(), name + " (" + topic + ")")
+                .uid(uid);
     }
-
-    /** How often the engagement source looks for its topic and new partitions. */
-    public static final Duration ENGAGEMENT_DISCOVERY = Duration.ofMinutes(1);
 
     public static Outputs outputs(Configuration config) {
         String bootstrap = JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS);
@@ -245,7 +264,7 @@ public final class KafkaWiring {
 
     /**
      * The lane router's priority input ({@code lanes.priority-input-topic}), or {@code null} when
-     * that is empty: a source of its own under the router's group.
+     * that is empty: a source of its own under the router's group, found once it is created.
      */
     public static DataStream<RawRecord> routerPriorityEvents(
             StreamExecutionEnvironment env, Configuration config) {
@@ -253,9 +272,9 @@ public final class KafkaWiring {
         if (topic == null || topic.isBlank()) {
             return null;
         }
-        return source(
+        return additiveSource(
                 env,
-                JobConfig.required(config, JobOptions.KAFKA_BOOTSTRAP_SERVERS),
+                config,
                 config.get(JobOptions.KAFKA_GROUP_ID) + "-router",
                 topic.trim(),
                 Uids.ROUTER_PRIORITY_EVENTS_SOURCE,
