@@ -351,4 +351,24 @@ class ManageApiITCase {
         }
         assertThat(examples).isGreaterThanOrEqualTo(6);
     }
+
+    @Test
+    void expiredIdempotencyRowsAreDeletedAndLiveOnesKept() throws Exception {
+        Store store = gw.gateway.store();
+        store.claim("sender", "exp-old", "h", Duration.ofMillis(1), Duration.ofMinutes(1));
+        store.claim("sender", "exp-live", "h", Duration.ofHours(1), Duration.ofMinutes(1));
+        Thread.sleep(20);
+        gw.gateway.deleteExpired();
+        try (Connection c = PG.postgres().connect();
+                Statement s = c.createStatement();
+                var rs =
+                        s.executeQuery(
+                                "SELECT idem_key FROM gateway_requests WHERE idem_key LIKE 'exp-%'")) {
+            List<String> left = new java.util.ArrayList<>();
+            while (rs.next()) {
+                left.add(rs.getString(1));
+            }
+            assertThat(left).containsExactly("exp-live");
+        }
+    }
 }
