@@ -5,8 +5,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notiflow.gateway.ApiKeys.Scope;
+import dev.notiflow.model.Engagement;
 import dev.notiflow.model.NotificationEvent;
+import dev.notiflow.model.Priority;
 import dev.notiflow.model.RawRecord;
+import dev.notiflow.serde.EngagementParser;
 import dev.notiflow.serde.EventParser;
 import dev.notiflow.serde.Ids;
 import dev.notiflow.serde.InvalidRecordException;
@@ -36,8 +39,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -57,10 +58,6 @@ import java.util.concurrent.TimeUnit;
 public final class Gateway implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
-
-    /** Engagement steps accepted by {@code POST /v1/notifications/{id}/events}. */
-    public static final Set<String> ENGAGEMENT_EVENTS =
-            Set.of("delivered", "opened", "clicked", "dismissed");
 
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     static final String REPLAYED = "Idempotent-Replayed";
@@ -91,6 +88,7 @@ public final class Gateway implements AutoCloseable {
     private final String topicDevices;
     private final String topicTemplates;
     private final String topicEngagement;
+    private final String topicPriorityEvents;
     private final byte[] openApi;
     private Javalin app;
 
@@ -109,6 +107,7 @@ public final class Gateway implements AutoCloseable {
         this.topicDevices = GatewayOptions.TOPIC_DEVICES.get(config);
         this.topicTemplates = GatewayOptions.TOPIC_TEMPLATES.get(config);
         this.topicEngagement = GatewayOptions.TOPIC_ENGAGEMENT.get(config);
+        this.topicPriorityEvents = GatewayOptions.TOPIC_PRIORITY_EVENTS.get(config);
         String bootstrap = GatewayOptions.KAFKA_BOOTSTRAP_SERVERS.required(config);
         String instance = GatewayOptions.INSTANCE_ID.get(config);
         if (instance == null) {
@@ -451,7 +450,9 @@ public final class Gateway implements AutoCloseable {
                                 maxRecordBytes);
                 records.add(
                         new ProducerRecord<>(
-                                topicEvents,
+                                topicPriorityEvents != null && e.priority() == Priority.HIGH
+                                        ? topicPriorityEvents
+                                        : topicEvents,
                                 null,
                                 now,
                                 e.eventId().getBytes(StandardCharsets.UTF_8),
@@ -477,7 +478,9 @@ public final class Gateway implements AutoCloseable {
             unavailable(ctx, "Kafka did not take the request; nothing of it was enqueued");
             return;
         }
-        metrics.produced.labelValues(topicEvents).inc(records.size());
+        for (ProducerRecord<byte[], byte[]> r : records) {
+            metrics.produced.labelValues(r.topic()).inc();
+        }
         ObjectNode answer = Json.MAPPER.createObjectNode();
         answer.set("accepted", accepted);
         answer.set("rejected", rejected);
@@ -542,36 +545,30 @@ public final class Gateway implements AutoCloseable {
             rejection(ctx, e);
             return;
         }
-        JsonNode event = body.get("event");
-        if (event == null || !event.isTextual() || !ENGAGEMENT_EVENTS.contains(event.asText())) {
-            error(
-                    ctx,
-                    400,
-                    Rejection.INVALID_FIELD,
-                    "event: must be one of delivered, opened, clicked, dismissed");
-            return;
-        }
-        Instant receivedAt = Instant.now();
-        Instant at = receivedAt;
-        JsonNode atNode = body.get("at");
-        if (atNode != null && !atNode.isNull()) {
-            try {
-                at = OffsetDateTime.parse(atNode.asText()).toInstant();
-            } catch (DateTimeParseException e) {
-                error(
-                        ctx,
-                        400,
-                        Rejection.INVALID_TIMESTAMP,
-                        "at: not an ISO-8601 timestamp with an offset");
-                return;
-            }
-        }
+        // The record as the tables job reads it, checked by the topic's own parser.
         ObjectNode value = Json.MAPPER.createObjectNode();
         value.put("notificationId", notificationId);
-        value.put("event", event.asText());
-        value.put("at", at.toString());
+        value.set("event", body.get("event"));
+        if (body.hasNonNull("at")) {
+            value.set("at", body.get("at"));
+        }
         value.put("source", "gateway");
-        value.put("receivedAt", receivedAt.toString());
+        value.put("receivedAt", Instant.now().toString());
+        Engagement parsed;
+        try {
+            parsed =
+                    EngagementParser.parse(
+                            raw(
+                                    topicEngagement,
+                                    notificationId,
+                                    Json.MAPPER.writeValueAsBytes(value)),
+                            maxRecordBytes);
+        } catch (InvalidRecordException e) {
+            rejection(ctx, e);
+            return;
+        }
+        // When it happened, in UTC (the default: when it was received).
+        value.put("at", parsed.at().toString());
         produce(ctx, topicEngagement, notificationId, Json.MAPPER.writeValueAsBytes(value), 202);
     }
 

@@ -133,6 +133,15 @@ public final class GatewayOptions {
             string("topics.devices", "device-tokens", "Compacted; key userId:token.");
     public static final Option<String> TOPIC_TEMPLATES =
             string("topics.templates", "notification-templates", "Compacted; templateId:locale.");
+    public static final Option<String> TOPIC_PRIORITY_EVENTS =
+            string(
+                    "topics.priority-events",
+                    null,
+                    "With the priority lanes deployed: the lane router's priority input"
+                            + " (notification-events-priority). Events whose priority is high are"
+                            + " enqueued there, so that a campaign's backlog on topics.events does"
+                            + " not delay them. Unset: every event goes to topics.events (the"
+                            + " single job reads nothing else).");
     public static final Option<String> TOPIC_ENGAGEMENT =
             string(
                     "topics.engagement",

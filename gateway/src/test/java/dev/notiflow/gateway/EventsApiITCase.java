@@ -249,6 +249,40 @@ class EventsApiITCase {
     }
 
     @Test
+    void highPriorityEventsGoToThePriorityInputWhenItIsSet() throws Exception {
+        KAFKA.kafka().createTopic("notification-events-priority", 1, false);
+        try (GatewayHarness lanes =
+                new GatewayHarness(
+                        GatewayHarness.config(
+                                KAFKA,
+                                PG,
+                                Map.of(
+                                        "topics.priority-events",
+                                        "notification-events-priority")))) {
+            String high =
+                    "{\"eventId\":\"prio-1\",\"type\":\"auth.code\",\"priority\":\"high\","
+                            + "\"userIds\":[\"u1\"]}";
+            HttpResponse<String> r =
+                    lanes.send(
+                            "POST",
+                            "/v1/events",
+                            SEND_KEY,
+                            "{\"events\":[" + high + "," + event("prio-2") + "]}");
+            assertThat(r.statusCode()).isEqualTo(202);
+            assertThat(json(r).get("accepted")).hasSize(2);
+        }
+        assertThat(
+                        KAFKA
+                                .kafka()
+                                .readAllCommitted(
+                                        "notification-events-priority", Duration.ofSeconds(1))
+                                .stream()
+                                .map(ConsumerRecord::key))
+                .containsExactly("prio-1");
+        assertThat(committed("prio-")).extracting(ConsumerRecord::key).containsExactly("prio-2");
+    }
+
+    @Test
     void rateLimitIs429WithRetryAfter() throws Exception {
         try (GatewayHarness limited =
                 new GatewayHarness(
