@@ -57,8 +57,8 @@ import java.util.concurrent.TimeUnit;
  * ({@code GET /v1/live/sse}) connections of authenticated users on Netty, registers them in Redis
  * ({@link PushRegistry}) and delivers what the job's {@code live} sender posts to its internal port
  * ({@code POST /internal/v1/deliver}), answering once a client acknowledged the message (200),
- * after {@code live.ack-timeout} without an ack (504), or at once when the user has no connection
- * here (404).
+ * after {@code live.ack-timeout} without an ack (504; a shorter {@code ackTimeoutMillis} in the
+ * request wins), or at once when the user has no connection here (404).
  *
  * <p>Connections: a JWT in {@code Authorization: Bearer} or {@code ?token=} is checked before the
  * upgrade (401 otherwise). Heartbeats every {@code live.heartbeat-interval} refresh the registry
@@ -515,6 +515,13 @@ public final class PushServer implements AutoCloseable {
             return;
         }
         String raw = message.toString();
+        long own = config.ackTimeout().toMillis();
+        JsonNode asked = body.get("ackTimeoutMillis");
+        // The sender may ask for a shorter wait than this server's, never a longer one.
+        long ackMillis =
+                asked != null && asked.canConvertToLong() && asked.asLong() > 0
+                        ? Math.min(asked.asLong(), own)
+                        : own;
         registry.append(userId, notificationId, raw, config.historyTtl(), config.historyMaxLength())
                 .whenComplete(
                         (position, error) ->
@@ -537,7 +544,8 @@ public final class PushServer implements AutoCloseable {
                                                             userId,
                                                             notificationId,
                                                             position,
-                                                            raw);
+                                                            raw,
+                                                            ackMillis);
                                                     req.release();
                                                 }));
         req.retain();
@@ -549,7 +557,8 @@ public final class PushServer implements AutoCloseable {
             String userId,
             String notificationId,
             String position,
-            String raw) {
+            String raw,
+            long ackMillis) {
         Set<LiveConnection> conns = byUser.get(userId);
         if (conns == null || conns.isEmpty()) {
             metrics.notConnected.incrementAndGet();
@@ -567,10 +576,7 @@ public final class PushServer implements AutoCloseable {
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         io.netty.util.concurrent.ScheduledFuture<?> timeout =
                 ctx.executor()
-                        .schedule(
-                                () -> p.acked.complete(false),
-                                config.ackTimeout().toMillis(),
-                                TimeUnit.MILLISECONDS);
+                        .schedule(() -> p.acked.complete(false), ackMillis, TimeUnit.MILLISECONDS);
         p.acked.whenComplete(
                 (acked, e) ->
                         ctx.executor()
