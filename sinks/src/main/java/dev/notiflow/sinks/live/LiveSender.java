@@ -73,8 +73,11 @@ public final class LiveSender implements ChannelSender {
 
     private final LiveSettings settings;
     private final RedisClient redisClient;
-    private final StatefulRedisConnection<String, String> connection;
-    private final RedisAsyncCommands<String, String> redis;
+    private final RedisURI redisUri;
+    private final Object connecting = new Object();
+    private volatile StatefulRedisConnection<String, String> connection;
+    private volatile RedisAsyncCommands<String, String> redis;
+    private volatile long nextConnectNanos;
     private final HttpClient http;
     private final String internalToken;
 
@@ -87,16 +90,44 @@ public final class LiveSender implements ChannelSender {
             uri.setCredentialsProvider(
                     RedisCredentialsProvider.from(() -> RedisCredentials.just(null, password)));
         }
+        this.redisUri = uri;
         this.redisClient = RedisClient.create(uri);
-        this.connection = redisClient.connect();
-        this.redis = connection.async();
         this.http =
                 HttpClient.newBuilder()
                         .version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(settings.connectTimeout())
                         .build();
         this.internalToken = read(settings.internalTokenFile());
-        LOG.info("Live sender connected to the push registry at {}", uri.toURI().getHost());
+        commands();
+    }
+
+    /**
+     * The registry connection, made on first use and again after a failed attempt (at most once a
+     * second), so a registry that is down at start makes sends retryable instead of failing the
+     * task; once connected, Lettuce reconnects by itself.
+     */
+    private RedisAsyncCommands<String, String> commands() {
+        RedisAsyncCommands<String, String> commands = redis;
+        if (commands != null) {
+            return commands;
+        }
+        synchronized (connecting) {
+            if (redis == null && System.nanoTime() - nextConnectNanos >= 0) {
+                try {
+                    connection = redisClient.connect();
+                    redis = connection.async();
+                    LOG.info(
+                            "Live sender connected to the push registry at {}", redisUri.getHost());
+                } catch (RuntimeException e) {
+                    nextConnectNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                    LOG.warn(
+                            "push registry at {} unreachable: {}",
+                            redisUri.getHost(),
+                            e.toString());
+                }
+            }
+            return redis;
+        }
     }
 
     @Override
@@ -104,11 +135,16 @@ public final class LiveSender implements ChannelSender {
         String userId = request.userId();
         String key = LiveRegistryKeys.connections(userId);
         long now = System.currentTimeMillis();
+        RedisAsyncCommands<String, String> redis = commands();
+        if (redis == null) {
+            return CompletableFuture.completedFuture(
+                    SendResult.retryable(REGISTRY_UNAVAILABLE, "push registry unreachable", null));
+        }
         return redis.zrangebyscore(
                         key,
                         Range.from(
                                 Range.Boundary.excluding((double) now), Range.Boundary.unbounded()))
-                .thenCompose(this::instanceUrls)
+                .thenCompose(members -> instanceUrls(redis, members))
                 .toCompletableFuture()
                 .orTimeout(settings.registryTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handle(
@@ -130,7 +166,8 @@ public final class LiveSender implements ChannelSender {
     }
 
     /** The internal URLs of the instances holding the members; instances gone are left out. */
-    private CompletableFuture<List<String>> instanceUrls(List<String> members) {
+    private static CompletableFuture<List<String>> instanceUrls(
+            RedisAsyncCommands<String, String> redis, List<String> members) {
         Set<String> instances = new LinkedHashSet<>();
         for (String m : members) {
             instances.add(LiveRegistryKeys.instanceOf(m));
@@ -300,7 +337,9 @@ public final class LiveSender implements ChannelSender {
 
     @Override
     public void close() {
-        connection.close();
+        if (connection != null) {
+            connection.close();
+        }
         redisClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
 }
