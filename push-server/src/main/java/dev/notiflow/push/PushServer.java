@@ -475,12 +475,13 @@ public final class PushServer implements AutoCloseable {
     private static String wire(String position, String message) {
         try {
             ObjectNode out = JSON.createObjectNode();
-            out.put("type", "notification");
-            out.put("position", position);
             JsonNode m = JSON.readTree(message);
             if (m != null && m.isObject()) {
                 out.setAll((ObjectNode) m);
             }
+            // After the message's own fields, so that they never replace these two.
+            out.put("type", "notification");
+            out.put("position", position);
             return out.toString();
         } catch (Exception e) {
             throw new IllegalStateException("history holds a message that is not JSON", e);

@@ -276,7 +276,7 @@ public final class LiveSender implements ChannelSender {
         ObjectNode m = root.putObject("message");
         m.put("notificationId", request.notificationId());
         m.put("eventId", request.eventId());
-        m.put("type", request.type());
+        m.put("eventType", request.type());
         m.put("category", request.category());
         Content c = request.content();
         m.put("title", c == null ? null : c.title());
