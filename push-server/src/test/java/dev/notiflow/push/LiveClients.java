@@ -152,6 +152,21 @@ final class LiveClients {
         }
     }
 
+    /**
+     * The status of a GET, without reading the body: an accepted SSE request never ends, so a
+     * test that wrongly gets one in fails on the status instead of waiting for the stream.
+     */
+    static int status(String url, String token) throws Exception {
+        HttpRequest.Builder b =
+                HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(20)).GET();
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<InputStream> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        r.body().close();
+        return r.statusCode();
+    }
+
     /** GET or POST with an optional bearer token; returns status and body. */
     static HttpResponse<String> request(String method, String url, String token, String body)
             throws Exception {

@@ -110,7 +110,7 @@ class PushServerITCase {
                         Instant.now().minus(Duration.ofHours(2)),
                         Instant.now().minus(Duration.ofHours(1)));
         for (String bad : new String[] {null, "not-a-jwt", forged, expired}) {
-            assertThat(LiveClients.request("GET", base + "/v1/live/sse", bad, null).statusCode())
+            assertThat(LiveClients.status(base + "/v1/live/sse", bad))
                     .as("SSE with %s", bad)
                     .isEqualTo(401);
             String query = bad == null ? "" : "?token=" + bad;
