@@ -16,6 +16,7 @@ import io.lettuce.core.RedisCredentialsProvider;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.async.RedisAsyncCommands;
+import io.lettuce.core.codec.StringCodec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,9 +75,8 @@ public final class LiveSender implements ChannelSender {
     private final LiveSettings settings;
     private final RedisClient redisClient;
     private final RedisURI redisUri;
-    private final Object connecting = new Object();
-    private volatile StatefulRedisConnection<String, String> connection;
-    private volatile RedisAsyncCommands<String, String> redis;
+    private final Object lock = new Object();
+    private volatile CompletableFuture<StatefulRedisConnection<String, String>> connecting;
     private volatile long nextConnectNanos;
     private final HttpClient http;
     private final String internalToken;
@@ -102,32 +102,39 @@ public final class LiveSender implements ChannelSender {
     }
 
     /**
-     * The registry connection, made on first use and again after a failed attempt (at most once a
-     * second), so a registry that is down at start makes sends retryable instead of failing the
-     * task; once connected, Lettuce reconnects by itself.
+     * The registry connection, opened without blocking (the constructor starts it) and again after
+     * a failed attempt (at most once a second), so a registry that is down makes sends retryable
+     * instead of stalling or failing the task; once connected, Lettuce reconnects by itself.
      */
-    private RedisAsyncCommands<String, String> commands() {
-        RedisAsyncCommands<String, String> commands = redis;
-        if (commands != null) {
-            return commands;
-        }
-        synchronized (connecting) {
-            if (redis == null && System.nanoTime() - nextConnectNanos >= 0) {
-                try {
-                    connection = redisClient.connect();
-                    redis = connection.async();
-                    LOG.info(
-                            "Live sender connected to the push registry at {}", redisUri.getHost());
-                } catch (RuntimeException e) {
+    private CompletableFuture<RedisAsyncCommands<String, String>> commands() {
+        CompletableFuture<StatefulRedisConnection<String, String>> f = connecting;
+        if (f == null
+                || (f.isCompletedExceptionally() && System.nanoTime() - nextConnectNanos >= 0)) {
+            synchronized (lock) {
+                f = connecting;
+                if (f == null
+                        || (f.isCompletedExceptionally()
+                                && System.nanoTime() - nextConnectNanos >= 0)) {
                     nextConnectNanos = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-                    LOG.warn(
-                            "push registry at {} unreachable: {}",
-                            redisUri.getHost(),
-                            e.toString());
+                    f = redisClient.connectAsync(StringCodec.UTF8, redisUri).toCompletableFuture();
+                    f.whenComplete(
+                            (c, e) -> {
+                                if (e != null) {
+                                    LOG.warn(
+                                            "push registry at {} unreachable: {}",
+                                            redisUri.getHost(),
+                                            e.toString());
+                                } else {
+                                    LOG.info(
+                                            "Live sender connected to the push registry at {}",
+                                            redisUri.getHost());
+                                }
+                            });
+                    connecting = f;
                 }
             }
-            return redis;
         }
+        return f.thenApply(StatefulRedisConnection::async);
     }
 
     @Override
@@ -135,17 +142,15 @@ public final class LiveSender implements ChannelSender {
         String userId = request.userId();
         String key = LiveRegistryKeys.connections(userId);
         long now = System.currentTimeMillis();
-        RedisAsyncCommands<String, String> redis = commands();
-        if (redis == null) {
-            return CompletableFuture.completedFuture(
-                    SendResult.retryable(REGISTRY_UNAVAILABLE, "push registry unreachable", null));
-        }
-        return redis.zrangebyscore(
-                        key,
-                        Range.from(
-                                Range.Boundary.excluding((double) now), Range.Boundary.unbounded()))
-                .thenCompose(members -> instanceUrls(redis, members))
-                .toCompletableFuture()
+        return commands()
+                .thenCompose(
+                        redis ->
+                                redis.zrangebyscore(
+                                                key,
+                                                Range.from(
+                                                        Range.Boundary.excluding((double) now),
+                                                        Range.Boundary.unbounded()))
+                                        .thenCompose(members -> instanceUrls(redis, members)))
                 .orTimeout(settings.registryTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .handle(
                         (urls, error) -> {
@@ -337,8 +342,9 @@ public final class LiveSender implements ChannelSender {
 
     @Override
     public void close() {
-        if (connection != null) {
-            connection.close();
+        CompletableFuture<StatefulRedisConnection<String, String>> f = connecting;
+        if (f != null && f.isDone() && !f.isCompletedExceptionally()) {
+            f.join().close();
         }
         redisClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
     }
