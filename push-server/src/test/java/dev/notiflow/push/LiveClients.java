@@ -153,8 +153,8 @@ final class LiveClients {
     }
 
     /**
-     * The status of a GET, without reading the body: an accepted SSE request never ends, so a
-     * test that wrongly gets one in fails on the status instead of waiting for the stream.
+     * The status of a GET, without reading the body: an accepted SSE request never ends, so a test
+     * that wrongly gets one in fails on the status instead of waiting for the stream.
      */
     static int status(String url, String token) throws Exception {
         HttpRequest.Builder b =
@@ -162,7 +162,8 @@ final class LiveClients {
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
-        HttpResponse<InputStream> r = HTTP.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+        HttpResponse<InputStream> r =
+                HTTP.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
         r.body().close();
         return r.statusCode();
     }
