@@ -101,6 +101,23 @@ ensure_postgres() {
     log_info "PostgreSQL installed: $(pg_bin_dir)"
 }
 
+# redis-server (the live channel's push registry) installed; with apt-get as root when missing.
+# Tests start their own private server with it (testkit LocalRedis, which installs it too).
+ensure_redis() {
+    if command -v redis-server >/dev/null 2>&1 || [[ -x /usr/bin/redis-server ]]; then
+        return 0
+    fi
+    if [[ "$(id -u)" != "0" ]]; then
+        die "redis-server not found and not root: install it (e.g. sudo apt-get install -y redis-server)"
+    fi
+    command -v apt-get >/dev/null 2>&1 \
+        || die "redis-server not found and no apt-get: install Redis 7 yourself"
+    log_info "redis-server not found: installing it with: apt-get update && apt-get install -y redis-server"
+    DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server >&2 \
+        || die "apt-get install redis-server failed"
+}
+
 # Maven in batch mode; no ANSI colours in CI logs or when the output is not a terminal.
 mvn_cmd() {
     local args=(-B)

@@ -9,7 +9,8 @@
 #   2. make sure the PostgreSQL server binaries exist, installing the Debian package with
 #      apt-get when missing (ensure_postgres); tests start their own private server with them,
 #      unless NOTIFLOW_PG_URL names an existing server;
-#   3. run `mvn -B verify` from the repository root, passing the arguments through.
+#   3. make sure redis-server exists (ensure_redis, apt-get when missing); tests start their own;
+#   4. run `mvn -B verify` from the repository root, passing the arguments through.
 # Maven prints the test summary; the exit code is Maven's.
 set -euo pipefail
 
@@ -23,6 +24,7 @@ if [[ -n "${NOTIFLOW_PG_URL:-}" ]]; then
 else
     ensure_postgres
 fi
+ensure_redis
 
 cd "$ROOT"
 log_info "mvn -B verify $*"

@@ -6,12 +6,16 @@ import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
 /**
- * A user-facing channel. On the wire it is lower case: {@code push}, {@code sms}, {@code email}.
+ * A user-facing channel. On the wire it is lower case: {@code push}, {@code sms}, {@code email},
+ * {@code live}. {@code live} reaches a user's open apps, browsers and desktops through the push
+ * server; a user gets it only when their preferences turn it on ({@code "live": true}) or an event
+ * names it, and only while connected.
  */
 public enum Channel {
     PUSH,
     SMS,
-    EMAIL;
+    EMAIL,
+    LIVE;
 
     @JsonValue
     public String wireName() {

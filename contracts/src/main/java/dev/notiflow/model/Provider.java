@@ -12,7 +12,9 @@ public enum Provider {
     APNS(Channel.PUSH),
     FCM(Channel.PUSH),
     TWILIO(Channel.SMS),
-    SMTP(Channel.EMAIL);
+    SMTP(Channel.EMAIL),
+    /** The live channel's push servers, found through the push registry in Redis. */
+    LIVE(Channel.LIVE);
 
     private final Channel channel;
 
@@ -36,6 +38,8 @@ public enum Provider {
                 return TWILIO;
             case EMAIL:
                 return SMTP;
+            case LIVE:
+                return LIVE;
             default:
                 throw new IllegalArgumentException("push needs a platform to choose a provider");
         }

@@ -83,7 +83,7 @@ public final class EventParser {
                 if (c == null) {
                     throw new InvalidRecordException(
                             Rejection.UNKNOWN_CHANNEL,
-                            "channels: '" + name + "' is not one of push, sms, email");
+                            "channels: '" + name + "' is not one of push, sms, email, live");
                 }
                 distinct.add(c);
             }

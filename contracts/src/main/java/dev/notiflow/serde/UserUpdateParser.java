@@ -51,7 +51,7 @@ public final class UserUpdateParser {
                 if (Channel.fromWire(name) == null) {
                     throw new InvalidRecordException(
                             Rejection.UNKNOWN_CHANNEL,
-                            "channels: '" + name + "' is not one of push, sms, email");
+                            "channels: '" + name + "' is not one of push, sms, email, live");
                 }
             }
         }

@@ -85,6 +85,7 @@ class SchemaParserAgreementTest {
                         true,
                         ",\"channels\":[\"push\",\"sms\",\"email\",\"push\"],\"priority\":\"low\""),
                 event(true, ",\"data\":{\"a\":1,\"b\":{\"c\":[true]},\"d\":null}"),
+                event(true, ",\"channels\":[\"live\",\"push\"]"),
                 event(
                         true,
                         ",\"sendAt\":\"2026-11-22T09:00:00.5+09:00\",\"createdAt\":\"2026-11-22T00:00:00-05:30\""),
@@ -226,6 +227,7 @@ class SchemaParserAgreementTest {
                 prefs(true, ",\"categories\":null,\"quietHours\":null,\"updatedAt\":null"),
                 prefs(true, ",\"channels\":{},\"categories\":{\"any.thing\":true}"),
                 prefs(true, ",\"email\":\"not an email\",\"phone\":\"010\""),
+                prefs(true, ",\"channels\":{\"live\":true,\"push\":false}"),
                 prefs(true, ",\"timeZone\":\"+09:00\""),
                 prefs(true, ",\"quietHours\":{\"start\":\"23:30:15\",\"end\":\"06:00:00.5\"}"),
                 prefs(true, ",\"updatedAt\":\"2026-11-21T22:00:00.123456789+01:00\""),

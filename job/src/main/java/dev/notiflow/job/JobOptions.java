@@ -151,8 +151,10 @@ public final class JobOptions {
                             "Fallback channels per category, e.g. order:push>sms>email,*:push>email"
                                     + " ('*' for every other category). When a notification ends FAILED or"
                                     + " EXHAUSTED, or its channel has no device or contact, the next channel of"
-                                    + " the chain that the user allows and can be reached on (sms or email) is"
-                                    + " tried once. Empty: no fallback.");
+                                    + " the chain that the user allows and can be reached on (sms, email, or live,"
+                                    + " which needs no contact) is tried once; a live notification whose user is"
+                                    + " not connected (NOT_CONNECTED) falls back the same way, e.g. *:live>email."
+                                    + " Push is never a fallback target. Empty: no fallback.");
 
     public static final ConfigOption<Integer> AUDIENCE_WALK_CHUNK =
             ConfigOptions.key("audience.walk-chunk")
@@ -412,6 +414,8 @@ public final class JobOptions {
                 return "fcm.request-timeout";
             case TWILIO:
                 return "sms.max-queue-wait + sms.connect-timeout + sms.read-timeout";
+            case LIVE:
+                return "live.registry-timeout + live.connect-timeout + live.ack-timeout + 2 s";
             default:
                 return "email.max-queue-wait + email.smtp.connect-timeout + email.smtp.read-timeout";
         }

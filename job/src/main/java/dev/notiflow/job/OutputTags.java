@@ -36,6 +36,7 @@ public final class OutputTags {
         BY_PROVIDER.put(Provider.FCM, new OutputTag<>("to-fcm") {});
         BY_PROVIDER.put(Provider.TWILIO, new OutputTag<>("to-twilio") {});
         BY_PROVIDER.put(Provider.SMTP, new OutputTag<>("to-smtp") {});
+        BY_PROVIDER.put(Provider.LIVE, new OutputTag<>("to-live") {});
     }
 
     private OutputTags() {}

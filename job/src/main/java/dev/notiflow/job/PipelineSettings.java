@@ -277,7 +277,7 @@ public record PipelineSettings(
                 Channel channel = Channel.fromWire(name.trim());
                 checkArgument(
                         channel != null,
-                        "%s: '%s' in the chain of %s is not one of push, sms, email",
+                        "%s: '%s' in the chain of %s is not one of push, sms, email, live",
                         JobOptions.FALLBACK_CHAINS.key(),
                         name.trim(),
                         e.getKey());

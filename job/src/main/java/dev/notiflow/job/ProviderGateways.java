@@ -21,6 +21,9 @@ import dev.notiflow.sinks.fcm.FcmSettings;
 import dev.notiflow.sinks.ledger.LedgerOptions;
 import dev.notiflow.sinks.ledger.LedgeredSender;
 import dev.notiflow.sinks.ledger.LedgeredSenderFactory;
+import dev.notiflow.sinks.live.LiveOptions;
+import dev.notiflow.sinks.live.LiveSenderFactory;
+import dev.notiflow.sinks.live.LiveSettings;
 import dev.notiflow.sinks.sms.SmsOptions;
 import dev.notiflow.sinks.sms.SmsSettings;
 import dev.notiflow.sinks.sms.TwilioSmsSenderFactory;
@@ -102,6 +105,17 @@ public final class ProviderGateways {
                 c -> {
                     EmailSettings s = EmailOptions.fromConfig(c);
                     return new Built(new SmtpEmailSenderFactory(s), s.ownTimeout());
+                });
+        add(
+                factories,
+                ownTimeouts,
+                Provider.LIVE,
+                "live.",
+                all,
+                LiveOptions::enabled,
+                c -> {
+                    LiveSettings s = LiveOptions.fromConfig(c);
+                    return new Built(new LiveSenderFactory(s), s.ownTimeout());
                 });
         for (Provider p : Provider.values()) {
             if (!factories.containsKey(p)) {

@@ -29,7 +29,6 @@ import dev.notiflow.validation.Contacts;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +60,10 @@ public final class RecipientResolver
         extends KeyedCoProcessFunction<String, RecipientEvent, UserUpdate, SendRequest> {
 
     private static final long serialVersionUID = 1L;
+
+    /** The channels of a user who chose none: every one but live, which is opt-in. */
+    private static final List<Channel> DEFAULT_CHANNELS =
+            List.of(Channel.PUSH, Channel.SMS, Channel.EMAIL);
 
     public static final String PREFERENCES_STATE = "preferences";
     public static final String DEVICES_STATE = "devices";
@@ -270,11 +273,29 @@ public final class RecipientResolver
                         now);
             } else {
                 Fallback fallback = fallback(event, prefs, channel, channels);
-                String unreachable =
-                        channel == Channel.PUSH
-                                ? resolvePush(event, userId, prefs, fallback, ctx, out, now)
-                                : resolveContact(
-                                        event, userId, prefs, channel, fallback, ctx, out, now);
+                String unreachable;
+                if (channel == Channel.PUSH) {
+                    unreachable = resolvePush(event, userId, prefs, fallback, ctx, out, now);
+                } else if (channel == Channel.LIVE) {
+                    // No contact or device: the push registry says at send time whether the user
+                    // is connected (NOT_CONNECTED otherwise, then the fallback).
+                    requests.inc();
+                    out.collect(
+                            withFallback(
+                                    request(
+                                            event,
+                                            userId,
+                                            prefs,
+                                            Channel.LIVE,
+                                            Provider.LIVE,
+                                            null,
+                                            null),
+                                    fallback));
+                    unreachable = null;
+                } else {
+                    unreachable =
+                            resolveContact(event, userId, prefs, channel, fallback, ctx, out, now);
+                }
                 if (unreachable != null && fallback != null) {
                     requests.inc();
                     out.collect(
@@ -323,6 +344,9 @@ public final class RecipientResolver
             if (next == Channel.PUSH || requested.contains(next) || !prefs.allows(next)) {
                 continue;
             }
+            if (next == Channel.LIVE) {
+                return new Fallback(next, null);
+            }
             String address = next == Channel.SMS ? prefs.phone() : prefs.email();
             boolean valid =
                     next == Channel.SMS
@@ -335,11 +359,15 @@ public final class RecipientResolver
         return null;
     }
 
-    /** Without an explicit list: the channels the user opted into, or all when they chose none. */
+    /**
+     * Without an explicit list: the channels the user opted into, or push, sms and email when they
+     * chose none.
+     */
     private static List<Channel> defaultChannels(UserPreferences prefs) {
         Map<String, Boolean> chosen = prefs.channels();
         if (chosen == null || chosen.isEmpty()) {
-            return Arrays.asList(Channel.values());
+            // Live is opt-in: a user gets it when their preferences say "live": true.
+            return DEFAULT_CHANNELS;
         }
         List<Channel> channels = new ArrayList<>();
         for (Channel c : Channel.values()) {

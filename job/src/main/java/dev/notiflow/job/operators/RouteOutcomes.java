@@ -18,6 +18,7 @@ import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.SendResult;
 import dev.notiflow.model.TokenInvalidation;
 import dev.notiflow.sinks.SendFunction;
+import dev.notiflow.sinks.live.LiveSender;
 
 import java.time.Instant;
 import java.util.EnumMap;
@@ -31,7 +32,9 @@ import java.util.Map;
  * provider's Retry-After wins when later), or EXHAUSTED with the last reason plus a DLQ record
  * after the provider's last attempt. A send refused because the channel is paused is retried
  * without using up an attempt. A FAILED or EXHAUSTED notification with a fallback channel sends
- * that channel's notification once, through the retry loop. Counts outcomes per channel and status.
+ * that channel's notification once, through the retry loop; so does a live notification whose user
+ * is not connected, which is SKIPPED/NOT_CONNECTED (no DLQ record). Counts outcomes per channel and
+ * status.
  */
 public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> {
 
@@ -69,6 +72,14 @@ public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> 
                 delivery = Records.forOutcome(outcome, DeliveryStatus.SENT, null, now);
                 break;
             case REJECTED:
+                if (request.provider() == Provider.LIVE
+                        && LiveSender.NOT_CONNECTED.equals(result.reason())) {
+                    // Not a failure: the user has no open app. SKIPPED, then the fallback if any.
+                    delivery =
+                            Records.forOutcome(
+                                    outcome, DeliveryStatus.SKIPPED, result.reason(), now);
+                    break;
+                }
                 delivery = Records.forOutcome(outcome, DeliveryStatus.FAILED, result.reason(), now);
                 if (result.tokenDead() && request.token() != null) {
                     ctx.output(
@@ -105,7 +116,9 @@ public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> 
                         Records.forOutcome(outcome, DeliveryStatus.EXHAUSTED, result.reason(), now);
         }
         if (delivery.status() != DeliveryStatus.SENT) {
-            ctx.output(OutputTags.DEAD_LETTERS, Records.failedSend(delivery));
+            if (delivery.status() != DeliveryStatus.SKIPPED) {
+                ctx.output(OutputTags.DEAD_LETTERS, Records.failedSend(delivery));
+            }
             if (request.fallbackChannel() != null) {
                 // The next channel is tried once, through the retry loop (it skips the backoff).
                 ctx.output(

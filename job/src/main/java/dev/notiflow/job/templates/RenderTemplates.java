@@ -256,6 +256,7 @@ public final class RenderTemplates
             throws TemplateEngine.TemplateException {
         switch (channel) {
             case PUSH:
+            case LIVE:
                 {
                     if (c.title == null && c.body == null) {
                         throw new TemplateEngine.TemplateException("has no title or body for push");

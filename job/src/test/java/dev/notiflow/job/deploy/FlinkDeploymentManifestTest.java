@@ -20,6 +20,7 @@ import dev.notiflow.sinks.email.EmailOptions;
 import dev.notiflow.sinks.fcm.FcmOptions;
 import dev.notiflow.sinks.ledger.LedgerOptions;
 import dev.notiflow.sinks.ledger.LedgeredSenderFactory;
+import dev.notiflow.sinks.live.LiveOptions;
 import dev.notiflow.sinks.sms.SmsOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -177,7 +178,8 @@ class FlinkDeploymentManifestTest {
         for (String name :
                 List.of(
                         SmsOptions.AUTH_TOKEN_ENV.defaultValue(),
-                        EmailOptions.SMTP_PASSWORD_ENV.defaultValue())) {
+                        EmailOptions.SMTP_PASSWORD_ENV.defaultValue(),
+                        LiveOptions.REDIS_PASSWORD_ENV.defaultValue())) {
             assertThat(env).containsKey(name);
             JsonNode ref = env.get(name).path("valueFrom").path("secretKeyRef");
             assertThat(ref.isMissingNode()).as("%s comes from a secretKeyRef", name).isFalse();

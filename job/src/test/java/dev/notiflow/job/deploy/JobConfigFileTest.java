@@ -97,7 +97,7 @@ class JobConfigFileTest {
         config.set(SmsOptions.ACCOUNT_SID, "AC" + "0".repeat(32));
         assertThat(ProviderGateways.fromConfig(config).enabledProviders())
                 .as("FCM needs its credentials variable set, the others only the file")
-                .contains(Provider.APNS, Provider.TWILIO, Provider.SMTP);
+                .contains(Provider.APNS, Provider.TWILIO, Provider.SMTP, Provider.LIVE);
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.notiflow.sinks.apns.ApnsOptions;
 import dev.notiflow.sinks.email.EmailOptions;
 import dev.notiflow.sinks.fcm.FcmOptions;
 import dev.notiflow.sinks.ledger.LedgerOptions;
+import dev.notiflow.sinks.live.LiveOptions;
 import dev.notiflow.sinks.sms.SmsOptions;
 
 import java.util.Set;
@@ -34,6 +35,7 @@ final class JobOptionKeys {
         keys.addAll(FlinkOptionKeys.keysOf(FcmOptions.class));
         keys.addAll(FlinkOptionKeys.keysOf(SmsOptions.class));
         keys.addAll(FlinkOptionKeys.keysOf(EmailOptions.class));
+        keys.addAll(FlinkOptionKeys.keysOf(LiveOptions.class));
         keys.addAll(FlinkOptionKeys.keysOf(JdbcOptions.class));
         keys.addAll(FlinkOptionKeys.keysOf(LedgerOptions.class));
         return keys;

@@ -13,6 +13,7 @@ import dev.notiflow.sinks.apns.ApnsOptions;
 import dev.notiflow.sinks.email.EmailOptions;
 import dev.notiflow.sinks.fcm.FcmOptions;
 import dev.notiflow.sinks.ledger.LedgerOptions;
+import dev.notiflow.sinks.live.LiveOptions;
 import dev.notiflow.sinks.sms.SmsOptions;
 
 import java.io.IOException;
@@ -102,6 +103,7 @@ public final class ConfigReference {
                 new Section(FcmOptions.class, sortedByKey(fieldOptions(FcmOptions.class))),
                 new Section(SmsOptions.class, sortedByKey(fieldOptions(SmsOptions.class))),
                 new Section(EmailOptions.class, sortedByKey(fieldOptions(EmailOptions.class))),
+                new Section(LiveOptions.class, sortedByKey(fieldOptions(LiveOptions.class))),
                 new Section(JdbcOptions.class, sortedByKey(fieldOptions(JdbcOptions.class))),
                 new Section(LedgerOptions.class, sortedByKey(fieldOptions(LedgerOptions.class))));
     }

@@ -22,6 +22,7 @@ import dev.notiflow.model.Provider;
 import dev.notiflow.model.TokenInvalidation;
 import dev.notiflow.serde.Json;
 import dev.notiflow.sinks.SendFunction;
+import dev.notiflow.sinks.live.LiveSender;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
@@ -267,6 +268,7 @@ class ReadmeTest {
         reasons.add(RouteToProviders.CHANNEL_DISABLED);
         reasons.add(RenderTemplates.TEMPLATE_ERROR);
         reasons.addAll(stringConstants(SendFunction.class));
+        reasons.addAll(stringConstants(LiveSender.class));
         Matcher duplicate =
                 Pattern.compile("\"([A-Z]+_EVENT)\"")
                         .matcher(read("job/src/main/java/dev/notiflow/job/operators/Records.java"));

@@ -129,7 +129,7 @@ class ParseEventsTest {
                         "an unknown channel",
                         utf8(VALID.replace("\"email\"", "\"fax\"")),
                         Rejection.UNKNOWN_CHANNEL,
-                        "channels: 'fax' is not one of push, sms, email",
+                        "channels: 'fax' is not one of push, sms, email, live",
                         true),
                 arguments(
                         "an unknown priority",

@@ -161,6 +161,23 @@ class RecipientResolverTest {
     }
 
     @Test
+    void shouldSendLiveOnlyToUsersWhoTurnedItOnAndNeedNoContactForIt() throws Exception {
+        profile(prefs("u1", Map.of(), BEGINNING));
+        send("e1", null);
+        assertThat(requests())
+                .as("a user who chose no channels does not get live")
+                .extracting(SendRequest::channel)
+                .doesNotContain(Channel.LIVE);
+
+        profile(prefs("u2", Map.of("live", true), BEGINNING));
+        harness.processElement1(new RecipientEvent("u2", Fixtures.event("e2", null, "u2")), 0);
+        assertThat(requests())
+                .filteredOn(r -> "u2".equals(r.userId()))
+                .extracting(SendRequest::channel, SendRequest::provider, SendRequest::address)
+                .containsExactly(tuple(Channel.LIVE, Provider.LIVE, null));
+    }
+
+    @Test
     void shouldReportMissingAndInvalidContacts() throws Exception {
         profile(
                 new UserPreferences(

@@ -17,6 +17,7 @@ import dev.notiflow.model.SendOutcome;
 import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.SendResult;
 import dev.notiflow.sinks.SendFunction;
+import dev.notiflow.sinks.live.LiveSender;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -26,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 class RouteOutcomesTest {
 
@@ -139,6 +141,30 @@ class RouteOutcomesTest {
         harness.processElement(
                 new SendOutcome(fallback, SendResult.accepted("SM1"), ATTEMPTED, 5), 0);
         assertThat(harness.extractOutputValues().get(1).detail()).isEqualTo("fallback for n-1");
+    }
+
+    @Test
+    void shouldSkipANotConnectedLiveNotificationAndSendItsFallback() throws Exception {
+        var harness = harness();
+        SendOutcome base = outcome(1, SendResult.rejected(LiveSender.NOT_CONNECTED, "none"));
+        SendRequest live =
+                base.request().toBuilder()
+                        .channel(Channel.LIVE)
+                        .provider(Provider.LIVE)
+                        .platform(null)
+                        .token(null)
+                        .build()
+                        .withFallback(Channel.EMAIL, "u1@example.com");
+
+        harness.processElement(new SendOutcome(live, base.result(), ATTEMPTED, 5), 0);
+
+        assertThat(harness.extractOutputValues())
+                .extracting(Delivery::status, Delivery::reason)
+                .containsExactly(tuple(DeliveryStatus.SKIPPED, LiveSender.NOT_CONNECTED));
+        assertThat(harness.getSideOutput(OutputTags.DEAD_LETTERS)).as("no DLQ record").isNull();
+        SendRequest fallback = retries(harness).get(0).request();
+        assertThat(fallback.channel()).isEqualTo(Channel.EMAIL);
+        assertThat(fallback.lastReason()).isEqualTo("FALLBACK after live NOT_CONNECTED");
     }
 
     private static OneInputStreamOperatorTestHarness<SendOutcome, Delivery> harness()
