@@ -332,7 +332,6 @@ public final class PushServer implements AutoCloseable {
             }
             ctx.pipeline().replace(this.routerOf(ctx), "ws", new WebSocketHandler(conn, hs));
             hs.handshake(ch, req);
-            metrics.openWs.incrementAndGet();
         } else {
             HttpResponse res = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
             res.headers()
@@ -343,9 +342,11 @@ public final class PushServer implements AutoCloseable {
             ch.writeAndFlush(
                     new DefaultHttpContent(
                             Unpooled.copiedBuffer(": connected\n\n", StandardCharsets.UTF_8)));
-            metrics.openSse.incrementAndGet();
         }
         byUser.computeIfAbsent(userId, u -> ConcurrentHashMap.newKeySet()).add(conn);
+        // Counted once deliveries to this server find it (the registry may follow a moment later).
+        (transport == LiveConnection.Transport.WS ? metrics.openWs : metrics.openSse)
+                .incrementAndGet();
         registry.register(userId, member, config.registryTtl());
         ch.closeFuture().addListener(f -> closed(conn));
         schedule(conn);

@@ -2,6 +2,7 @@ package dev.notiflow.sinks.live;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.notiflow.live.LiveRegistryKeys;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.Content;
 import dev.notiflow.model.Provider;
@@ -12,6 +13,9 @@ import dev.notiflow.push.LiveTokens;
 import dev.notiflow.push.PushServer;
 import dev.notiflow.push.PushServerConfig;
 import dev.notiflow.testkit.redis.RedisExtension;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -80,6 +84,7 @@ class LiveSenderITCase {
     void shouldBeAcceptedOnlyOnceTheClientAcked() throws Exception {
         Client client = Client.connect(server.port(), "u1");
         awaitOpen(1);
+        awaitRegistered("u1");
         CompletableFuture<SendResult> result = sender.send(request("u1", "n1"));
         JsonNode msg = client.messages.poll(5, TimeUnit.SECONDS);
         assertThat(msg.get("notificationId").asText()).isEqualTo("n1");
@@ -89,7 +94,7 @@ class LiveSenderITCase {
         assertThat(result).as("not before the ack").isNotDone();
         client.ack("n1");
         SendResult r = result.get(5, TimeUnit.SECONDS);
-        assertThat(r.status()).isEqualTo(SendStatus.ACCEPTED);
+        assertThat(r.status()).as("%s", r).isEqualTo(SendStatus.ACCEPTED);
         assertThat(r.providerMessageId()).isEqualTo(msg.get("position").asText());
         client.socket.abort();
     }
@@ -98,8 +103,9 @@ class LiveSenderITCase {
     void shouldBeRetryableWhenTheClientDoesNotAck() throws Exception {
         Client client = Client.connect(server.port(), "u2");
         awaitOpen(1);
+        awaitRegistered("u2");
         SendResult r = sender.send(request("u2", "n2")).get(10, TimeUnit.SECONDS);
-        assertThat(r.status()).isEqualTo(SendStatus.RETRYABLE);
+        assertThat(r.status()).as("%s", r).isEqualTo(SendStatus.RETRYABLE);
         assertThat(r.reason()).isEqualTo(LiveSender.ACK_TIMEOUT);
         assertThat(client.messages.poll(1, TimeUnit.SECONDS)).isNotNull();
         client.socket.abort();
@@ -118,6 +124,28 @@ class LiveSenderITCase {
             Thread.sleep(10);
         }
         assertThat(server.openConnections()).isEqualTo(n);
+    }
+
+    /**
+     * Waits until the registry lists a connection of {@code userId}: the server registers it in
+     * Redis asynchronously, just after the connection opened.
+     */
+    private static void awaitRegistered(String userId) throws Exception {
+        RedisURI uri = RedisURI.create(REDIS.redis().uriWithoutPassword());
+        uri.setPassword(REDIS.redis().password().toCharArray());
+        RedisClient client = RedisClient.create(uri);
+        try (StatefulRedisConnection<String, String> c = client.connect()) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (c.sync().zcard(LiveRegistryKeys.connections(userId)) == 0
+                    && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(c.sync().zcard(LiveRegistryKeys.connections(userId)))
+                    .as("registered connections of %s", userId)
+                    .isPositive();
+        } finally {
+            client.shutdown();
+        }
     }
 
     static SendRequest request(String userId, String notificationId) {
