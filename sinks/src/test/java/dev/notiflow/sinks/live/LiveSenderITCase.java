@@ -2,13 +2,13 @@ package dev.notiflow.sinks.live;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.notiflow.live.LiveTokens;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.Content;
 import dev.notiflow.model.Provider;
 import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.SendResult;
 import dev.notiflow.model.SendStatus;
-import dev.notiflow.push.LiveTokens;
 import dev.notiflow.push.PushServer;
 import dev.notiflow.push.PushServerConfig;
 import dev.notiflow.testkit.redis.RedisExtension;
