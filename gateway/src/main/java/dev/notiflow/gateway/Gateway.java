@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.notiflow.gateway.ApiKeys.Scope;
+import dev.notiflow.live.LiveTokens;
 import dev.notiflow.model.Engagement;
 import dev.notiflow.model.NotificationEvent;
 import dev.notiflow.model.Priority;
@@ -89,6 +90,8 @@ public final class Gateway implements AutoCloseable {
     private final String topicTemplates;
     private final String topicEngagement;
     private final String topicPriorityEvents;
+    private final LiveTokens liveTokens;
+    private final Duration liveTokenTtl;
     private final byte[] openApi;
     private Javalin app;
 
@@ -108,6 +111,8 @@ public final class Gateway implements AutoCloseable {
         this.topicTemplates = GatewayOptions.TOPIC_TEMPLATES.get(config);
         this.topicEngagement = GatewayOptions.TOPIC_ENGAGEMENT.get(config);
         this.topicPriorityEvents = GatewayOptions.TOPIC_PRIORITY_EVENTS.get(config);
+        this.liveTokens = liveTokens(config);
+        this.liveTokenTtl = GatewayOptions.LIVE_TOKEN_TTL.get(config);
         String bootstrap = GatewayOptions.KAFKA_BOOTSTRAP_SERVERS.required(config);
         String instance = GatewayOptions.INSTANCE_ID.get(config);
         if (instance == null) {
@@ -148,6 +153,36 @@ public final class Gateway implements AutoCloseable {
             }
         }
         return System.getenv(GatewayOptions.JDBC_PASSWORD_ENV_NAME.get(config));
+    }
+
+    /**
+     * The minter of live connection tokens, from {@code live.secret-file} or the variable {@code
+     * live.secret-env} names; {@code null} when neither gives a secret.
+     */
+    private static LiveTokens liveTokens(Map<String, String> config) {
+        String file = GatewayOptions.LIVE_SECRET_FILE.get(config);
+        String key = GatewayOptions.LIVE_SECRET_FILE.key();
+        String secret;
+        if (file != null) {
+            try {
+                secret = java.nio.file.Files.readString(java.nio.file.Path.of(file)).strip();
+            } catch (IOException e) {
+                throw new IllegalArgumentException(
+                        key + ": cannot read " + file + ": " + e.getMessage(), e);
+            }
+        } else {
+            String env = GatewayOptions.LIVE_SECRET_ENV.get(config);
+            key = GatewayOptions.LIVE_SECRET_ENV.key() + " (" + env + ")";
+            secret = env == null ? null : System.getenv(env);
+            if (secret == null || secret.isBlank()) {
+                return null;
+            }
+        }
+        try {
+            return new LiveTokens(secret.getBytes(StandardCharsets.UTF_8));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(key + ": " + e.getMessage(), e);
+        }
     }
 
     /** Applies the migrations and starts serving; returns this. */
@@ -215,6 +250,7 @@ public final class Gateway implements AutoCloseable {
         r.delete("/v1/users/{userId}", this::deleteUser, Scope.MANAGE);
         r.put("/v1/users/{userId}/devices/{token}", this::putDevice, Scope.MANAGE);
         r.delete("/v1/users/{userId}/devices/{token}", this::deleteDevice, Scope.MANAGE);
+        r.post("/v1/users/{userId}/live-token", this::postLiveToken, Scope.MANAGE);
         r.put("/v1/templates/{templateId}/{locale}", this::putTemplate, Scope.MANAGE);
         r.delete("/v1/templates/{templateId}/{locale}", this::deleteTemplate, Scope.MANAGE);
     }
@@ -570,6 +606,31 @@ public final class Gateway implements AutoCloseable {
         // When it happened, in UTC (the default: when it was received).
         value.put("at", parsed.at().toString());
         produce(ctx, topicEngagement, notificationId, Json.MAPPER.writeValueAsBytes(value), 202);
+    }
+
+    // ---- live connection tokens
+
+    private void postLiveToken(Context ctx) {
+        String userId = userId(ctx);
+        if (userId == null) {
+            return;
+        }
+        if (liveTokens == null) {
+            error(
+                    ctx,
+                    501,
+                    "live_disabled",
+                    "no live secret: set live.secret-file or the variable live.secret-env names");
+            return;
+        }
+        // JWT times are whole seconds: the answer gives the token's own expiry.
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        Instant expiresAt = now.plus(liveTokenTtl);
+        Map<String, String> out = new LinkedHashMap<>();
+        out.put("userId", userId);
+        out.put("token", liveTokens.mint(userId, now, expiresAt));
+        out.put("expiresAt", expiresAt.toString());
+        ctx.status(200).json(out);
     }
 
     // ---- users, devices, templates

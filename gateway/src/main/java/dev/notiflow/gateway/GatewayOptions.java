@@ -165,6 +165,25 @@ public final class GatewayOptions {
                     JDBC_PASSWORD_ENV,
                     "Environment variable holding the database password, when no"
                             + " jdbc.password-file is given.");
+    public static final Option<String> LIVE_SECRET_FILE =
+            string(
+                    "live.secret-file",
+                    null,
+                    "File holding the HS256 secret (32 bytes or more) of the live channel's"
+                            + " connection tokens, the push server's own live.secret-file; wins over"
+                            + " live.secret-env. Neither set: POST /v1/users/{userId}/live-token"
+                            + " answers 501.");
+    public static final Option<String> LIVE_SECRET_ENV =
+            string(
+                    "live.secret-env",
+                    "NOTIFLOW_LIVE_SECRET",
+                    "Environment variable holding that secret when live.secret-file is not set.");
+    public static final Option<Duration> LIVE_TOKEN_TTL =
+            add(
+                    "live.token-ttl",
+                    "15 min",
+                    "How long a minted live connection token is valid (its exp).",
+                    GatewayOptions::positiveDuration);
     public static final Option<Integer> JDBC_POOL_SIZE =
             add("gateway.jdbc-pool-size", "8", "Database connections.", s -> range(s, 1, 200));
 

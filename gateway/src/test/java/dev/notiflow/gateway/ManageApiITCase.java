@@ -1,6 +1,9 @@
 package dev.notiflow.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.nimbusds.jose.crypto.MACVerifier;
+import com.nimbusds.jwt.JWTClaimsSet;
+import com.nimbusds.jwt.SignedJWT;
 import dev.notiflow.serde.Json;
 import dev.notiflow.testkit.kafka.KafkaExtension;
 import dev.notiflow.testkit.postgres.PostgresExtension;
@@ -261,6 +264,51 @@ class ManageApiITCase {
         assertThat(first.hasNonNull("receivedAt")).isTrue();
         assertThat(Json.MAPPER.readTree(e.get(1).value()).get("event").asText())
                 .isEqualTo("clicked");
+    }
+
+    @Test
+    void liveTokensAreMintedForTheManageScopeWithTheLiveSecret() throws Exception {
+        String secret = "a-live-secret-of-at-least-32-bytes-for-hs256";
+        java.nio.file.Path file = java.nio.file.Files.createTempFile("live-secret", "");
+        java.nio.file.Files.writeString(file, secret + "\n");
+        try (GatewayHarness live =
+                new GatewayHarness(
+                        GatewayHarness.config(
+                                KAFKA,
+                                PG,
+                                Map.of(
+                                        "live.secret-file",
+                                        file.toString(),
+                                        "live.token-ttl",
+                                        "5 min")))) {
+            HttpResponse<String> r = live.send("POST", "/v1/users/u7/live-token", MANAGE_KEY, null);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            JsonNode answer = Json.MAPPER.readTree(r.body());
+            assertThat(answer.get("userId").asText()).isEqualTo("u7");
+            SignedJWT jwt = SignedJWT.parse(answer.get("token").asText());
+            assertThat(jwt.verify(new MACVerifier(secret.getBytes(StandardCharsets.UTF_8))))
+                    .as("signed with the live secret")
+                    .isTrue();
+            assertThat(jwt.verify(new MACVerifier("x".repeat(32).getBytes(StandardCharsets.UTF_8))))
+                    .isFalse();
+            JWTClaimsSet claims = jwt.getJWTClaimsSet();
+            assertThat(claims.getSubject()).isEqualTo("u7");
+            assertThat(claims.getExpirationTime().toInstant())
+                    .isEqualTo(java.time.Instant.parse(answer.get("expiresAt").asText()))
+                    .isBetween(
+                            java.time.Instant.now().plus(Duration.ofMinutes(4)),
+                            java.time.Instant.now().plus(Duration.ofMinutes(5)));
+            assertThat(live.send("POST", "/v1/users/u7/live-token", SEND_KEY, null).statusCode())
+                    .isEqualTo(403);
+            assertThat(live.send("POST", "/v1/users/u7/live-token", null, null).statusCode())
+                    .isEqualTo(401);
+        } finally {
+            java.nio.file.Files.deleteIfExists(file);
+        }
+        // The shared gateway has no live secret (and NOTIFLOW_LIVE_SECRET is not set here).
+        HttpResponse<String> none = gw.send("POST", "/v1/users/u7/live-token", MANAGE_KEY, null);
+        assertThat(none.statusCode()).isEqualTo(501);
+        assertThat(none.body()).contains("live.secret-file");
     }
 
     @Test

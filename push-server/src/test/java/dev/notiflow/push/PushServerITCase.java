@@ -2,6 +2,7 @@ package dev.notiflow.push;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.live.LiveRegistryKeys;
+import dev.notiflow.live.LiveTokens;
 import dev.notiflow.testkit.redis.RedisExtension;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;

@@ -7,8 +7,8 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.job.Gateways;
+import dev.notiflow.live.LiveTokens;
 import dev.notiflow.model.Provider;
-import dev.notiflow.push.LiveTokens;
 import dev.notiflow.push.PushServer;
 import dev.notiflow.push.PushServerConfig;
 import dev.notiflow.serde.Json;

@@ -1,4 +1,4 @@
-package dev.notiflow.push;
+package dev.notiflow.live;
 
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
@@ -37,7 +37,8 @@ public final class LiveTokens {
         this(secret, Clock.systemUTC());
     }
 
-    LiveTokens(byte[] secret, Clock clock) {
+    /** Tokens signed with {@code secret}, issued by {@code clock} (tests mint at fixed times). */
+    public LiveTokens(byte[] secret, Clock clock) {
         try {
             this.signer = new MACSigner(secret);
         } catch (JOSEException e) {
