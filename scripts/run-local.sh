@@ -6,11 +6,13 @@
 #   scripts/run-local.sh                                   # the built-in demo
 #   scripts/run-local.sh --input DIR --out DIR [--provider-script FILE] [--wait-scheduled DURATION] \
 #                        [--key value ...]
-#   scripts/run-local.sh --serve [--port 8080]            # the whole stack behind the HTTP gateway
+#   scripts/run-local.sh --serve [--port 8080] [--live-port 8090]   # the stack behind the gateway
 #
-# --serve starts the broker, the local providers, both jobs, PostgreSQL and the gateway, prints
-# the gateway's URL and its API key (NOTIFLOW_API_KEY when set, generated otherwise) and keeps
-# running until interrupted (Ctrl-C); /readyz answers 200 once the jobs run.
+# --serve starts the broker, the local providers, both jobs, PostgreSQL, the gateway, and for the
+# live channel a private Redis and a push server; prints the gateway's URL and its API key
+# (NOTIFLOW_API_KEY when set, generated otherwise) and the push server's URLs (token secret
+# NOTIFLOW_LIVE_SECRET when set, generated otherwise) and keeps running until interrupted
+# (Ctrl-C); /readyz answers 200 once the jobs run.
 #
 # Steps:
 #   1. check Java 17+ and Maven (ensure_java_maven);
@@ -38,6 +40,10 @@ source "$ROOT/scripts/lib.sh"
 ensure_java_maven
 # The delivery table needs PostgreSQL's binaries; without them the run goes on without the table.
 ensure_postgres || log_warn "PostgreSQL unavailable: running without the delivery table"
+for arg in "$@"; do
+    # --serve runs the live channel too: its push registry is a private redis-server
+    if [[ "$arg" == --serve ]]; then ensure_redis; fi
+done
 cd "$ROOT"
 log_info "building the sandbox and what it needs (first run downloads dependencies) ..."
 CP="$(sandbox_classpath)"

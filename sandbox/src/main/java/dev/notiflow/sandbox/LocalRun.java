@@ -172,10 +172,11 @@ public final class LocalRun {
         System.exit(run(input, out, script, options));
     }
 
-    /** {@code --serve [--port N] [--key value ...]}: see {@link ServeRun}. */
+    /** {@code --serve [--port N] [--live-port N] [--key value ...]}: see {@link ServeRun}. */
     private static void serve(String[] args) throws Exception {
         Map<String, String> options = new LinkedHashMap<>();
         int port = 8080;
+        int livePort = 8090;
         for (int i = 0; i < args.length; i++) {
             if (args[i].equals("--serve")) {
                 continue;
@@ -185,11 +186,13 @@ public final class LocalRun {
             }
             if (args[i].equals("--port")) {
                 port = Integer.parseInt(args[++i]);
+            } else if (args[i].equals("--live-port")) {
+                livePort = Integer.parseInt(args[++i]);
             } else {
                 options.put(args[i].replaceFirst("^--", ""), args[++i]);
             }
         }
-        ServeRun.serve(port, options);
+        ServeRun.serve(port, livePort, options);
     }
 
     static int run(Path input, Path out, ProviderScript script, Map<String, String> options)

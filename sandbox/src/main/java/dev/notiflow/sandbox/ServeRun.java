@@ -9,14 +9,19 @@ import dev.notiflow.gateway.ApiKeys;
 import dev.notiflow.gateway.Gateway;
 import dev.notiflow.job.DeliveryTablesJob;
 import dev.notiflow.job.NotificationJob;
+import dev.notiflow.push.PushServer;
+import dev.notiflow.push.PushServerConfig;
+import dev.notiflow.sinks.live.LiveOptions;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.LocalKafka;
 import dev.notiflow.testkit.postgres.LocalPostgres;
 import dev.notiflow.testkit.providers.LocalProviders;
 import dev.notiflow.testkit.providers.ProviderScript;
+import dev.notiflow.testkit.redis.LocalRedis;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,17 +36,32 @@ import java.util.Map;
  * on MiniClusters, a private PostgreSQL, and the HTTP gateway in front of them. The gateway starts
  * once both jobs run, so its {@code /readyz} answers 200 only then. The API key (every scope) is
  * {@value #KEY_ENV} when set, generated otherwise; both are printed with the URL.
+ *
+ * <p>The live channel too: a private Redis (the push registry) and a push server on {@code
+ * --live-port} (8090), which the job's live sender reaches through the registry. Its token secret
+ * is {@value #LIVE_SECRET_ENV} when set, generated otherwise; the gateway mints connection tokens
+ * with it ({@code POST /v1/users/{userId}/live-token}).
  */
 public final class ServeRun implements AutoCloseable {
 
     /** The environment variable whose value becomes the local API key. */
     public static final String KEY_ENV = "NOTIFLOW_API_KEY";
 
+    /** The environment variable whose value becomes the live channel's token secret. */
+    public static final String LIVE_SECRET_ENV = "NOTIFLOW_LIVE_SECRET";
+
     private final List<AutoCloseable> resources = new ArrayList<>();
     private final Gateway gateway;
+    private final PushServer push;
     private final String apiKey;
 
-    private ServeRun(int port, Map<String, String> overrides, String presetKey) throws Exception {
+    private ServeRun(
+            int port,
+            int livePort,
+            Map<String, String> overrides,
+            String presetKey,
+            String presetLiveSecret)
+            throws Exception {
         boolean ok = false;
         try {
             LocalPostgres postgres = LocalPostgres.start();
@@ -53,8 +73,30 @@ public final class ServeRun implements AutoCloseable {
             LocalProviders providers = LocalProviders.start(ProviderScript.acceptAll());
             resources.add(providers);
             Path work = Files.createTempDirectory("notiflow-serve");
+            LocalRedis redis = LocalRedis.start();
+            resources.add(redis);
+            Path liveSecret = work.resolve("live-secret");
+            Files.writeString(
+                    liveSecret,
+                    presetLiveSecret != null && !presetLiveSecret.isBlank()
+                            ? presetLiveSecret
+                            : generateKey() + generateKey());
+            Files.setPosixFilePermissions(liveSecret, PosixFilePermissions.fromString("rw-------"));
+            Map<String, String> live = new LinkedHashMap<>();
+            live.put("live.host", "127.0.0.1");
+            live.put("live.port", Integer.toString(livePort));
+            live.put("live.internal-host", "127.0.0.1");
+            live.put("live.internal-port", "0");
+            live.put("live.advertised-url", "http://127.0.0.1:0");
+            live.put("live.secret-file", liveSecret.toString());
+            live.put("live.redis-uri", redis.uriWithoutPassword());
+            live.put("live.redis-password-file", redis.passwordFile().toString());
+            push = PushServer.start(PushServerConfig.fromMap(live, Map.of()));
+            resources.add(push);
             Configuration config = LocalRun.jobConfig(kafka, providers, work, overrides);
             postgres.jdbcOptions().forEach(config::setString);
+            config.set(LiveOptions.REDIS_URI, redis.uriWithoutPassword());
+            config.set(LiveOptions.REDIS_PASSWORD_FILE, redis.passwordFile().toString());
             LocalRun.say(
                     "Kafka at %s; PostgreSQL at %s", kafka.bootstrapServers(), postgres.jdbcUrl());
 
@@ -79,6 +121,7 @@ public final class ServeRun implements AutoCloseable {
             gw.put("gateway.port", Integer.toString(port));
             gw.put("gateway.host", "127.0.0.1");
             gw.put("gateway.instance-id", "local");
+            gw.put("live.secret-file", liveSecret.toString());
             gw.put(
                     "gateway.transactional-id-prefix",
                     "notiflow-gateway-" + System.currentTimeMillis());
@@ -99,8 +142,10 @@ public final class ServeRun implements AutoCloseable {
     }
 
     /** Starts everything; {@link #close} stops it. */
-    public static ServeRun start(int port, Map<String, String> overrides) throws Exception {
-        return new ServeRun(port, overrides, System.getenv(KEY_ENV));
+    public static ServeRun start(int port, int livePort, Map<String, String> overrides)
+            throws Exception {
+        return new ServeRun(
+                port, livePort, overrides, System.getenv(KEY_ENV), System.getenv(LIVE_SECRET_ENV));
     }
 
     public String url() {
@@ -111,11 +156,20 @@ public final class ServeRun implements AutoCloseable {
         return apiKey;
     }
 
+    /** The push server's WebSocket and SSE base, e.g. {@code ws://127.0.0.1:8090}. */
+    public int livePort() {
+        return push.port();
+    }
+
     /** Runs until the process is interrupted (Ctrl-C), then stops everything. */
-    static void serve(int port, Map<String, String> overrides) throws Exception {
-        ServeRun run = start(port, overrides);
+    static void serve(int port, int livePort, Map<String, String> overrides) throws Exception {
+        ServeRun run = start(port, livePort, overrides);
         LocalRun.say("Gateway at %s", run.url());
         LocalRun.say("API key (send, manage, read): %s", run.apiKey());
+        LocalRun.say(
+                "Live channel: ws://127.0.0.1:%d/v1/live/ws and http://127.0.0.1:%d/v1/live/sse,"
+                        + " with a token from POST %s/v1/users/<userId>/live-token",
+                run.livePort(), run.livePort(), run.url());
         LocalRun.say(
                 "Try: curl -H 'Authorization: Bearer %s' %s/readyz   (Ctrl-C stops everything)",
                 run.apiKey(), run.url());
