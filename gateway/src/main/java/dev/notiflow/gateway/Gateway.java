@@ -142,17 +142,30 @@ public final class Gateway implements AutoCloseable {
         this.admin = Admin.create(adminProps);
     }
 
-    private static String password(Map<String, String> config) throws IOException {
-        String file = GatewayOptions.JDBC_PASSWORD_FILE.get(config);
+    private static String password(Map<String, String> config) {
+        return secret(
+                config, GatewayOptions.JDBC_PASSWORD_FILE, GatewayOptions.JDBC_PASSWORD_ENV_NAME);
+    }
+
+    /**
+     * A secret from the file {@code fileOption} names, stripped, or else from the environment
+     * variable {@code envOption} names; {@code null} when neither gives one.
+     */
+    private static String secret(
+            Map<String, String> config,
+            GatewayOptions.Option<String> fileOption,
+            GatewayOptions.Option<String> envOption) {
+        String file = fileOption.get(config);
         if (file != null) {
             try {
                 return java.nio.file.Files.readString(java.nio.file.Path.of(file)).strip();
             } catch (IOException e) {
                 throw new IllegalArgumentException(
-                        "jdbc.password-file: cannot read " + file + ": " + e.getMessage(), e);
+                        fileOption.key() + ": cannot read " + file + ": " + e.getMessage(), e);
             }
         }
-        return System.getenv(GatewayOptions.JDBC_PASSWORD_ENV_NAME.get(config));
+        String env = envOption.get(config);
+        return env == null ? null : System.getenv(env);
     }
 
     /**
@@ -160,24 +173,19 @@ public final class Gateway implements AutoCloseable {
      * live.secret-env} names; {@code null} when neither gives a secret.
      */
     private static LiveTokens liveTokens(Map<String, String> config) {
-        String file = GatewayOptions.LIVE_SECRET_FILE.get(config);
-        String key = GatewayOptions.LIVE_SECRET_FILE.key();
-        String secret;
-        if (file != null) {
-            try {
-                secret = java.nio.file.Files.readString(java.nio.file.Path.of(file)).strip();
-            } catch (IOException e) {
-                throw new IllegalArgumentException(
-                        key + ": cannot read " + file + ": " + e.getMessage(), e);
-            }
-        } else {
-            String env = GatewayOptions.LIVE_SECRET_ENV.get(config);
-            key = GatewayOptions.LIVE_SECRET_ENV.key() + " (" + env + ")";
-            secret = env == null ? null : System.getenv(env);
-            if (secret == null || secret.isBlank()) {
-                return null;
-            }
+        String secret =
+                secret(config, GatewayOptions.LIVE_SECRET_FILE, GatewayOptions.LIVE_SECRET_ENV);
+        boolean fromFile = GatewayOptions.LIVE_SECRET_FILE.get(config) != null;
+        if (secret == null || (!fromFile && secret.isBlank())) {
+            return null;
         }
+        String key =
+                fromFile
+                        ? GatewayOptions.LIVE_SECRET_FILE.key()
+                        : GatewayOptions.LIVE_SECRET_ENV.key()
+                                + " ("
+                                + GatewayOptions.LIVE_SECRET_ENV.get(config)
+                                + ")";
         try {
             return new LiveTokens(secret.getBytes(StandardCharsets.UTF_8));
         } catch (IllegalArgumentException e) {
