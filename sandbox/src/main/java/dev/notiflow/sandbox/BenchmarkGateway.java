@@ -19,7 +19,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -50,25 +49,10 @@ public final class BenchmarkGateway {
     private BenchmarkGateway() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new LinkedHashMap<>();
-        opts.put("seconds", "15");
-        opts.put("clients", "8");
-        opts.put(
-                "out",
-                "sandbox/target/bench/gateway-"
-                        + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-                                .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)));
-        for (int i = 0; i < args.length; i++) {
-            String key = args[i].replaceFirst("^--", "");
-            if (key.equals("scenario")) {
-                i++;
-                continue;
-            }
-            if (!opts.containsKey(key) || i + 1 >= args.length) {
-                throw new IllegalArgumentException("unknown or incomplete option " + args[i]);
-            }
-            opts.put(key, args[++i]);
-        }
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put("seconds", "15");
+        defaults.put("clients", "8");
+        Map<String, String> opts = ScenarioOptions.parse("gateway", defaults, args);
         int seconds = Integer.parseInt(opts.get("seconds"));
         int clients = Integer.parseInt(opts.get("clients"));
         Path out = Path.of(opts.get("out")).toAbsolutePath();

@@ -30,7 +30,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -67,30 +66,15 @@ public final class BenchmarkPriority {
     private BenchmarkPriority() {}
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new LinkedHashMap<>();
-        opts.put("flood", "1000000");
-        opts.put("high-rate", "50");
-        opts.put("seconds", "30");
-        opts.put("latency-ms", "20");
-        opts.put("users", "1000");
-        opts.put("quota", "");
-        opts.put("high-input", "priority");
-        opts.put(
-                "out",
-                "sandbox/target/bench/priority-"
-                        + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-                                .format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)));
-        for (int i = 0; i < args.length; i++) {
-            String key = args[i].replaceFirst("^--", "");
-            if (key.equals("scenario")) {
-                i++;
-                continue;
-            }
-            if (!opts.containsKey(key) || i + 1 >= args.length) {
-                throw new IllegalArgumentException("unknown or incomplete option " + args[i]);
-            }
-            opts.put(key, args[++i]);
-        }
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put("flood", "1000000");
+        defaults.put("high-rate", "50");
+        defaults.put("seconds", "30");
+        defaults.put("latency-ms", "20");
+        defaults.put("users", "1000");
+        defaults.put("quota", "");
+        defaults.put("high-input", "priority");
+        Map<String, String> opts = ScenarioOptions.parse("priority", defaults, args);
         int flood = Integer.parseInt(opts.get("flood"));
         int highRate = Integer.parseInt(opts.get("high-rate"));
         int seconds = Integer.parseInt(opts.get("seconds"));
