@@ -22,6 +22,7 @@
 #                            in-flight capacity) sending that platform's notifications
 #   jdbc-upsert          (d) the delivery table's upsert as raw JDBC batches of as many rows
 #   job-no-provider-io   the whole topology with a sender that accepts at once
+#   job-no-ledger        the job as shipped with the real clients, ledger.enabled: false
 #   job-local-providers  the job as shipped (flink-conf/job.yaml, ledger on; SMS and e-mail
 #                        left out) with the real clients
 #   delivery-tables      the delivery tables job beside job-local-providers: rows/s and lag

@@ -112,6 +112,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *   <li>{@code jdbc-upsert}: the delivery table's upsert as raw JDBC batches of the same number of
  *       rows into a local PostgreSQL (d);
  *   <li>{@code job-no-provider-io}: the whole topology with a sender that accepts at once;
+ *   <li>{@code job-no-ledger}: the job as shipped with the real clients but {@code ledger.enabled:
+ *       false}, so that the ledger's cost is measured beside it;
  *   <li>{@code job-local-providers}: the job as shipped ({@code flink-conf/job.yaml}, ledger on)
  *       with the real clients; with {@code delivery-tables} the delivery tables job runs beside it
  *       and its table's rows/s and lag are measured.
@@ -132,6 +134,7 @@ public final class Benchmark {
                     "firebase",
                     "jdbc-upsert",
                     "job-no-provider-io",
+                    "job-no-ledger",
                     "job-local-providers",
                     "delivery-tables");
 
@@ -670,9 +673,11 @@ public final class Benchmark {
             JobConfig.readYaml(options.flinkConf().resolve("job.yaml"))
                     .forEach(
                             (k, v) -> {
-                                // SMS and e-mail are not part of this push benchmark (their
-                                // placeholders point nowhere).
-                                if (!k.startsWith("sms.") && !k.startsWith("email.")) {
+                                // SMS, e-mail and live are not part of this push benchmark
+                                // (their placeholders point nowhere).
+                                if (!k.startsWith("sms.")
+                                        && !k.startsWith("email.")
+                                        && !k.startsWith("live.")) {
                                     c.put(k, v);
                                 }
                             });
@@ -757,7 +762,7 @@ public final class Benchmark {
                 case "pushy" -> providerClient(Provider.APNS, iosNotifications);
                 case "firebase" -> providerClient(Provider.FCM, androidNotifications);
                 case "jdbc-upsert" -> jdbcUpsert();
-                case "job-no-provider-io", "job-local-providers" -> job(variant);
+                case "job-no-provider-io", "job-no-ledger", "job-local-providers" -> job(variant);
                 default -> throw new IllegalArgumentException(variant);
             };
         }
@@ -1072,8 +1077,9 @@ public final class Benchmark {
                 produceBurst(producer, eventsTopic);
             }
             job.put(JobOptions.TOPIC_EVENTS.key(), eventsTopic);
-            boolean providersIo = variant.equals("job-local-providers");
-            if (!providersIo) {
+            boolean providersIo = !variant.equals("job-no-provider-io");
+            boolean shipped = variant.equals("job-local-providers");
+            if (!shipped) {
                 job.put("ledger.enabled", "false");
             }
             job.put("execution.state-recovery.path", restoreFrom);
@@ -1081,7 +1087,7 @@ public final class Benchmark {
             Configuration config = runtimeConfig(name, job, options.checkpointInterval());
             String deliveries = config.get(JobOptions.TOPIC_DELIVERIES);
             createOutputTopics(config);
-            boolean tables = providersIo && options.variants().contains("delivery-tables");
+            boolean tables = shipped && options.variants().contains("delivery-tables");
             BenchmarkTables tablesRun = null;
             if (tables) {
                 tablesRun = startTables(name, deliveries);

@@ -136,7 +136,9 @@ public final class BenchmarkPriority {
             JobConfig.readYaml(flinkConf.resolve("job.yaml"))
                     .forEach(
                             (k, v) -> {
-                                if (!k.startsWith("sms.") && !k.startsWith("email.")) {
+                                if (!k.startsWith("sms.")
+                                        && !k.startsWith("email.")
+                                        && !k.startsWith("live.")) {
                                     shared.put(k, v);
                                 }
                             });

@@ -25,7 +25,8 @@ import java.util.stream.Stream;
  */
 final class BenchmarkReport {
 
-    static final List<String> JOBS = List.of("job-no-provider-io", "job-local-providers");
+    static final List<String> JOBS =
+            List.of("job-no-provider-io", "job-no-ledger", "job-local-providers");
     static final List<String> CEILINGS =
             List.of("kafka-consumer", "flink-parse", "pushy", "firebase", "jdbc-upsert");
 

@@ -79,6 +79,10 @@ class BenchmarkITCase {
         assertThat(variants.at("/firebase/notifications").asLong()).isEqualTo(android);
         assertThat(variants.at("/firebase/statuses/ACCEPTED").asLong()).isEqualTo(android);
 
+        // The ledger's cost is measured side by side: the same job with and without it.
+        assertThat(variants.at("/job-local-providers/ledger").asBoolean()).isTrue();
+        assertThat(variants.at("/job-no-ledger/ledger").isBoolean()).isTrue();
+        assertThat(variants.at("/job-no-ledger/ledger").asBoolean()).isFalse();
         for (String job : BenchmarkReport.JOBS) {
             JsonNode v = variants.path(job);
             assertThat(v.path("notifications").asLong()).as(job).isEqualTo(NOTIFICATIONS);
