@@ -37,13 +37,15 @@
 # The job's JVM heap is BENCH_HEAP (default 3g).
 #
 # scripts/bench.sh --scenario priority [--flood N] [--high-rate R] [--seconds S] [--latency-ms L]
-#                  [--users U] [--quota COUNT/DURATION] [--high-input priority|events] [--out DIR]
+#                  [--users U] [--quota COUNT/DURATION] [--high-input priority|events]
+#                  [--low-warm-up W] [--out DIR]
 #   the priority lanes instead (dev.notiflow.sandbox.BenchmarkPriority): the router and the three
-#   lane jobs against the local providers with L ms (20) added to each answer; a high-priority
-#   push stream of R/s (50), on the router's priority input (or on notification-events with
-#   --high-input events), for S seconds (30) alone, then N (1,000,000) low-priority pushes
-#   queued and the same stream beside them. report.json: the high lane's event -> provider-ack
-#   p50/p95/p99 without and with the flood, and the flood's rate while the stream runs and after.
+#   lane jobs against the local providers with L ms (20) added to each answer; both lanes warmed
+#   up (W = 20,000 low pushes drained); a high-priority push stream of R/s (50), on the router's
+#   priority input (or on notification-events with --high-input events), for S seconds (30)
+#   alone, then N (1,000,000) low-priority pushes queued: S seconds of the flood alone, the same
+#   stream beside it, S seconds of the flood alone. report.json: the high lane's event ->
+#   provider-ack p50/p95/p99 without and with the flood, and the flood's rate in each window.
 #
 # scripts/bench.sh --scenario gateway [--seconds S] [--clients C] [--out DIR]
 #   the HTTP gateway instead (dev.notiflow.sandbox.BenchmarkGateway): C (8) clients POST events

@@ -47,16 +47,18 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * with {@code --latency-ms} added to every answer. Phase 1: a steady high-priority push stream
  * ({@code --high-rate}/s for {@code --seconds}) alone, produced to the router's priority input
  * ({@code --high-input priority}, the default) or to {@code notification-events} beside the flood
- * ({@code --high-input events}). Phase 2: {@code --flood} low-priority pushes queued at once, then
- * the same high-priority stream while the low lane drains them. Reports the high lane's event →
- * provider-ack latency (the delivery's {@code finalAt} minus the event's {@code createdAt})
- * p50/p95/p99 in both phases side by side, and the flood's throughput while the high stream runs
- * and in as long a window after it (the flood without high traffic, if it has not drained by then).
+ * ({@code --high-input events}). Both lanes are warmed up first ({@code --low-warm-up} low pushes
+ * drained through the low lane). Phase 2: {@code --flood} low-priority pushes queued at once; once
+ * they flow, a window of {@code --seconds} with the flood alone, then the same high-priority stream
+ * beside it, then a window of the flood alone again. Reports the high lane's event → provider-ack
+ * latency (the delivery's {@code finalAt} minus the event's {@code createdAt}) p50/p95/p99 in both
+ * phases side by side, and the flood's rate in the three windows, with the middle one as a ratio of
+ * the mean of the other two (its rate without high traffic).
  *
  * <pre>
  * scripts/bench.sh --scenario priority [--flood N] [--high-rate R] [--seconds S]
  *                  [--latency-ms L] [--users U] [--quota COUNT/DURATION]
- *                  [--high-input priority|events] [--out DIR]
+ *                  [--high-input priority|events] [--low-warm-up N] [--out DIR]
  * </pre>
  */
 public final class BenchmarkPriority {
@@ -74,11 +76,13 @@ public final class BenchmarkPriority {
         defaults.put("users", "1000");
         defaults.put("quota", "");
         defaults.put("high-input", "priority");
+        defaults.put("low-warm-up", "20000");
         Map<String, String> opts = ScenarioOptions.parse("priority", defaults, args);
         int flood = Integer.parseInt(opts.get("flood"));
         int highRate = Integer.parseInt(opts.get("high-rate"));
         int seconds = Integer.parseInt(opts.get("seconds"));
         int users = Integer.parseInt(opts.get("users"));
+        int lowWarmUp = Integer.parseInt(opts.get("low-warm-up"));
         // Where the high-priority stream is produced: the router's priority input, or the one
         // events topic that the flood fills too.
         String highTopic =
@@ -187,41 +191,34 @@ public final class BenchmarkPriority {
             Deliveries deliveries = new Deliveries(kafka.bootstrapServers());
             deliveries.start();
             try {
-                // Warm-up (not measured): the first sends through cold code paths and clients.
+                // Warm-up (not measured): the first sends through cold code paths and clients, in
+                // the high lane and in the low one, so that neither measured window of the flood
+                // pays for the low lane's JIT compilation and the later one looks faster for it.
                 steady(kafka, highTopic, "hW-", highRate, 5, users);
                 deliveries.await("hW-", highRate * 5, Duration.ofMinutes(5));
+                queueLow(kafka, "lW-", lowWarmUp, users);
+                deliveries.await("lW-", lowWarmUp, Duration.ofMinutes(10));
+                say("lanes warmed up (%d high, %d low)", highRate * 5, lowWarmUp);
                 // Phase 1: the high stream alone.
                 int perPhase = highRate * seconds;
                 steady(kafka, highTopic, "hA-", highRate, seconds, users);
                 deliveries.await("hA-", perPhase, Duration.ofMinutes(5));
-                // Phase 2: the flood queued, then the high stream beside it.
+                // Phase 2: the flood queued; once it flows, a window of the flood alone, then the
+                // high stream beside it, then the flood alone again. The flood's rate without
+                // high traffic is the mean of the windows before and after, which brackets any
+                // drift of the machine or the lane over the run.
                 long floodStart = System.currentTimeMillis();
-                Properties producerProps = kafka.clientProperties();
-                producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "20");
-                producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
-                try (KafkaProducer<String, String> producer =
-                        new KafkaProducer<>(
-                                producerProps, new StringSerializer(), new StringSerializer())) {
-                    for (int i = 0; i < flood; i++) {
-                        producer.send(
-                                new ProducerRecord<>(
-                                        "notification-events",
-                                        "low-" + i,
-                                        event(
-                                                "low-" + i,
-                                                "low",
-                                                "u" + (i % users),
-                                                Instant.now())));
-                    }
-                    producer.flush();
-                }
+                queueLow(kafka, "low-", flood, users);
                 long floodQueued = System.currentTimeMillis();
                 say("flood of %d queued in %d ms", flood, floodQueued - floodStart);
-                long highStart = System.currentTimeMillis();
+                deliveries.await("low-", 1, Duration.ofMinutes(5));
+                long beforeStart = System.currentTimeMillis() + 5_000;
+                long highStart = beforeStart + seconds * 1000L;
+                Thread.sleep(Math.max(0, highStart - System.currentTimeMillis()));
+                highStart = System.currentTimeMillis();
                 steady(kafka, highTopic, "hB-", highRate, seconds, users);
                 long highEnd = System.currentTimeMillis();
                 deliveries.await("hB-", perPhase, Duration.ofMinutes(5));
-                // As long a window again without high traffic, for the flood's own rate.
                 long afterEnd = highEnd + (highEnd - highStart);
                 Thread.sleep(Math.max(0, afterEnd - System.currentTimeMillis()) + 2_000);
                 // Deliveries are committed with each lane's checkpoints, which a back-pressured
@@ -244,12 +241,29 @@ public final class BenchmarkPriority {
                 report.put("highInput", highTopic);
                 report.set("highWithoutFlood", latency(deliveries.latencies("hA-")));
                 report.set("highWithFlood", latency(deliveries.latencies("hB-")));
+                long before = deliveries.countFinal("low-", beforeStart, highStart);
                 long during = deliveries.countFinal("low-", highStart, highEnd);
                 long after = deliveries.countFinal("low-", highEnd, afterEnd);
+                double beforeRate = before * 1000.0 / (highStart - beforeStart);
+                double duringRate = during * 1000.0 / (highEnd - highStart);
+                double afterRate = after * 1000.0 / (afterEnd - highEnd);
+                report.put("floodSentBeforeHigh", before);
+                report.put("floodPerSecondBeforeHigh", beforeRate);
                 report.put("floodSentWhileHighRuns", during);
-                report.put("floodPerSecondWhileHighRuns", during * 1000.0 / (highEnd - highStart));
+                report.put("floodPerSecondWhileHighRuns", duringRate);
                 report.put("floodSentAfterHigh", after);
-                report.put("floodPerSecondAfterHigh", after * 1000.0 / (afterEnd - highEnd));
+                report.put("floodPerSecondAfterHigh", afterRate);
+                // The goal: the flood keeps >= 80% of its rate without high traffic.
+                report.put(
+                        "floodRateWhileHighRatio",
+                        beforeRate + afterRate > 0
+                                ? duringRate / ((beforeRate + afterRate) / 2)
+                                : 0);
+                // Windows are only comparable while the flood still flows in all three.
+                report.put(
+                        "floodFlowedThroughAllWindows",
+                        deliveries.lastFinal("low-") >= afterEnd - 1_000);
+                report.put("lowWarmUp", lowWarmUp);
                 report.put("floodSentInAll", deliveries.countFinal("low-", 0, Long.MAX_VALUE));
                 report.put("floodQueuedInMs", floodQueued - floodStart);
                 report.put(
@@ -284,6 +298,25 @@ public final class BenchmarkPriority {
             }
             kafka.produce(
                     topic, prefix + i, event(prefix + i, "high", "u" + (i % users), Instant.now()));
+        }
+    }
+
+    /** Produces {@code count} low-priority pushes at once, keyed and named {@code prefix + i}. */
+    private static void queueLow(LocalKafka kafka, String prefix, int count, int users) {
+        Properties producerProps = kafka.clientProperties();
+        producerProps.put(ProducerConfig.LINGER_MS_CONFIG, "20");
+        producerProps.put(ProducerConfig.BATCH_SIZE_CONFIG, "262144");
+        try (KafkaProducer<String, String> producer =
+                new KafkaProducer<>(
+                        producerProps, new StringSerializer(), new StringSerializer())) {
+            for (int i = 0; i < count; i++) {
+                producer.send(
+                        new ProducerRecord<>(
+                                "notification-events",
+                                prefix + i,
+                                event(prefix + i, "low", "u" + (i % users), Instant.now())));
+            }
+            producer.flush();
         }
     }
 

@@ -9,6 +9,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.co.BroadcastProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.function.SerializableSupplier;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -75,26 +76,42 @@ public final class RenderTemplates
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /**
+     * Renders of one request whose render was starved of CPU ({@link
+     * TemplateEngine.TemplateException#starved()}) before it ends {@code TEMPLATE_ERROR}: a busy
+     * machine does not fail a good template, and a template that is slow by itself fails at once.
+     */
+    static final int MAX_RENDER_ATTEMPTS = 3;
+
     private final String defaultLocale;
+    private final SerializableSupplier<TemplateEngine> engines;
 
     private transient TemplateEngine engine;
     private transient Map<String, Compiled> compiled;
     private transient Counter compiles;
     private transient Counter rendered;
     private transient Counter errors;
+    private transient Counter starvedRenders;
 
     public RenderTemplates(String defaultLocale) {
+        this(defaultLocale, TemplateEngine::new);
+    }
+
+    /** With an engine of the caller's (tests give it filters that make renders slow). */
+    RenderTemplates(String defaultLocale, SerializableSupplier<TemplateEngine> engines) {
         this.defaultLocale = defaultLocale;
+        this.engines = engines;
     }
 
     @Override
     public void open(OpenContext openContext) {
-        engine = new TemplateEngine();
+        engine = engines.get();
         compiled = new HashMap<>();
         var metrics = getRuntimeContext().getMetricGroup();
         compiles = metrics.counter("templatesCompiled");
         rendered = metrics.counter("templatesRendered");
         errors = metrics.counter("templateErrors");
+        starvedRenders = metrics.counter("templateRendersStarved");
     }
 
     @Override
@@ -147,21 +164,31 @@ public final class RenderTemplates
             return;
         }
         String where = "template '" + templateId + "' (" + locale + "): ";
-        try {
-            Compiled c = compiled(template);
-            Map<String, Object> model = model(request.data());
-            Content content = render(c, request.channel(), model, locale);
-            if (request.fallbackChannel() != null
-                    && request.fallbackChannel() != request.channel()) {
-                content = withFallbackParts(content, c, request.fallbackChannel(), model);
+        for (int attempt = 1; ; attempt++) {
+            try {
+                Compiled c = compiled(template);
+                Map<String, Object> model = model(request.data());
+                Content content = render(c, request.channel(), model, locale);
+                if (request.fallbackChannel() != null
+                        && request.fallbackChannel() != request.channel()) {
+                    content = withFallbackParts(content, c, request.fallbackChannel(), model);
+                }
+                rendered.inc();
+                out.collect(request.withContent(content));
+                return;
+            } catch (TemplateEngine.TemplateException e) {
+                if (e.timedOut()) {
+                    // It may still run on its thread: the next render compiles the template anew.
+                    compiled.remove(template.key());
+                }
+                if (e.starved() && attempt < MAX_RENDER_ATTEMPTS) {
+                    // The machine was busy, not the template: render it again.
+                    starvedRenders.inc();
+                    continue;
+                }
+                fail(request, where + e.getMessage(), locale, ctx);
+                return;
             }
-            rendered.inc();
-            out.collect(request.withContent(content));
-        } catch (TemplateEngine.TemplateException e) {
-            if (e.timedOut()) {
-                compiled.remove(template.key());
-            }
-            fail(request, where + e.getMessage(), locale, ctx);
         }
     }
 
@@ -341,7 +368,7 @@ public final class RenderTemplates
         try {
             return engine.render(part, model);
         } catch (TemplateEngine.TemplateException e) {
-            throw new TemplateEngine.TemplateException(name + ": " + e.getMessage(), e.timedOut());
+            throw e.prefixed(name + ": ");
         }
     }
 

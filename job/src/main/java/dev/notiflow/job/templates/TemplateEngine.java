@@ -12,6 +12,8 @@ import liqp.filters.Filter;
 import liqp.parser.Flavor;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,10 +21,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -35,7 +39,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>One instance per operator instance, created in {@code open()} and closed in {@code close()}:
  * renders run on its own daemon threads so that a render over {@link #MAX_RENDER_MILLIS} is
- * abandoned. Thread-safe.
+ * abandoned. The limit is wall-clock time (Liqp's), so a render that hits it is also asked how much
+ * CPU time its thread used: under {@link #STARVED_CPU_SHARE} of the limit, the machine was busy
+ * elsewhere, not the template ({@link TemplateException#starved()}), and the caller may render it
+ * again. Thread-safe.
  */
 public final class TemplateEngine implements AutoCloseable {
 
@@ -50,6 +57,14 @@ public final class TemplateEngine implements AutoCloseable {
 
     /** Longest render of one part. */
     public static final long MAX_RENDER_MILLIS = 200;
+
+    /**
+     * A render abandoned at {@link #MAX_RENDER_MILLIS} whose thread had used less than this share
+     * of the limit in CPU time was starved (other threads had the CPU), not slow by itself.
+     */
+    static final double STARVED_CPU_SHARE = 0.5;
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** Reads the JSON text of nested {@code data} values; decimals stay exact. */
     private static final ObjectMapper JSON =
@@ -68,7 +83,13 @@ public final class TemplateEngine implements AutoCloseable {
     private final ExecutorService renders;
 
     public TemplateEngine() {
+        this(List.of());
+    }
+
+    /** An engine with extra filters beside Liquid's own (tests use it to make slow renders). */
+    TemplateEngine(List<Filter> extraFilters) {
         TemplateParser.Builder builder = new TemplateParser.Builder();
+        extraFilters.forEach(builder::withFilter);
         for (String name : GROWING_FILTERS) {
             Filter original = Flavor.LIQUID.getFilters().get(name);
             if (original != null) {
@@ -121,8 +142,9 @@ public final class TemplateEngine implements AutoCloseable {
 
     /** Renders a compiled part with the model, within the limits. */
     public String render(Template template, Map<String, Object> model) throws TemplateException {
+        MeteredRender run = new MeteredRender();
         try {
-            return template.render(model, renders, false);
+            return template.render(model, run, false);
         } catch (RuntimeException e) {
             Throwable cause = rootCause(e);
             if (cause instanceof VariableNotExistException v) {
@@ -131,7 +153,77 @@ public final class TemplateEngine implements AutoCloseable {
             }
             String m = message(cause);
             // Liqp names its render-time limit "exceeded the max amount of time (N ms.)".
-            throw new TemplateException(m, m.startsWith("exceeded the max amount of time"));
+            if (!m.startsWith("exceeded the max amount of time")) {
+                throw new TemplateException(m);
+            }
+            long cpuNanos = run.cpuNanos();
+            boolean starved =
+                    cpuNanos < STARVED_CPU_SHARE * TimeUnit.MILLISECONDS.toNanos(MAX_RENDER_MILLIS);
+            throw new TemplateException(
+                    starved
+                            ? m
+                                    + " while its thread had the CPU for only "
+                                    + TimeUnit.NANOSECONDS.toMillis(cpuNanos)
+                                    + " ms (the machine was busy)"
+                            : m,
+                    true,
+                    starved);
+        }
+    }
+
+    /**
+     * The executor one render is handed to: runs it on the engine's pool and remembers its thread
+     * and that thread's CPU time at the start, so that a render abandoned at the time limit can be
+     * told apart from one that was starved of CPU. Liqp only submits to it.
+     */
+    private final class MeteredRender extends AbstractExecutorService {
+        private volatile Thread runner;
+        private volatile long startCpuNanos;
+
+        @Override
+        public void execute(Runnable task) {
+            renders.execute(
+                    () -> {
+                        startCpuNanos = THREADS.getCurrentThreadCpuTime();
+                        runner = Thread.currentThread();
+                        task.run();
+                    });
+        }
+
+        /** CPU time the render's thread used since it started it; 0 if it never started. */
+        long cpuNanos() {
+            Thread t = runner;
+            if (t == null) {
+                return 0;
+            }
+            long now = THREADS.getThreadCpuTime(t.getId());
+            // -1: CPU time not measurable here; count the render as not starved.
+            return now < 0 ? Long.MAX_VALUE : now - startCpuNanos;
+        }
+
+        @Override
+        public void shutdown() {
+            // one render, nothing to shut down: the engine's pool outlives it
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return false;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return false;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return false;
         }
     }
 
@@ -258,14 +350,21 @@ public final class TemplateEngine implements AutoCloseable {
         private static final long serialVersionUID = 1L;
 
         private final boolean timedOut;
+        private final boolean starved;
 
         public TemplateException(String message) {
-            this(message, false);
+            this(message, false, false);
         }
 
-        public TemplateException(String message, boolean timedOut) {
+        public TemplateException(String message, boolean timedOut, boolean starved) {
             super(message, null, false, false);
             this.timedOut = timedOut;
+            this.starved = starved;
+        }
+
+        /** The same failure, its message prefixed. */
+        public TemplateException prefixed(String prefix) {
+            return new TemplateException(prefix + getMessage(), timedOut, starved);
         }
 
         /**
@@ -275,6 +374,14 @@ public final class TemplateEngine implements AutoCloseable {
          */
         public boolean timedOut() {
             return timedOut;
+        }
+
+        /**
+         * Whether a render that timed out had its thread on the CPU for less than {@link
+         * #STARVED_CPU_SHARE} of the limit: the machine was busy, and rendering it again may pass.
+         */
+        public boolean starved() {
+            return starved;
         }
     }
 }

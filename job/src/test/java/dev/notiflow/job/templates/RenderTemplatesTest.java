@@ -24,6 +24,8 @@ import dev.notiflow.model.Priority;
 import dev.notiflow.model.Provider;
 import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.TemplateUpdate;
+import liqp.TemplateContext;
+import liqp.filters.Filter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +35,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -415,6 +419,124 @@ class RenderTemplatesTest {
 
         assertThat(c.title()).isEqualTo("Code 9");
         assertThat(function.compiledVersions()).isEqualTo(1);
+    }
+
+    /** Calls of the test filters below, and how many of the {@code pause} ones still sleep. */
+    private static final AtomicInteger PAUSES_LEFT = new AtomicInteger();
+
+    private static final AtomicInteger FILTER_CALLS = new AtomicInteger();
+
+    /**
+     * {@code pause} sleeps past the render limit while {@link #PAUSES_LEFT} is positive (the thread
+     * off the CPU, as on a machine busy elsewhere); {@code spin} keeps the CPU busy past it (a
+     * template slow by itself).
+     */
+    private static TemplateEngine slowEngine() {
+        Filter pause =
+                new Filter("pause") {
+                    @Override
+                    public Object apply(Object value, TemplateContext context, Object... params) {
+                        FILTER_CALLS.incrementAndGet();
+                        if (PAUSES_LEFT.getAndDecrement() > 0) {
+                            try {
+                                Thread.sleep(TemplateEngine.MAX_RENDER_MILLIS + 200);
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                        return value;
+                    }
+                };
+        Filter spin =
+                new Filter("spin") {
+                    @Override
+                    public Object apply(Object value, TemplateContext context, Object... params) {
+                        FILTER_CALLS.incrementAndGet();
+                        long until =
+                                System.nanoTime()
+                                        + TimeUnit.MILLISECONDS.toNanos(
+                                                TemplateEngine.MAX_RENDER_MILLIS + 200);
+                        long x = 0;
+                        while (System.nanoTime() < until) {
+                            x += System.nanoTime() % 7;
+                        }
+                        return x >= 0 ? value : null;
+                    }
+                };
+        return new TemplateEngine(List.of(pause, spin));
+    }
+
+    private BroadcastOperatorTestHarness<SendRequest, TemplateUpdate, SendRequest> openSlow()
+            throws Exception {
+        FILTER_CALLS.set(0);
+        function = new RenderTemplates("en", RenderTemplatesTest::slowEngine);
+        harness =
+                ProcessFunctionTestHarnesses.forBroadcastProcessFunction(
+                        function, RenderTemplates.TEMPLATES);
+        return harness;
+    }
+
+    @Test
+    void shouldRenderAgainARenderStarvedOfCpuInsteadOfFailingAGoodTemplate() throws Exception {
+        openSlow();
+        PAUSES_LEFT.set(1);
+        broadcast(put(push("code", "en", "Code {{ code | pause }}", "{{ code }}")));
+
+        Content content = render(request(Channel.PUSH, "code", "en", Map.of("code", "123456")));
+
+        assertThat(content.title()).isEqualTo("Code 123456");
+        assertThat(failures()).isEmpty();
+        assertThat(FILTER_CALLS.get()).as("rendered twice").isEqualTo(2);
+    }
+
+    @Test
+    void shouldFailARenderStarvedEveryTimeAfterItsLastAttemptSayingTheMachineWasBusy()
+            throws Exception {
+        openSlow();
+        PAUSES_LEFT.set(Integer.MAX_VALUE);
+        broadcast(put(push("code", "en", "Code {{ code | pause }}", "{{ code }}")));
+
+        harness.processElement(
+                new StreamRecord<>(request(Channel.PUSH, "code", "en", Map.of("code", "123456"))));
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(failures())
+                .singleElement()
+                .satisfies(
+                        d -> {
+                            assertThat(d.reason()).isEqualTo("TEMPLATE_ERROR");
+                            assertThat(d.detail())
+                                    .startsWith("template 'code' (en): title: exceeded the max")
+                                    .endsWith("(the machine was busy)");
+                        });
+        assertThat(FILTER_CALLS.get()).isEqualTo(RenderTemplates.MAX_RENDER_ATTEMPTS);
+    }
+
+    @Test
+    void shouldFailATemplateSlowByItselfAtItsFirstRender() throws Exception {
+        openSlow();
+        broadcast(put(push("slow", "en", "{{ code | spin }}", "{{ code }}")));
+
+        harness.processElement(
+                new StreamRecord<>(request(Channel.PUSH, "slow", "en", Map.of("code", "123456"))));
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        Delivery d = failures().get(0);
+        assertThat(failures()).hasSize(1);
+        assertThat(d.reason()).isEqualTo("TEMPLATE_ERROR");
+        String limit =
+                "template 'slow' (en): title: exceeded the max amount of time ("
+                        + TemplateEngine.MAX_RENDER_MILLIS
+                        + " ms.)";
+        if (d.detail().endsWith("(the machine was busy)")) {
+            // A machine this busy starves even a spinning thread in 200 ms of wall time: then
+            // every attempt was starved, and the render was tried the whole number of times.
+            assertThat(FILTER_CALLS.get()).isEqualTo(RenderTemplates.MAX_RENDER_ATTEMPTS);
+        } else {
+            // The thread had the CPU and used it: slow by itself, failed at its first render.
+            assertThat(d.detail()).isEqualTo(limit);
+            assertThat(FILTER_CALLS.get()).as("rendered once").isEqualTo(1);
+        }
     }
 
     @Test
