@@ -44,6 +44,8 @@ class ModelPojoTest {
                 Delivery.class,
                 DeadLetter.class,
                 QuietHours.class,
+                PushFallback.class,
+                PushDevice.class,
                 Audience.class);
     }
 
@@ -149,6 +151,19 @@ class ModelPojoTest {
                 request.withQuietHours("Asia/Seoul", new QuietHours("22:00", "08:00"))
                         .withFallback(Channel.EMAIL, "a@example.com")
                         .nextAttempt(T, "TIMEOUT"),
+                request.toBuilder()
+                        .channel(Channel.LIVE)
+                        .provider(Provider.LIVE)
+                        .platform(null)
+                        .token(null)
+                        .build()
+                        .withPushFallback(
+                                new PushFallback(
+                                        List.of(
+                                                new PushDevice("tok", Platform.IOS, "com.example"),
+                                                new PushDevice("fcm:1", Platform.ANDROID, null)),
+                                        Channel.EMAIL,
+                                        "a@example.com")),
                 result,
                 SendResult.retryable("RATE_LIMITED", "429", 1500L),
                 new SendOutcome(request, result, T, 42L),

@@ -11,9 +11,11 @@ import org.apache.flink.core.memory.DataOutputSerializer;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The user's time zone and quiet hours travel with every copy of a request, and a request in state
@@ -23,6 +25,13 @@ class SendRequestTest {
 
     private static final Instant T = Instant.parse("2026-11-22T00:00:00Z");
     private static final QuietHours HOURS = new QuietHours("22:00", "07:00");
+    private static final PushFallback PUSH =
+            new PushFallback(
+                    List.of(
+                            new PushDevice("ios-1", Platform.IOS, "com.example"),
+                            new PushDevice("fcm:1", Platform.ANDROID, "com.example")),
+                    Channel.EMAIL,
+                    "u1@example.com");
 
     private final SendRequest request =
             SendRequest.builder()
@@ -49,7 +58,7 @@ class SendRequestTest {
     void shouldCopyEveryFieldThroughItsBuilder() {
         SendRequest full =
                 request.withContent(new Content("t", "b", null, null, null))
-                        .withFallback(Channel.EMAIL, "u1@example.com")
+                        .withPushFallback(PUSH)
                         .nextAttempt(T, "TIMEOUT");
 
         assertThat(full.toBuilder().build()).isEqualTo(full);
@@ -82,6 +91,7 @@ class SendRequestTest {
                                 .fallbackOf(full.fallbackOf())
                                 .timeZone(full.timeZone())
                                 .quietHours(full.quietHours())
+                                .pushFallback(full.pushFallback())
                                 .build());
         assertThat(SendRequest.builder().build().attempt()).isEqualTo(1);
     }
@@ -161,5 +171,99 @@ class SendRequestTest {
         current.serialize(restored, out);
         assertThat(current.deserialize(new DataInputDeserializer(out.getCopyOfBuffer())))
                 .isEqualTo(restored);
+    }
+
+    @Test
+    void shouldFallBackToPushAsTheRequestAPushNamedByTheEventWouldBe() {
+        SendRequest live =
+                request.toBuilder()
+                        .channel(Channel.LIVE)
+                        .provider(Provider.LIVE)
+                        .platform(null)
+                        .token(null)
+                        .appId(null)
+                        .build()
+                        .withPushFallback(PUSH);
+
+        SendRequest push = live.asPushFallback(PUSH.devices().get(1), "FALLBACK after live X");
+
+        assertThat(push)
+                .isEqualTo(
+                        request.toBuilder()
+                                .notificationId(
+                                        NotificationIds.of("e1", "u1", Channel.PUSH, "fcm:1"))
+                                .provider(Provider.FCM)
+                                .platform(Platform.ANDROID)
+                                .token("fcm:1")
+                                .lastReason("FALLBACK after live X")
+                                .fallbackChannel(Channel.EMAIL)
+                                .fallbackAddress("u1@example.com")
+                                .fallbackOf(live.notificationId())
+                                .build());
+        assertThatThrownBy(() -> live.asFallback("FALLBACK after live X"))
+                .isInstanceOf(IllegalStateException.class);
+        assertThat(live.withFallback(Channel.SMS, "+14155552671").pushFallback())
+                .as("a fallback to another channel carries no devices")
+                .isNull();
+    }
+
+    /**
+     * {@code serializers/send-request-v0.4.bin}: the same as {@code send-request-v0.3.bin}, written
+     * by the {@code SendRequest} of 26 components (with the time zone and quiet hours, before the
+     * push fallback): a live request in state written before a live request could carry devices.
+     */
+    @Test
+    void shouldReadARequestWrittenBeforeThePushFallbackExisted() throws Exception {
+        byte[] bytes;
+        try (var in = getClass().getResourceAsStream("/serializers/send-request-v0.4.bin")) {
+            bytes = in.readAllBytes();
+        }
+        DataInputDeserializer in = new DataInputDeserializer(bytes);
+        TypeSerializerSnapshot<SendRequest> old =
+                TypeSerializerSnapshot.readVersionedSnapshot(in, getClass().getClassLoader());
+        SerializerConfigImpl config = new SerializerConfigImpl();
+        config.setGenericTypes(false);
+        TypeSerializer<SendRequest> current =
+                TypeInformation.of(SendRequest.class).createSerializer(config);
+
+        assertThat(
+                        current.snapshotConfiguration()
+                                .resolveSchemaCompatibility(old)
+                                .isCompatibleAfterMigration())
+                .isTrue();
+        SendRequest restored = old.restoreSerializer().deserialize(in);
+
+        Instant t = Instant.parse("2026-12-02T05:00:00Z");
+        assertThat(restored)
+                .isEqualTo(
+                        SendRequest.builder()
+                                .notificationId("0123456789abcdef0123456789abcdef")
+                                .eventId("e1")
+                                .userId("u1")
+                                .type("chat.message")
+                                .category("chat")
+                                .channel(Channel.LIVE)
+                                .provider(Provider.LIVE)
+                                .locale("en")
+                                .priority(Priority.NORMAL)
+                                .templateId("chat.message")
+                                .data(Map.of("title", "Hi"))
+                                .content(new Content("Hi", "there", null, null, null, "en"))
+                                .attempt(2)
+                                .createdAt(t)
+                                .receivedAt(t)
+                                .firstAttemptAt(t)
+                                .lastReason("ACK_TIMEOUT")
+                                .fallbackChannel(Channel.EMAIL)
+                                .fallbackAddress("u1@example.com")
+                                .timeZone("Europe/Berlin")
+                                .quietHours(HOURS)
+                                .build());
+        assertThat(restored.pushFallback()).isNull();
+        DataOutputSerializer out = new DataOutputSerializer(256);
+        SendRequest withDevices = restored.withPushFallback(PUSH);
+        current.serialize(withDevices, out);
+        assertThat(current.deserialize(new DataInputDeserializer(out.getCopyOfBuffer())))
+                .isEqualTo(withDevices);
     }
 }

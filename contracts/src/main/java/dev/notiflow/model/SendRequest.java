@@ -21,6 +21,8 @@ import java.util.Map;
  * @param timeZone the user's time zone id from their profile, or {@code null} (then the job's
  *     {@code quiet-hours.default-zone} applies)
  * @param quietHours the user's quiet hours from their profile, or {@code null} for none
+ * @param pushFallback when {@code fallbackChannel} is push: the devices to send to and the step
+ *     after push; {@code null} otherwise, so a request without a push fallback carries nothing more
  */
 public record SendRequest(
         String notificationId,
@@ -48,7 +50,8 @@ public record SendRequest(
         String fallbackAddress,
         String fallbackOf,
         String timeZone,
-        QuietHours quietHours) {
+        QuietHours quietHours,
+        PushFallback pushFallback) {
 
     /** This request with rendered content. */
     public SendRequest withContent(Content c) {
@@ -57,7 +60,20 @@ public record SendRequest(
 
     /** This request with a channel to fall back to once if it fails. */
     public SendRequest withFallback(Channel channel, String address) {
-        return toBuilder().fallbackChannel(channel).fallbackAddress(address).build();
+        return toBuilder()
+                .fallbackChannel(channel)
+                .fallbackAddress(address)
+                .pushFallback(null)
+                .build();
+    }
+
+    /** This request falling back to push, to the devices and the next step of {@code push}. */
+    public SendRequest withPushFallback(PushFallback push) {
+        return toBuilder()
+                .fallbackChannel(Channel.PUSH)
+                .fallbackAddress(null)
+                .pushFallback(push)
+                .build();
     }
 
     /**
@@ -85,9 +101,13 @@ public record SendRequest(
     /**
      * The one-time fallback of this failed request on {@link #fallbackChannel}: a new notification
      * (its own deterministic id, first attempt, no further fallback) that remembers which one it
-     * replaces.
+     * replaces. A push fallback is one notification per device: {@link #asPushFallback}.
      */
     public SendRequest asFallback(String reason) {
+        if (fallbackChannel == Channel.PUSH) {
+            throw new IllegalStateException(
+                    "a push fallback is one notification per device: use asPushFallback");
+        }
         return toBuilder()
                 .notificationId(NotificationIds.of(eventId, userId, fallbackChannel, null))
                 .channel(fallbackChannel)
@@ -102,6 +122,32 @@ public record SendRequest(
                 .fallbackChannel(null)
                 .fallbackAddress(null)
                 .fallbackOf(notificationId)
+                .pushFallback(null)
+                .build();
+    }
+
+    /**
+     * The push fallback of this failed request to one of its {@link #pushFallback} devices: the
+     * notification a push named by the event would have been for that device (the same
+     * deterministic id, provider, platform, token and app), first attempt, falling back once to the
+     * step after push, remembering which notification it replaces.
+     */
+    public SendRequest asPushFallback(PushDevice device, String reason) {
+        return toBuilder()
+                .notificationId(NotificationIds.of(eventId, userId, Channel.PUSH, device.token()))
+                .channel(Channel.PUSH)
+                .provider(Provider.forPlatform(device.platform()))
+                .platform(device.platform())
+                .token(device.token())
+                .appId(device.appId())
+                .address(null)
+                .attempt(1)
+                .firstAttemptAt(null)
+                .lastReason(reason)
+                .fallbackChannel(pushFallback == null ? null : pushFallback.thenChannel())
+                .fallbackAddress(pushFallback == null ? null : pushFallback.thenAddress())
+                .fallbackOf(notificationId)
+                .pushFallback(null)
                 .build();
     }
 
@@ -139,6 +185,7 @@ public record SendRequest(
         b.fallbackOf = fallbackOf;
         b.timeZone = timeZone;
         b.quietHours = quietHours;
+        b.pushFallback = pushFallback;
         return b;
     }
 
@@ -170,6 +217,7 @@ public record SendRequest(
         private String fallbackOf;
         private String timeZone;
         private QuietHours quietHours;
+        private PushFallback pushFallback;
 
         private Builder() {}
 
@@ -303,6 +351,11 @@ public record SendRequest(
             return this;
         }
 
+        public Builder pushFallback(PushFallback pushFallback) {
+            this.pushFallback = pushFallback;
+            return this;
+        }
+
         public SendRequest build() {
             return new SendRequest(
                     notificationId,
@@ -330,7 +383,8 @@ public record SendRequest(
                     fallbackAddress,
                     fallbackOf,
                     timeZone,
-                    quietHours);
+                    quietHours,
+                    pushFallback);
         }
     }
 }

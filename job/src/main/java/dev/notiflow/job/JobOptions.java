@@ -154,7 +154,10 @@ public final class JobOptions {
                                     + " the chain that the user allows and can be reached on (sms, email, or live,"
                                     + " which needs no contact) is tried once; a live notification whose user is"
                                     + " not connected (NOT_CONNECTED) falls back the same way, e.g. *:live>email."
-                                    + " Push is never a fallback target. Empty: no fallback.");
+                                    + " Push is a target only right after live (chat:live>push>email): one push"
+                                    + " per active device of the user, each falling back to the step after push;"
+                                    + " a chain with push elsewhere but first stops the job at start. Empty: no"
+                                    + " fallback.");
 
     public static final ConfigOption<Integer> AUDIENCE_WALK_CHUNK =
             ConfigOptions.key("audience.walk-chunk")

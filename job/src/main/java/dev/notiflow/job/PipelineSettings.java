@@ -289,6 +289,15 @@ public record PipelineSettings(
                         e.getKey());
                 chain.add(channel);
             }
+            int push = chain.indexOf(Channel.PUSH);
+            checkArgument(
+                    push <= 0 || (push == 1 && chain.get(0) == Channel.LIVE),
+                    "%s: push in the chain of %s (%s) must come first or right after live: a push"
+                            + " fallback is one notification per device, and only a live"
+                            + " notification carries the user's devices (live>push>email)",
+                    JobOptions.FALLBACK_CHAINS.key(),
+                    e.getKey(),
+                    e.getValue());
             chains.put(e.getKey().trim(), chain);
         }
         return chains;

@@ -4,6 +4,7 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 
 import dev.notiflow.job.OutputTags;
+import dev.notiflow.model.PushDevice;
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.SendRequest;
@@ -62,5 +63,10 @@ public final class ParseRetries extends ProcessFunction<RawRecord, ScheduledRetr
         Ids.check("request.token", r.token());
         Ids.check("request.templateId", r.templateId());
         Ids.check("request.locale", r.locale());
+        if (r.pushFallback() != null && r.pushFallback().devices() != null) {
+            for (PushDevice d : r.pushFallback().devices()) {
+                Ids.check("request.pushFallback.devices.token", d.token());
+            }
+        }
     }
 }

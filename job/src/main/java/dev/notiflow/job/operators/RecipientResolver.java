@@ -20,6 +20,8 @@ import dev.notiflow.model.DeviceToken;
 import dev.notiflow.model.NotificationEvent;
 import dev.notiflow.model.NotificationIds;
 import dev.notiflow.model.Provider;
+import dev.notiflow.model.PushDevice;
+import dev.notiflow.model.PushFallback;
 import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.TokenInvalidation;
 import dev.notiflow.model.UserPreferences;
@@ -311,27 +313,35 @@ public final class RecipientResolver
         }
     }
 
-    /** A channel to fall back to, with the contact to reach the user on. */
+    /**
+     * A channel to fall back to, with the contact to reach the user on; for push, the devices and
+     * the step after push instead.
+     */
     private static final class Fallback {
         final Channel channel;
         final String address;
+        final PushFallback push;
 
-        Fallback(Channel channel, String address) {
+        Fallback(Channel channel, String address, PushFallback push) {
             this.channel = channel;
             this.address = address;
+            this.push = push;
         }
     }
 
     /**
      * The next channel after {@code channel} in the category's chain that the event did not ask for
-     * already, that the user allows, and that has a valid contact; {@code null} when none. Push is
-     * never a fallback target: it may mean many devices.
+     * already, that the user allows, and that has a valid contact (for push: an active device);
+     * {@code null} when none. Push is a target only after live ({@code live>push>…}, as the
+     * settings check): the live request carries the user's devices and the step after push, so the
+     * outcome router can send one push per device; after any other channel it is passed over.
      */
     private Fallback fallback(
             NotificationEvent event,
             UserPreferences prefs,
             Channel channel,
-            List<Channel> requested) {
+            List<Channel> requested)
+            throws Exception {
         List<Channel> chain = fallbackChains.get(event.category());
         if (chain == null) {
             chain = fallbackChains.get("*");
@@ -341,11 +351,29 @@ public final class RecipientResolver
             return null;
         }
         for (Channel next : chain.subList(at + 1, chain.size())) {
-            if (next == Channel.PUSH || requested.contains(next) || !prefs.allows(next)) {
+            if (requested.contains(next) || !prefs.allows(next)) {
                 continue;
             }
+            if (next == Channel.PUSH) {
+                if (channel != Channel.LIVE) {
+                    continue;
+                }
+                List<PushDevice> active = activeDevices();
+                if (active.isEmpty()) {
+                    continue;
+                }
+                // Each push falls back as a push named by the event would: to the step after it.
+                Fallback then = fallback(event, prefs, Channel.PUSH, requested);
+                return new Fallback(
+                        next,
+                        null,
+                        new PushFallback(
+                                active,
+                                then == null ? null : then.channel,
+                                then == null ? null : then.address));
+            }
             if (next == Channel.LIVE) {
-                return new Fallback(next, null);
+                return new Fallback(next, null, null);
             }
             String address = next == Channel.SMS ? prefs.phone() : prefs.email();
             boolean valid =
@@ -353,10 +381,21 @@ public final class RecipientResolver
                             ? Contacts.isValidE164(address)
                             : Contacts.isValidEmail(address);
             if (valid) {
-                return new Fallback(next, address);
+                return new Fallback(next, address, null);
             }
         }
         return null;
+    }
+
+    /** The user's active devices, as a push fallback carries them: token, platform and app. */
+    private List<PushDevice> activeDevices() throws Exception {
+        List<PushDevice> active = new ArrayList<>();
+        for (DeviceToken d : devices.values()) {
+            if (d.active()) {
+                active.add(new PushDevice(d.token(), d.platform(), d.appId()));
+            }
+        }
+        return active;
     }
 
     /**
@@ -416,8 +455,11 @@ public final class RecipientResolver
     }
 
     private static SendRequest withFallback(SendRequest request, Fallback fallback) {
-        return fallback == null
-                ? request
+        if (fallback == null) {
+            return request;
+        }
+        return fallback.push != null
+                ? request.withPushFallback(fallback.push)
                 : request.withFallback(fallback.channel, fallback.address);
     }
 

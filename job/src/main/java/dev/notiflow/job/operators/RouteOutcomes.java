@@ -12,6 +12,8 @@ import dev.notiflow.model.Channel;
 import dev.notiflow.model.Delivery;
 import dev.notiflow.model.DeliveryStatus;
 import dev.notiflow.model.Provider;
+import dev.notiflow.model.PushDevice;
+import dev.notiflow.model.PushFallback;
 import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.SendOutcome;
 import dev.notiflow.model.SendRequest;
@@ -23,6 +25,7 @@ import dev.notiflow.sinks.live.LiveSender;
 import java.time.Instant;
 import java.util.EnumMap;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -33,8 +36,11 @@ import java.util.Map;
  * after the provider's last attempt. A send refused because the channel is paused is retried
  * without using up an attempt. A FAILED or EXHAUSTED notification with a fallback channel sends
  * that channel's notification once, through the retry loop; so does a live notification whose user
- * is not connected, which is SKIPPED/NOT_CONNECTED (no DLQ record). Counts outcomes per channel and
- * status.
+ * is not connected, which is SKIPPED/NOT_CONNECTED (no DLQ record). A fallback to push ({@code
+ * live>push}) is one notification per device the request carries ({@link PushFallback}), each under
+ * the id a push named by the event would have, each falling back to the step after push; without a
+ * device it is one SKIPPED/NO_DEVICE record for push, then that step. Counts outcomes per channel
+ * and status.
  */
 public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> {
 
@@ -119,22 +125,58 @@ public final class RouteOutcomes extends ProcessFunction<SendOutcome, Delivery> 
             if (delivery.status() != DeliveryStatus.SKIPPED) {
                 ctx.output(OutputTags.DEAD_LETTERS, Records.failedSend(delivery));
             }
-            if (request.fallbackChannel() != null) {
+            String reason =
+                    "FALLBACK after " + request.channel().wireName() + " " + delivery.reason();
+            if (request.fallbackChannel() == Channel.PUSH) {
+                fallBackToPush(request, reason, ctx, out, now);
+            } else if (request.fallbackChannel() != null) {
                 // The next channel is tried once, through the retry loop (it skips the backoff).
-                ctx.output(
-                        OutputTags.RETRIES,
-                        new ScheduledRetry(
-                                request.asFallback(
-                                        "FALLBACK after "
-                                                + request.channel().wireName()
-                                                + " "
-                                                + delivery.reason()),
-                                now));
+                ctx.output(OutputTags.RETRIES, new ScheduledRetry(request.asFallback(reason), now));
                 fallbacks.inc();
             }
         }
         count(delivery);
         out.collect(delivery);
+    }
+
+    /**
+     * One push per device, through the retry loop, which sends each once (keyed by its id); with no
+     * device, a SKIPPED/NO_DEVICE record for the channel and the step after push.
+     */
+    private void fallBackToPush(
+            SendRequest request, String reason, Context ctx, Collector<Delivery> out, Instant now) {
+        PushFallback push = request.pushFallback();
+        List<PushDevice> devices =
+                push == null || push.devices() == null ? List.of() : push.devices();
+        for (PushDevice device : devices) {
+            ctx.output(
+                    OutputTags.RETRIES,
+                    new ScheduledRetry(request.asPushFallback(device, reason), now));
+            fallbacks.inc();
+        }
+        if (!devices.isEmpty()) {
+            return;
+        }
+        Delivery none =
+                Records.skippedChannel(
+                        request.toBuilder()
+                                .channel(Channel.PUSH)
+                                .fallbackOf(request.notificationId())
+                                .build(),
+                        RecipientResolver.NO_DEVICE,
+                        "no device to fall back to",
+                        now);
+        count(none);
+        out.collect(none);
+        if (push != null && push.thenChannel() != null) {
+            ctx.output(
+                    OutputTags.RETRIES,
+                    new ScheduledRetry(
+                            request.withFallback(push.thenChannel(), push.thenAddress())
+                                    .asFallback(reason),
+                            now));
+            fallbacks.inc();
+        }
     }
 
     /** One array lookup per record: no key built, no map of strings searched. */

@@ -51,11 +51,11 @@ import java.util.Map;
  * variable, and a {@code SEND} dead letter repeats it.
  *
  * <p>Only the parts of the request's channel are rendered (and, best effort, those of its fallback
- * channel, which reuses this content): push title and body; SMS text ({@code sms}, else body, else
- * title); email subject ({@code email.subject}, else title), plain text ({@code email.text}, else
- * body) and HTML ({@code email.html}, else the escaped text in a paragraph). Data values are
- * HTML-escaped in the email HTML part only. Payload limits are checked by the senders before
- * sending.
+ * channel, which reuses this content, and for a push fallback those of the step after push): push
+ * title and body; SMS text ({@code sms}, else body, else title); email subject ({@code
+ * email.subject}, else title), plain text ({@code email.text}, else body) and HTML ({@code
+ * email.html}, else the escaped text in a paragraph). Data values are HTML-escaped in the email
+ * HTML part only. Payload limits are checked by the senders before sending.
  *
  * <p>A digest ({@link Digest}) is rendered with its category's digest template, which sees a {@code
  * digest} variable: {@code digest.count} and {@code digest.items} (see {@link #model}). A missing
@@ -172,6 +172,15 @@ public final class RenderTemplates
                 if (request.fallbackChannel() != null
                         && request.fallbackChannel() != request.channel()) {
                     content = withFallbackParts(content, c, request.fallbackChannel(), model);
+                }
+                Channel then =
+                        request.pushFallback() == null
+                                ? null
+                                : request.pushFallback().thenChannel();
+                if (then != null && then != request.channel()) {
+                    // live>push>email: each push fallback reuses this content, and so does its
+                    // email.
+                    content = withFallbackParts(content, c, then, model);
                 }
                 rendered.inc();
                 out.collect(request.withContent(content));

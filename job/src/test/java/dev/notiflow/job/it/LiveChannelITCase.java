@@ -7,7 +7,10 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.notiflow.job.Gateways;
+import dev.notiflow.job.ProviderGateways;
 import dev.notiflow.live.LiveTokens;
+import dev.notiflow.model.Channel;
+import dev.notiflow.model.NotificationIds;
 import dev.notiflow.model.Provider;
 import dev.notiflow.push.PushServer;
 import dev.notiflow.push.PushServerConfig;
@@ -18,6 +21,10 @@ import dev.notiflow.sinks.live.LiveSenderFactory;
 import dev.notiflow.testkit.KafkaGroups;
 import dev.notiflow.testkit.kafka.KafkaExtension;
 import dev.notiflow.testkit.kafka.LocalKafka;
+import dev.notiflow.testkit.providers.ProviderScript;
+import dev.notiflow.testkit.providers.ReceivedCall;
+import dev.notiflow.testkit.providers.apns.MockApnsProvider;
+import dev.notiflow.testkit.providers.fcm.MockFcmProvider;
 import dev.notiflow.testkit.redis.RedisExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterEach;
@@ -46,8 +53,9 @@ import static org.assertj.core.api.Assertions.tuple;
 
 /**
  * The live channel end to end: the whole job on a MiniCluster with a real Kafka broker, its real
- * live sender, a real push server and Redis, and a real WebSocket client that acks. The other
- * providers are the recording stand-in.
+ * live sender, a real push server and Redis, and a real WebSocket client that acks; for the live →
+ * push fallback, the real APNs and FCM senders against the local APNs and FCM servers. SMS and
+ * email are the recording stand-in.
  */
 class LiveChannelITCase {
 
@@ -63,10 +71,18 @@ class LiveChannelITCase {
 
     static final String SECRET = "a-test-secret-of-more-than-32-bytes!!";
 
+    /** u3's devices: one iPhone and two Android phones, one of which FCM no longer knows. */
+    static final String IOS_TOKEN = "a1b2c3d4e5f60718";
+
+    static final String ANDROID_TOKEN = "fcm-token-1";
+    static final String DEAD_TOKEN = "fcm-token-dead";
+
     private LocalKafka kafka;
     private PushServer server;
     private JobClient job;
     private WebSocket socket;
+    private MockApnsProvider apns;
+    private MockFcmProvider fcm;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -86,6 +102,13 @@ class LiveChannelITCase {
         m.put("live.registry-ttl", "3 s");
         m.put("live.event-loop-threads", "1");
         server = PushServer.start(PushServerConfig.fromMap(m, Map.of()));
+        ProviderScript script =
+                ProviderScript.parse(
+                        "{\"fcm\": {\""
+                                + DEAD_TOKEN
+                                + "\": {\"status\": 404, \"errorCode\": \"UNREGISTERED\"}}}");
+        apns = MockApnsProvider.start(script);
+        fcm = MockFcmProvider.start(script);
     }
 
     @AfterEach
@@ -95,11 +118,14 @@ class LiveChannelITCase {
             socket.abort();
         }
         server.close();
+        apns.close();
+        fcm.close();
     }
 
     @Test
     void shouldDeliverToTheConnectedClientRetryWithoutAnAckAndFallBackWhenNotConnected()
             throws Exception {
+        // u3 is never connected; its category's chain is live>push>email.
         kafka.produce(
                 "user-preferences",
                 "u1",
@@ -108,6 +134,25 @@ class LiveChannelITCase {
                 "user-preferences",
                 "u2",
                 "{\"userId\":\"u2\",\"email\":\"u2@example.com\",\"channels\":{\"live\":true}}");
+        kafka.produce(
+                "user-preferences",
+                "u3",
+                "{\"userId\":\"u3\",\"email\":\"u3@example.com\",\"channels\":{\"live\":true}}");
+        for (String[] d :
+                new String[][] {
+                    {IOS_TOKEN, "ios"}, {ANDROID_TOKEN, "android"}, {DEAD_TOKEN, "android"}
+                }) {
+            kafka.produce(
+                    "device-tokens",
+                    "u3:" + d[0],
+                    "{\"userId\":\"u3\",\"token\":\""
+                            + d[0]
+                            + "\",\"platform\":\""
+                            + d[1]
+                            + "\",\"appId\":\""
+                            + MockApnsProvider.DEFAULT_TOPIC
+                            + "\"}");
+        }
         List<JsonNode> received = new CopyOnWriteArrayList<>();
         socket = connect("u1", received);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
@@ -117,16 +162,21 @@ class LiveChannelITCase {
 
         Configuration config =
                 TestJobs.config(kafka.bootstrapServers(), checkpoints, "it-" + System.nanoTime());
-        config.setString("fallback.chains", "*:live>email");
+        config.setString("fallback.chains", "alert:live>push>email,*:live>email");
         config.set(LiveOptions.REDIS_URI, REDIS.redis().uriWithoutPassword());
         config.set(LiveOptions.REDIS_PASSWORD_FILE, REDIS.redis().passwordFile().toString());
         config.set(LiveOptions.ACK_TIMEOUT, Duration.ofSeconds(1));
         config.setString("retry.live.initial-backoff", "200 ms");
+        apns.senderConfig().forEach(config::setString);
+        fcm.senderConfig().forEach(config::setString);
+        Gateways real = ProviderGateways.fromConfig(config);
         Map<Provider, SenderFactory> factories = new EnumMap<>(RecordingSenders.all());
         factories.put(Provider.LIVE, new LiveSenderFactory(LiveOptions.fromConfig(config)));
+        factories.put(Provider.APNS, real.factory(Provider.APNS));
+        factories.put(Provider.FCM, real.factory(Provider.FCM));
         job = TestJobs.define(config, Gateways.of(factories), null).executeAsync("live-it");
         KafkaGroups.awaitCaughtUp(
-                kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences");
+                kafka, TestJobs.GROUP, Duration.ofSeconds(60), "user-preferences", "device-tokens");
 
         kafka.produce(
                 "notification-events",
@@ -142,11 +192,16 @@ class LiveChannelITCase {
                 "notification-events",
                 "e3",
                 "{\"eventId\":\"e3\",\"type\":\"chat.message\",\"userIds\":[\"u2\"]}");
+        kafka.produce(
+                "notification-events",
+                "e4",
+                "{\"eventId\":\"e4\",\"type\":\"security.alert\",\"category\":\"alert\","
+                        + "\"userIds\":[\"u3\"],\"data\":{\"title\":\"New sign-in\"}}");
 
         List<JsonNode> deliveries =
                 values(
                         TestJobs.readAll(
-                                kafka, "notification-deliveries", 4, Duration.ofSeconds(90)));
+                                kafka, "notification-deliveries", 9, Duration.ofSeconds(90)));
         assertThat(deliveries)
                 .extracting(
                         d -> text(d, "eventId"),
@@ -160,7 +215,46 @@ class LiveChannelITCase {
                         tuple("e1", "u1", "live", "live", "SENT", null, 1),
                         tuple("e2", "u1", "live", "live", "SENT", null, 2),
                         tuple("e3", "u2", "live", "live", "SKIPPED", "NOT_CONNECTED", 1),
-                        tuple("e3", "u2", "email", "smtp", "SENT", null, 1));
+                        tuple("e3", "u2", "email", "smtp", "SENT", null, 1),
+                        tuple("e4", "u3", "live", "live", "SKIPPED", "NOT_CONNECTED", 1),
+                        tuple("e4", "u3", "push", "apns", "SENT", null, 1),
+                        tuple("e4", "u3", "push", "fcm", "SENT", null, 1),
+                        tuple("e4", "u3", "push", "fcm", "FAILED", "TOKEN_UNREGISTERED", 1),
+                        tuple("e4", "u3", "email", "smtp", "SENT", null, 1));
+
+        // Not connected, so one push per device, under the ids a push named by e4 would have; the
+        // device FCM no longer knows falls back to email, the step after push.
+        String liveId = NotificationIds.of("e4", "u3", Channel.LIVE, null);
+        String deadId = NotificationIds.of("e4", "u3", Channel.PUSH, DEAD_TOKEN);
+        assertThat(deliveries.stream().filter(d -> "e4".equals(text(d, "eventId"))))
+                .extracting(
+                        d -> text(d, "notificationId"),
+                        d -> text(d, "device"),
+                        // the provider's own words after "; " are not ours to pin down
+                        d -> text(d, "detail").replaceFirst("; .*", ""))
+                .containsExactlyInAnyOrder(
+                        tuple(liveId, null, "no live connection"),
+                        tuple(
+                                NotificationIds.of("e4", "u3", Channel.PUSH, IOS_TOKEN),
+                                NotificationIds.deviceRef(IOS_TOKEN),
+                                "fallback for " + liveId),
+                        tuple(
+                                NotificationIds.of("e4", "u3", Channel.PUSH, ANDROID_TOKEN),
+                                NotificationIds.deviceRef(ANDROID_TOKEN),
+                                "fallback for " + liveId),
+                        tuple(
+                                deadId,
+                                NotificationIds.deviceRef(DEAD_TOKEN),
+                                "fallback for " + liveId),
+                        tuple(
+                                NotificationIds.of("e4", "u3", Channel.EMAIL, null),
+                                null,
+                                "fallback for " + deadId));
+        assertThat(apns.received()).extracting(ReceivedCall::recipient).containsExactly(IOS_TOKEN);
+        assertThat(fcm.received())
+                .extracting(ReceivedCall::recipient)
+                .containsExactlyInAnyOrder(ANDROID_TOKEN, DEAD_TOKEN);
+        assertThat(apns.receivedNotifications().get(0).payload()).contains("New sign-in");
 
         // The client got e1 once, and e2 twice (it left the first unacked) at the same position.
         assertThat(received)
@@ -179,9 +273,10 @@ class LiveChannelITCase {
                                 .map(j -> text(j, "position"))
                                 .distinct())
                 .hasSize(1);
-        assertThat(values(TestJobs.readAll(kafka, "notification-dlq", 0, Duration.ofSeconds(2))))
-                .as("not connected is no failure")
-                .isEmpty();
+        assertThat(values(TestJobs.readAll(kafka, "notification-dlq", 1, Duration.ofSeconds(10))))
+                .as("not connected is no failure; the push to the dead token is")
+                .extracting(d -> text(d, "notificationId"))
+                .containsExactly(deadId);
         TestJobs.assertNoRestarts(METRICS, job);
     }
 

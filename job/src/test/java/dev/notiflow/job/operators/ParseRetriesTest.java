@@ -8,8 +8,11 @@ import dev.notiflow.job.OutputTags;
 import dev.notiflow.model.Channel;
 import dev.notiflow.model.Content;
 import dev.notiflow.model.DeadLetter;
+import dev.notiflow.model.Platform;
 import dev.notiflow.model.Priority;
 import dev.notiflow.model.Provider;
+import dev.notiflow.model.PushDevice;
+import dev.notiflow.model.PushFallback;
 import dev.notiflow.model.RawRecord;
 import dev.notiflow.model.ScheduledRetry;
 import dev.notiflow.model.SendRequest;
@@ -24,6 +27,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
@@ -82,6 +86,45 @@ class ParseRetriesTest {
 
         assertThat(harness.extractOutputValues()).containsExactly(RETRY);
         assertThat(harness.getSideOutput(OutputTags.DEAD_LETTERS)).isNull();
+    }
+
+    @Test
+    void shouldReadBackTheDevicesOfALiveRetryWithAPushFallback() throws Exception {
+        ScheduledRetry live =
+                new ScheduledRetry(
+                        RETRY.request().toBuilder()
+                                .channel(Channel.LIVE)
+                                .provider(Provider.LIVE)
+                                .address(null)
+                                .lastReason("ACK_TIMEOUT")
+                                .build()
+                                .withPushFallback(
+                                        new PushFallback(
+                                                List.of(
+                                                        new PushDevice(
+                                                                "ios-1", Platform.IOS, "app"),
+                                                        new PushDevice(
+                                                                "fcm:1", Platform.ANDROID, null)),
+                                                Channel.EMAIL,
+                                                "u1@example.com")),
+                        ONE_MINUTE_LATER);
+
+        harness.processElement(InputRecords.bytes(TOPIC, utf8("n-1"), Json.toBytes(live)), 0);
+        harness.processElement(
+                InputRecords.bytes(
+                        TOPIC,
+                        utf8("n-1"),
+                        utf8(Json.toText(live).replace("ios-1", "ios\\u00001"))),
+                0);
+
+        assertThat(harness.extractOutputValues()).containsExactly(live);
+        assertThat(harness.getSideOutput(OutputTags.DEAD_LETTERS))
+                .extracting(r -> r.getValue().reason(), r -> r.getValue().detail())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple(
+                                Rejection.INVALID_FIELD,
+                                "request.pushFallback.devices.token: contains the control"
+                                        + " character U+0000 at index 3"));
     }
 
     static Stream<Arguments> unreadable() {

@@ -22,6 +22,8 @@ import dev.notiflow.model.NotificationTemplate;
 import dev.notiflow.model.Platform;
 import dev.notiflow.model.Priority;
 import dev.notiflow.model.Provider;
+import dev.notiflow.model.PushDevice;
+import dev.notiflow.model.PushFallback;
 import dev.notiflow.model.SendRequest;
 import dev.notiflow.model.TemplateUpdate;
 import liqp.TemplateContext;
@@ -606,5 +608,38 @@ class RenderTemplatesTest {
 
         assertThat(c.title()).isEqualTo("Code");
         assertThat(c.text()).isEqualTo("SMS code 5");
+    }
+
+    @Test
+    void shouldRenderTheStepAfterAPushFallbackToo() throws Exception {
+        open();
+        broadcast(
+                put(
+                        new NotificationTemplate(
+                                "otp",
+                                "en",
+                                "Code",
+                                "Your code {{code}}",
+                                "Your sign-in code",
+                                null,
+                                null,
+                                null,
+                                null)));
+
+        Content c =
+                render(
+                        request(Channel.LIVE, "otp", "en", Map.of("code", "5"))
+                                .withPushFallback(
+                                        new PushFallback(
+                                                List.of(new PushDevice("tok", Platform.IOS, "app")),
+                                                Channel.EMAIL,
+                                                "u1@example.com")));
+
+        assertThat(c.title()).isEqualTo("Code");
+        assertThat(c.body()).isEqualTo("Your code 5");
+        assertThat(c.subject())
+                .as("each push's email fallback reuses it")
+                .isEqualTo("Your sign-in code");
+        assertThat(c.text()).isEqualTo("Your code 5");
     }
 }
