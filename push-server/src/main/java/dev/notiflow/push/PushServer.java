@@ -28,6 +28,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -37,6 +38,15 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.AsciiString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,6 +97,15 @@ public final class PushServer implements AutoCloseable {
     private static final String SSE_PATH = "/v1/live/sse";
     private static final String ACK_PATH = "/v1/live/ack";
     private static final String DELIVER_PATH = "/internal/v1/deliver";
+    private static final String INTERNAL_ACK_PATH = "/internal/v1/ack";
+
+    /**
+     * Streams one job → server HTTP/2 connection may carry at once: well above a sender's
+     * deliveries in flight ({@code send.live.capacity}, 100 by default, each waiting up to {@code
+     * live.ack-timeout}). The JDK client does not open a second connection beyond it but fails the
+     * extra requests ("too many concurrent streams", retryable for the sender).
+     */
+    static final int MAX_STREAMS_PER_CONNECTION = 1000;
 
     private final PushServerConfig config;
     private final TokenVerifier tokens;
@@ -173,6 +192,14 @@ public final class PushServer implements AutoCloseable {
 
     public String instanceId() {
         return config.instanceId();
+    }
+
+    /**
+     * TCP connections accepted on the internal port since the start; with HTTP/2 many deliveries
+     * share one.
+     */
+    public long internalConnectionsAccepted() {
+        return metrics.internalConnections.get();
     }
 
     /** Connections open now, both transports. */
@@ -298,14 +325,72 @@ public final class PushServer implements AutoCloseable {
                                 new ChannelInitializer<SocketChannel>() {
                                     @Override
                                     protected void initChannel(SocketChannel ch) {
+                                        if (internal) {
+                                            metrics.internalConnections.incrementAndGet();
+                                            initInternal(ch);
+                                            return;
+                                        }
                                         ch.pipeline()
                                                 .addLast(new HttpServerCodec())
                                                 .addLast(
                                                         new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                                .addLast(new HttpRouter(internal));
+                                                .addLast(new HttpRouter(false));
                                     }
                                 });
         return b.bind(host, port).sync().channel();
+    }
+
+    /**
+     * The internal port speaks cleartext HTTP/2 (h2c), reached by prior knowledge or by the {@code
+     * Upgrade: h2c} of an HTTP/1.1 request (what the JDK HttpClient sends on an http:// URI, body
+     * included), so that many deliveries waiting for their acks share one connection as streams; a
+     * request without an upgrade is served as HTTP/1.1. Each stream gets its own {@link
+     * HttpRouter}, so both protocols run the same routes.
+     */
+    private void initInternal(SocketChannel ch) {
+        HttpServerCodec http1 = new HttpServerCodec();
+        HttpServerUpgradeHandler upgrade =
+                new HttpServerUpgradeHandler(
+                        http1,
+                        protocol ->
+                                AsciiString.contentEquals(
+                                                Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                                        ? new Http2ServerUpgradeCodec(
+                                                http2FrameCodec(), http2Multiplexer())
+                                        : null,
+                        MAX_REQUEST_BYTES);
+        ChannelInitializer<Channel> priorKnowledge =
+                new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                        c.pipeline().addLast(http2FrameCodec(), http2Multiplexer());
+                    }
+                };
+        ch.pipeline()
+                .addLast(new CleartextHttp2ServerUpgradeHandler(http1, upgrade, priorKnowledge))
+                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                .addLast(new HttpRouter(true));
+    }
+
+    private static Http2FrameCodec http2FrameCodec() {
+        return Http2FrameCodecBuilder.forServer()
+                .initialSettings(
+                        Http2Settings.defaultSettings()
+                                .maxConcurrentStreams(MAX_STREAMS_PER_CONNECTION))
+                .build();
+    }
+
+    private Http2MultiplexHandler http2Multiplexer() {
+        return new Http2MultiplexHandler(
+                new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel stream) {
+                        stream.pipeline()
+                                .addLast(new Http2StreamFrameToHttpObjectCodec(true))
+                                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                .addLast(new HttpRouter(true));
+                    }
+                });
     }
 
     // ---- connections ----------------------------------------------------------------------

@@ -187,6 +187,16 @@ final class LiveClients {
     /** A delivery as the job's sender posts it. */
     static CompletableFuture<HttpResponse<String>> deliver(
             int internalPort, String userId, String notificationId, String title) {
+        return deliver(HTTP, internalPort, userId, notificationId, title);
+    }
+
+    /** A delivery posted by {@code client} (its protocol version). */
+    static CompletableFuture<HttpResponse<String>> deliver(
+            HttpClient client,
+            int internalPort,
+            String userId,
+            String notificationId,
+            String title) {
         String body =
                 "{\"userId\":\""
                         + userId
@@ -206,6 +216,6 @@ final class LiveClients {
                         .timeout(Duration.ofSeconds(20))
                         .POST(HttpRequest.BodyPublishers.ofString(body))
                         .build();
-        return HTTP.sendAsync(r, HttpResponse.BodyHandlers.ofString());
+        return client.sendAsync(r, HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
@@ -207,6 +208,40 @@ class PushServerITCase {
                                 .get(5, TimeUnit.SECONDS)
                                 .statusCode())
                 .isEqualTo(404);
+    }
+
+    @Test
+    void shouldAnswerTheSameOnTheInternalPortInHttp2AndHttp11() throws Exception {
+        PushServer server = server();
+        LiveClients.Ws ivy = LiveClients.Ws.connect(server.port(), "?token=" + token("ivy"));
+        awaitOpen(server, 1);
+        for (HttpClient.Version version :
+                List.of(HttpClient.Version.HTTP_2, HttpClient.Version.HTTP_1_1)) {
+            HttpClient client = HttpClient.newBuilder().version(version).build();
+            HttpResponse<String> absent =
+                    LiveClients.deliver(
+                                    client, server.internalPort(), "nobody", "x-" + version, "t")
+                            .get(5, TimeUnit.SECONDS);
+            assertThat(absent.statusCode()).isEqualTo(404);
+            assertThat(absent.version()).as("protocol spoken").isEqualTo(version);
+
+            CompletableFuture<HttpResponse<String>> answer =
+                    LiveClients.deliver(client, server.internalPort(), "ivy", "a-" + version, "t");
+            assertThat(ivy.next(3000).get("notificationId").asText()).isEqualTo("a-" + version);
+            ivy.ack("a-" + version);
+            HttpResponse<String> acked = answer.get(5, TimeUnit.SECONDS);
+            assertThat(acked.statusCode()).isEqualTo(200);
+            assertThat(acked.body()).contains("ACKED");
+            assertThat(acked.version()).isEqualTo(version);
+
+            HttpResponse<String> unacked =
+                    LiveClients.deliver(client, server.internalPort(), "ivy", "u-" + version, "t")
+                            .get(5, TimeUnit.SECONDS);
+            assertThat(unacked.statusCode()).isEqualTo(504);
+            assertThat(unacked.body()).contains("ACK_TIMEOUT");
+            assertThat(ivy.next(1000).get("notificationId").asText()).isEqualTo("u-" + version);
+        }
+        ivy.socket.abort();
     }
 
     @Test
