@@ -51,8 +51,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -68,7 +72,13 @@ import java.util.concurrent.TimeUnit;
  * ({@link PushRegistry}) and delivers what the job's {@code live} sender posts to its internal port
  * ({@code POST /internal/v1/deliver}), answering once a client acknowledged the message (200),
  * after {@code live.ack-timeout} without an ack (504; a shorter {@code ackTimeoutMillis} in the
- * request wins), or at once when the user has no connection here (404).
+ * request wins), or at once when the user has no connection here (404). The internal port speaks
+ * HTTP/2 (h2c) and HTTP/1.1.
+ *
+ * <p>Acks: a client's ack ({@code POST /v1/live/ack} or a WebSocket text frame) completes the
+ * delivery pending here; an ack for a delivery pending on another server (a load balancer sent the
+ * POST elsewhere) is handed to the other servers holding a connection of the user, found in the
+ * registry, on their internal {@code POST /internal/v1/ack}.
  *
  * <p>Connections: a JWT in {@code Authorization: Bearer} or {@code ?token=} is checked before the
  * upgrade (401 otherwise). Heartbeats every {@code live.heartbeat-interval} refresh the registry
@@ -107,6 +117,9 @@ public final class PushServer implements AutoCloseable {
      */
     static final int MAX_STREAMS_PER_CONNECTION = 1000;
 
+    /** How long handing an ack to the server holding its delivery may take. */
+    private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(2);
+
     private final PushServerConfig config;
     private final TokenVerifier tokens;
     private final PushRegistry registry;
@@ -117,6 +130,7 @@ public final class PushServer implements AutoCloseable {
     private final Channel internalChannel;
     private final Map<String, Set<LiveConnection>> byUser = new ConcurrentHashMap<>();
     private final Map<String, PendingAck> pending = new ConcurrentHashMap<>();
+    private final HttpClient peers;
     private final io.netty.util.concurrent.ScheduledFuture<?> announcer;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean draining;
@@ -128,6 +142,11 @@ public final class PushServer implements AutoCloseable {
         this.config = config;
         this.tokens = new TokenVerifier(config.secret(), config.jwksUrl());
         this.registry = new PushRegistry(config.redisUri(), config.redisPassword());
+        this.peers =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_2)
+                        .connectTimeout(FORWARD_TIMEOUT)
+                        .build();
         this.boss = new NioEventLoopGroup(1);
         this.workers = new NioEventLoopGroup(config.eventLoopThreads());
         try {
@@ -557,6 +576,68 @@ public final class PushServer implements AutoCloseable {
         return true;
     }
 
+    /**
+     * An ack this server holds no delivery for: hands it to the other servers holding a connection
+     * of the user (the registry's members, their internal URLs), one of which the job's sender
+     * posted the delivery to. Completes with true when one of them had it pending, false otherwise
+     * (also when the registry or a server does not answer: a lost ack only means a retry).
+     */
+    private CompletableFuture<Boolean> forwardAck(String userId, String notificationId) {
+        return registry.connections(userId)
+                .thenCompose(
+                        members -> {
+                            Set<String> others = new java.util.LinkedHashSet<>();
+                            for (String m : members) {
+                                String instance = LiveRegistryKeys.instanceOf(m);
+                                if (!config.instanceId().equals(instance)) {
+                                    others.add(instance);
+                                }
+                            }
+                            return registry.urls(others);
+                        })
+                .toCompletableFuture()
+                .thenCompose(urls -> postAcks(urls, userId, notificationId))
+                .orTimeout(2 * FORWARD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionally(
+                        e -> {
+                            LOG.debug("ack of {} not forwarded: {}", notificationId, e.toString());
+                            return false;
+                        });
+    }
+
+    private CompletableFuture<Boolean> postAcks(
+            List<String> urls, String userId, String notificationId) {
+        if (urls.isEmpty()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.put("userId", userId);
+        body.put("notificationId", notificationId);
+        List<CompletableFuture<Boolean>> answers = new java.util.ArrayList<>();
+        for (String url : urls) {
+            HttpRequest.Builder b =
+                    HttpRequest.newBuilder(URI.create(url + INTERNAL_ACK_PATH))
+                            .timeout(FORWARD_TIMEOUT)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+            if (config.internalToken() != null) {
+                b.header("Authorization", "Bearer " + config.internalToken());
+            }
+            answers.add(
+                    peers.sendAsync(b.build(), java.net.http.HttpResponse.BodyHandlers.discarding())
+                            .handle((r, e) -> e == null && r.statusCode() == 200));
+        }
+        return CompletableFuture.allOf(answers.toArray(new CompletableFuture[0]))
+                .thenApply(
+                        v -> {
+                            boolean acked = answers.stream().anyMatch(CompletableFuture::join);
+                            if (acked) {
+                                metrics.acksForwarded.incrementAndGet();
+                            }
+                            return acked;
+                        });
+    }
+
     /** The message as a client receives it: its fields, a type and its position. */
     private static String wire(String position, String message) {
         try {
@@ -575,6 +656,30 @@ public final class PushServer implements AutoCloseable {
     }
 
     // ---- deliveries from the job ----------------------------------------------------------
+
+    /** An ack another server received for a delivery pending here; never forwarded again. */
+    private void forwardedAck(ChannelHandlerContext ctx, FullHttpRequest req) {
+        JsonNode body;
+        try {
+            body = JSON.readTree(req.content().toString(StandardCharsets.UTF_8));
+        } catch (Exception e) {
+            respond(ctx, req, HttpResponseStatus.BAD_REQUEST, error("body is not JSON"));
+            return;
+        }
+        String userId = text(body, "userId");
+        String notificationId = text(body, "notificationId");
+        if (userId == null || notificationId == null) {
+            respond(
+                    ctx,
+                    req,
+                    HttpResponseStatus.BAD_REQUEST,
+                    error("userId and notificationId are required"));
+        } else if (ack(userId, notificationId)) {
+            respond(ctx, req, HttpResponseStatus.OK, status("ACKED", null));
+        } else {
+            respond(ctx, req, HttpResponseStatus.NOT_FOUND, status("NOT_PENDING", null));
+        }
+    }
 
     private void deliver(ChannelHandlerContext ctx, FullHttpRequest req) {
         JsonNode body;
@@ -729,6 +834,18 @@ public final class PushServer implements AutoCloseable {
                     deliver(ctx, req);
                     return;
                 }
+                if (HttpMethod.POST.equals(method) && INTERNAL_ACK_PATH.equals(path)) {
+                    if (!internalAuthorized(req)) {
+                        respond(
+                                ctx,
+                                req,
+                                HttpResponseStatus.UNAUTHORIZED,
+                                error("bad internal token"));
+                        return;
+                    }
+                    forwardedAck(ctx, req);
+                    return;
+                }
                 respond(ctx, req, HttpResponseStatus.NOT_FOUND, error("no such endpoint"));
                 return;
             }
@@ -770,7 +887,26 @@ public final class PushServer implements AutoCloseable {
                 } else if (ack(userId, nid)) {
                     respond(ctx, req, HttpResponseStatus.OK, status("ACKED", null));
                 } else {
-                    respond(ctx, req, HttpResponseStatus.NOT_FOUND, status("NOT_PENDING", null));
+                    boolean keepAlive = HttpUtil.isKeepAlive(req);
+                    forwardAck(userId, nid)
+                            .thenAccept(
+                                    acked ->
+                                            ctx.executor()
+                                                    .execute(
+                                                            () ->
+                                                                    respond(
+                                                                            ctx,
+                                                                            keepAlive,
+                                                                            acked
+                                                                                    ? HttpResponseStatus
+                                                                                            .OK
+                                                                                    : HttpResponseStatus
+                                                                                            .NOT_FOUND,
+                                                                            status(
+                                                                                    acked
+                                                                                            ? "ACKED"
+                                                                                            : "NOT_PENDING",
+                                                                                    null))));
                 }
                 return;
             }
@@ -816,8 +952,8 @@ public final class PushServer implements AutoCloseable {
                 try {
                     JsonNode msg = JSON.readTree(((TextWebSocketFrame) frame).text());
                     String nid = text(msg, "notificationId");
-                    if (nid != null) {
-                        ack(conn.userId, nid);
+                    if (nid != null && !ack(conn.userId, nid)) {
+                        forwardAck(conn.userId, nid);
                     }
                 } catch (Exception e) {
                     LOG.debug("unreadable frame from a client: {}", e.toString());

@@ -245,6 +245,72 @@ class PushServerITCase {
     }
 
     @Test
+    void shouldForwardAnAckThatReachedAnotherServerToTheOneHoldingTheDelivery() throws Exception {
+        PushServer a = server("live.ack-timeout", "5 s");
+        PushServer b = server("live.ack-timeout", "5 s");
+        LiveClients.Ws ws = LiveClients.Ws.connect(a.port(), "?token=" + token("jill"));
+        awaitOpen(a, 1);
+        awaitMembers(LiveRegistryKeys.connections("jill"), 1);
+
+        CompletableFuture<HttpResponse<String>> answer =
+                LiveClients.deliver(a.internalPort(), "jill", "f1", "t");
+        assertThat(ws.next(3000).get("notificationId").asText()).isEqualTo("f1");
+        long ackAt = System.nanoTime();
+        HttpResponse<String> ack = ackOver(b, "jill", "f1");
+        HttpResponse<String> r = answer.get(10, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).as("the delivery on A: %s", r.body()).isEqualTo(200);
+        assertThat(Duration.ofNanos(System.nanoTime() - ackAt))
+                .as("answered on the forwarded ack, not after the 5 s ack timeout")
+                .isLessThan(Duration.ofSeconds(2));
+        assertThat(ack.statusCode()).isEqualTo(200);
+        assertThat(ack.body()).contains("ACKED");
+
+        // Acked already, or never delivered: harmless, as on the server holding the delivery.
+        assertThat(ackOver(b, "jill", "f1").statusCode()).isEqualTo(404);
+        assertThat(ackOver(b, "jill", "unknown").statusCode()).isEqualTo(404);
+        assertThat(ackOver(b, "nobody", "f1").statusCode()).isEqualTo(404);
+
+        // A second device of hers on B acks over its WebSocket a delivery posted to A only.
+        LiveClients.Ws other = LiveClients.Ws.connect(b.port(), "?token=" + token("jill"));
+        awaitOpen(b, 1);
+        awaitMembers(LiveRegistryKeys.connections("jill"), 2);
+        CompletableFuture<HttpResponse<String>> second =
+                LiveClients.deliver(a.internalPort(), "jill", "f2", "t");
+        assertThat(ws.next(3000).get("notificationId").asText()).isEqualTo("f2");
+        long frameAt = System.nanoTime();
+        other.ack("f2");
+        assertThat(second.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(Duration.ofNanos(System.nanoTime() - frameAt)).isLessThan(Duration.ofSeconds(2));
+        assertThat(
+                        LiveClients.request(
+                                        "GET",
+                                        "http://127.0.0.1:" + b.port() + "/metrics",
+                                        null,
+                                        null)
+                                .body())
+                .contains("notiflow_live_acks_forwarded_total 2");
+        ws.socket.abort();
+        other.socket.abort();
+    }
+
+    private static HttpResponse<String> ackOver(PushServer server, String user, String id)
+            throws Exception {
+        return LiveClients.request(
+                "POST",
+                "http://127.0.0.1:" + server.port() + "/v1/live/ack",
+                token(user),
+                "{\"notificationId\":\"" + id + "\"}");
+    }
+
+    private static void awaitMembers(String key, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (liveMembers(key).size() != n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(liveMembers(key)).hasSize(n);
+    }
+
+    @Test
     void shouldReplayExactlyTheMissedMessagesOnceAfterAReconnect() throws Exception {
         PushServer server = server();
         // Two devices of one user: the phone stays, the laptop drops and comes back.
