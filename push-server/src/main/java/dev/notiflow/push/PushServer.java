@@ -657,6 +657,14 @@ public final class PushServer implements AutoCloseable {
 
     // ---- deliveries from the job ----------------------------------------------------------
 
+    private static void answerAck(ChannelHandlerContext ctx, boolean keepAlive, boolean acked) {
+        if (acked) {
+            respond(ctx, keepAlive, HttpResponseStatus.OK, status("ACKED", null));
+        } else {
+            respond(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, status("NOT_PENDING", null));
+        }
+    }
+
     /** An ack another server received for a delivery pending here; never forwarded again. */
     private void forwardedAck(ChannelHandlerContext ctx, FullHttpRequest req) {
         JsonNode body;
@@ -887,6 +895,7 @@ public final class PushServer implements AutoCloseable {
                 } else if (ack(userId, nid)) {
                     respond(ctx, req, HttpResponseStatus.OK, status("ACKED", null));
                 } else {
+                    // Not pending here: maybe on another server of the user's connections.
                     boolean keepAlive = HttpUtil.isKeepAlive(req);
                     forwardAck(userId, nid)
                             .thenAccept(
@@ -894,19 +903,9 @@ public final class PushServer implements AutoCloseable {
                                             ctx.executor()
                                                     .execute(
                                                             () ->
-                                                                    respond(
-                                                                            ctx,
-                                                                            keepAlive,
-                                                                            acked
-                                                                                    ? HttpResponseStatus
-                                                                                            .OK
-                                                                                    : HttpResponseStatus
-                                                                                            .NOT_FOUND,
-                                                                            status(
-                                                                                    acked
-                                                                                            ? "ACKED"
-                                                                                            : "NOT_PENDING",
-                                                                                    null))));
+                                                                    answerAck(
+                                                                            ctx, keepAlive,
+                                                                            acked)));
                 }
                 return;
             }
