@@ -18,6 +18,8 @@ final class LiveMetrics {
     final AtomicLong replayed = new AtomicLong();
     final AtomicLong goaways = new AtomicLong();
     final AtomicLong forcedCloses = new AtomicLong();
+    final AtomicLong internalConnections = new AtomicLong();
+    final AtomicLong acksForwarded = new AtomicLong();
 
     long open() {
         return openWs.get() + openSse.get();
@@ -68,6 +70,17 @@ final class LiveMetrics {
                 "notiflow_live_forced_closes_total",
                 "Connections closed by the server after the goaway grace.",
                 forcedCloses);
+        counter(
+                sb,
+                "notiflow_live_internal_connections_total",
+                "TCP connections accepted on the internal port (HTTP/2 carries many deliveries on"
+                        + " one).",
+                internalConnections);
+        counter(
+                sb,
+                "notiflow_live_acks_forwarded_total",
+                "Client acks handed to the server holding their pending delivery.",
+                acksForwarded);
         return sb.toString();
     }
 

@@ -1,6 +1,7 @@
 package dev.notiflow.push;
 
 import dev.notiflow.live.LiveRegistryKeys;
+import io.lettuce.core.KeyValue;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
@@ -13,6 +14,7 @@ import io.lettuce.core.api.async.RedisAsyncCommands;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -75,6 +77,25 @@ final class PushRegistry implements AutoCloseable {
                                         Range.from(
                                                 Range.Boundary.excluding((double) now),
                                                 Range.Boundary.unbounded())));
+    }
+
+    /** The internal URLs of these instances, leaving out those gone (their record expired). */
+    CompletionStage<List<String>> urls(Collection<String> instanceIds) {
+        if (instanceIds.isEmpty()) {
+            return CompletableFuture.completedFuture(List.of());
+        }
+        String[] keys = instanceIds.stream().map(LiveRegistryKeys::instance).toArray(String[]::new);
+        return redis.mget(keys)
+                .thenApply(
+                        values -> {
+                            List<String> urls = new ArrayList<>();
+                            for (KeyValue<String, String> kv : values) {
+                                if (kv.hasValue()) {
+                                    urls.add(kv.getValue());
+                                }
+                            }
+                            return urls;
+                        });
     }
 
     /** Writes this instance's internal URL with a TTL. */

@@ -28,6 +28,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerUpgradeHandler;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -37,12 +38,25 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
 import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.codec.http2.CleartextHttp2ServerUpgradeHandler;
+import io.netty.handler.codec.http2.Http2CodecUtil;
+import io.netty.handler.codec.http2.Http2FrameCodec;
+import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
+import io.netty.handler.codec.http2.Http2MultiplexHandler;
+import io.netty.handler.codec.http2.Http2ServerUpgradeCodec;
+import io.netty.handler.codec.http2.Http2Settings;
+import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
+import io.netty.util.AsciiString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,7 +72,13 @@ import java.util.concurrent.TimeUnit;
  * ({@link PushRegistry}) and delivers what the job's {@code live} sender posts to its internal port
  * ({@code POST /internal/v1/deliver}), answering once a client acknowledged the message (200),
  * after {@code live.ack-timeout} without an ack (504; a shorter {@code ackTimeoutMillis} in the
- * request wins), or at once when the user has no connection here (404).
+ * request wins), or at once when the user has no connection here (404). The internal port speaks
+ * HTTP/2 (h2c) and HTTP/1.1.
+ *
+ * <p>Acks: a client's ack ({@code POST /v1/live/ack} or a WebSocket text frame) completes the
+ * delivery pending here; an ack for a delivery pending on another server (a load balancer sent the
+ * POST elsewhere) is handed to the other servers holding a connection of the user, found in the
+ * registry, on their internal {@code POST /internal/v1/ack}.
  *
  * <p>Connections: a JWT in {@code Authorization: Bearer} or {@code ?token=} is checked before the
  * upgrade (401 otherwise). Heartbeats every {@code live.heartbeat-interval} refresh the registry
@@ -87,6 +107,18 @@ public final class PushServer implements AutoCloseable {
     private static final String SSE_PATH = "/v1/live/sse";
     private static final String ACK_PATH = "/v1/live/ack";
     private static final String DELIVER_PATH = "/internal/v1/deliver";
+    private static final String INTERNAL_ACK_PATH = "/internal/v1/ack";
+
+    /**
+     * Streams one job → server HTTP/2 connection may carry at once: well above a sender's
+     * deliveries in flight ({@code send.live.capacity}, 100 by default, each waiting up to {@code
+     * live.ack-timeout}). The JDK client does not open a second connection beyond it but fails the
+     * extra requests ("too many concurrent streams", retryable for the sender).
+     */
+    static final int MAX_STREAMS_PER_CONNECTION = 1000;
+
+    /** How long handing an ack to the server holding its delivery may take. */
+    private static final Duration FORWARD_TIMEOUT = Duration.ofSeconds(2);
 
     private final PushServerConfig config;
     private final TokenVerifier tokens;
@@ -98,6 +130,7 @@ public final class PushServer implements AutoCloseable {
     private final Channel internalChannel;
     private final Map<String, Set<LiveConnection>> byUser = new ConcurrentHashMap<>();
     private final Map<String, PendingAck> pending = new ConcurrentHashMap<>();
+    private final HttpClient peers;
     private final io.netty.util.concurrent.ScheduledFuture<?> announcer;
     private final CompletableFuture<Void> closed = new CompletableFuture<>();
     private volatile boolean draining;
@@ -109,6 +142,11 @@ public final class PushServer implements AutoCloseable {
         this.config = config;
         this.tokens = new TokenVerifier(config.secret(), config.jwksUrl());
         this.registry = new PushRegistry(config.redisUri(), config.redisPassword());
+        this.peers =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_2)
+                        .connectTimeout(FORWARD_TIMEOUT)
+                        .build();
         this.boss = new NioEventLoopGroup(1);
         this.workers = new NioEventLoopGroup(config.eventLoopThreads());
         try {
@@ -173,6 +211,14 @@ public final class PushServer implements AutoCloseable {
 
     public String instanceId() {
         return config.instanceId();
+    }
+
+    /**
+     * TCP connections accepted on the internal port since the start; with HTTP/2 many deliveries
+     * share one.
+     */
+    public long internalConnectionsAccepted() {
+        return metrics.internalConnections.get();
     }
 
     /** Connections open now, both transports. */
@@ -298,14 +344,72 @@ public final class PushServer implements AutoCloseable {
                                 new ChannelInitializer<SocketChannel>() {
                                     @Override
                                     protected void initChannel(SocketChannel ch) {
+                                        if (internal) {
+                                            metrics.internalConnections.incrementAndGet();
+                                            initInternal(ch);
+                                            return;
+                                        }
                                         ch.pipeline()
                                                 .addLast(new HttpServerCodec())
                                                 .addLast(
                                                         new HttpObjectAggregator(MAX_REQUEST_BYTES))
-                                                .addLast(new HttpRouter(internal));
+                                                .addLast(new HttpRouter(false));
                                     }
                                 });
         return b.bind(host, port).sync().channel();
+    }
+
+    /**
+     * The internal port speaks cleartext HTTP/2 (h2c), reached by prior knowledge or by the {@code
+     * Upgrade: h2c} of an HTTP/1.1 request (what the JDK HttpClient sends on an http:// URI, body
+     * included), so that many deliveries waiting for their acks share one connection as streams; a
+     * request without an upgrade is served as HTTP/1.1. Each stream gets its own {@link
+     * HttpRouter}, so both protocols run the same routes.
+     */
+    private void initInternal(SocketChannel ch) {
+        HttpServerCodec http1 = new HttpServerCodec();
+        HttpServerUpgradeHandler upgrade =
+                new HttpServerUpgradeHandler(
+                        http1,
+                        protocol ->
+                                AsciiString.contentEquals(
+                                                Http2CodecUtil.HTTP_UPGRADE_PROTOCOL_NAME, protocol)
+                                        ? new Http2ServerUpgradeCodec(
+                                                http2FrameCodec(), http2Multiplexer())
+                                        : null,
+                        MAX_REQUEST_BYTES);
+        ChannelInitializer<Channel> priorKnowledge =
+                new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel c) {
+                        c.pipeline().addLast(http2FrameCodec(), http2Multiplexer());
+                    }
+                };
+        ch.pipeline()
+                .addLast(new CleartextHttp2ServerUpgradeHandler(http1, upgrade, priorKnowledge))
+                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                .addLast(new HttpRouter(true));
+    }
+
+    private static Http2FrameCodec http2FrameCodec() {
+        return Http2FrameCodecBuilder.forServer()
+                .initialSettings(
+                        Http2Settings.defaultSettings()
+                                .maxConcurrentStreams(MAX_STREAMS_PER_CONNECTION))
+                .build();
+    }
+
+    private Http2MultiplexHandler http2Multiplexer() {
+        return new Http2MultiplexHandler(
+                new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel stream) {
+                        stream.pipeline()
+                                .addLast(new Http2StreamFrameToHttpObjectCodec(true))
+                                .addLast(new HttpObjectAggregator(MAX_REQUEST_BYTES))
+                                .addLast(new HttpRouter(true));
+                    }
+                });
     }
 
     // ---- connections ----------------------------------------------------------------------
@@ -472,6 +576,68 @@ public final class PushServer implements AutoCloseable {
         return true;
     }
 
+    /**
+     * An ack this server holds no delivery for: hands it to the other servers holding a connection
+     * of the user (the registry's members, their internal URLs), one of which the job's sender
+     * posted the delivery to. Completes with true when one of them had it pending, false otherwise
+     * (also when the registry or a server does not answer: a lost ack only means a retry).
+     */
+    private CompletableFuture<Boolean> forwardAck(String userId, String notificationId) {
+        return registry.connections(userId)
+                .thenCompose(
+                        members -> {
+                            Set<String> others = new java.util.LinkedHashSet<>();
+                            for (String m : members) {
+                                String instance = LiveRegistryKeys.instanceOf(m);
+                                if (!config.instanceId().equals(instance)) {
+                                    others.add(instance);
+                                }
+                            }
+                            return registry.urls(others);
+                        })
+                .toCompletableFuture()
+                .thenCompose(urls -> postAcks(urls, userId, notificationId))
+                .orTimeout(2 * FORWARD_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .exceptionally(
+                        e -> {
+                            LOG.debug("ack of {} not forwarded: {}", notificationId, e.toString());
+                            return false;
+                        });
+    }
+
+    private CompletableFuture<Boolean> postAcks(
+            List<String> urls, String userId, String notificationId) {
+        if (urls.isEmpty()) {
+            return CompletableFuture.completedFuture(false);
+        }
+        ObjectNode body = JSON.createObjectNode();
+        body.put("userId", userId);
+        body.put("notificationId", notificationId);
+        List<CompletableFuture<Boolean>> answers = new java.util.ArrayList<>();
+        for (String url : urls) {
+            HttpRequest.Builder b =
+                    HttpRequest.newBuilder(URI.create(url + INTERNAL_ACK_PATH))
+                            .timeout(FORWARD_TIMEOUT)
+                            .header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body.toString()));
+            if (config.internalToken() != null) {
+                b.header("Authorization", "Bearer " + config.internalToken());
+            }
+            answers.add(
+                    peers.sendAsync(b.build(), java.net.http.HttpResponse.BodyHandlers.discarding())
+                            .handle((r, e) -> e == null && r.statusCode() == 200));
+        }
+        return CompletableFuture.allOf(answers.toArray(new CompletableFuture[0]))
+                .thenApply(
+                        v -> {
+                            boolean acked = answers.stream().anyMatch(CompletableFuture::join);
+                            if (acked) {
+                                metrics.acksForwarded.incrementAndGet();
+                            }
+                            return acked;
+                        });
+    }
+
     /** The message as a client receives it: its fields, a type and its position. */
     private static String wire(String position, String message) {
         try {
@@ -490,6 +656,38 @@ public final class PushServer implements AutoCloseable {
     }
 
     // ---- deliveries from the job ----------------------------------------------------------
+
+    private static void answerAck(ChannelHandlerContext ctx, boolean keepAlive, boolean acked) {
+        if (acked) {
+            respond(ctx, keepAlive, HttpResponseStatus.OK, status("ACKED", null));
+        } else {
+            respond(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, status("NOT_PENDING", null));
+        }
+    }
+
+    /** An ack another server received for a delivery pending here; never forwarded again. */
+    private void forwardedAck(ChannelHandlerContext ctx, FullHttpRequest req) {
+        JsonNode body;
+        try {
+            body = JSON.readTree(req.content().toString(StandardCharsets.UTF_8));
+        } catch (Exception e) {
+            respond(ctx, req, HttpResponseStatus.BAD_REQUEST, error("body is not JSON"));
+            return;
+        }
+        String userId = text(body, "userId");
+        String notificationId = text(body, "notificationId");
+        if (userId == null || notificationId == null) {
+            respond(
+                    ctx,
+                    req,
+                    HttpResponseStatus.BAD_REQUEST,
+                    error("userId and notificationId are required"));
+        } else if (ack(userId, notificationId)) {
+            respond(ctx, req, HttpResponseStatus.OK, status("ACKED", null));
+        } else {
+            respond(ctx, req, HttpResponseStatus.NOT_FOUND, status("NOT_PENDING", null));
+        }
+    }
 
     private void deliver(ChannelHandlerContext ctx, FullHttpRequest req) {
         JsonNode body;
@@ -644,6 +842,18 @@ public final class PushServer implements AutoCloseable {
                     deliver(ctx, req);
                     return;
                 }
+                if (HttpMethod.POST.equals(method) && INTERNAL_ACK_PATH.equals(path)) {
+                    if (!internalAuthorized(req)) {
+                        respond(
+                                ctx,
+                                req,
+                                HttpResponseStatus.UNAUTHORIZED,
+                                error("bad internal token"));
+                        return;
+                    }
+                    forwardedAck(ctx, req);
+                    return;
+                }
                 respond(ctx, req, HttpResponseStatus.NOT_FOUND, error("no such endpoint"));
                 return;
             }
@@ -685,7 +895,17 @@ public final class PushServer implements AutoCloseable {
                 } else if (ack(userId, nid)) {
                     respond(ctx, req, HttpResponseStatus.OK, status("ACKED", null));
                 } else {
-                    respond(ctx, req, HttpResponseStatus.NOT_FOUND, status("NOT_PENDING", null));
+                    // Not pending here: maybe on another server of the user's connections.
+                    boolean keepAlive = HttpUtil.isKeepAlive(req);
+                    forwardAck(userId, nid)
+                            .thenAccept(
+                                    acked ->
+                                            ctx.executor()
+                                                    .execute(
+                                                            () ->
+                                                                    answerAck(
+                                                                            ctx, keepAlive,
+                                                                            acked)));
                 }
                 return;
             }
@@ -731,8 +951,8 @@ public final class PushServer implements AutoCloseable {
                 try {
                     JsonNode msg = JSON.readTree(((TextWebSocketFrame) frame).text());
                     String nid = text(msg, "notificationId");
-                    if (nid != null) {
-                        ack(conn.userId, nid);
+                    if (nid != null && !ack(conn.userId, nid)) {
+                        forwardAck(conn.userId, nid);
                     }
                 } catch (Exception e) {
                     LOG.debug("unreadable frame from a client: {}", e.toString());

@@ -75,7 +75,8 @@ public record PushServerConfig(
         INTERNAL_PORT(
                 "live.internal-port",
                 "8091",
-                "Internal port: POST /internal/v1/deliver, for the job's live sender only."),
+                "Internal port (HTTP/2 cleartext and HTTP/1.1): POST /internal/v1/deliver from the"
+                        + " job's live sender, POST /internal/v1/ack from the other push servers."),
         ADVERTISED_URL(
                 "live.advertised-url",
                 null,

@@ -26,6 +26,13 @@ final class LiveClients {
     static final HttpClient HTTP =
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+    /** The job's side: a client of its own, as the job's sender is not the browsers' client. */
+    static final HttpClient JOB =
+            HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_2)
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
+
     private LiveClients() {}
 
     /** A WebSocket client; received text frames parsed as JSON. */
@@ -187,6 +194,16 @@ final class LiveClients {
     /** A delivery as the job's sender posts it. */
     static CompletableFuture<HttpResponse<String>> deliver(
             int internalPort, String userId, String notificationId, String title) {
+        return deliver(JOB, internalPort, userId, notificationId, title);
+    }
+
+    /** A delivery posted by {@code client} (its protocol version). */
+    static CompletableFuture<HttpResponse<String>> deliver(
+            HttpClient client,
+            int internalPort,
+            String userId,
+            String notificationId,
+            String title) {
         String body =
                 "{\"userId\":\""
                         + userId
@@ -206,6 +223,6 @@ final class LiveClients {
                         .timeout(Duration.ofSeconds(20))
                         .POST(HttpRequest.BodyPublishers.ofString(body))
                         .build();
-        return HTTP.sendAsync(r, HttpResponse.BodyHandlers.ofString());
+        return client.sendAsync(r, HttpResponse.BodyHandlers.ofString());
     }
 }

@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.net.http.WebSocketHandshakeException;
 import java.nio.charset.StandardCharsets;
@@ -77,7 +78,8 @@ class PushServerITCase {
         m.put("live.secret", new String(SECRET, StandardCharsets.UTF_8));
         m.put("live.redis-uri", REDIS.redis().uriWithoutPassword());
         m.put("live.heartbeat-interval", "200 ms");
-        m.put("live.registry-ttl", "1 s");
+        // Ten missed heartbeats: a busy machine's stall of an event loop does not drop clients.
+        m.put("live.registry-ttl", "2 s");
         m.put("live.ack-timeout", "700 ms");
         m.put("live.goaway-grace", "500 ms");
         m.put("live.drain-timeout", "2 s");
@@ -210,6 +212,106 @@ class PushServerITCase {
     }
 
     @Test
+    void shouldAnswerTheSameOnTheInternalPortInHttp2AndHttp11() throws Exception {
+        PushServer server = server();
+        LiveClients.Ws ivy = LiveClients.Ws.connect(server.port(), "?token=" + token("ivy"));
+        awaitOpen(server, 1);
+        for (HttpClient.Version version :
+                List.of(HttpClient.Version.HTTP_2, HttpClient.Version.HTTP_1_1)) {
+            HttpClient client = HttpClient.newBuilder().version(version).build();
+            HttpResponse<String> absent =
+                    LiveClients.deliver(
+                                    client, server.internalPort(), "nobody", "x-" + version, "t")
+                            .get(5, TimeUnit.SECONDS);
+            assertThat(absent.statusCode()).isEqualTo(404);
+            assertThat(absent.version()).as("protocol spoken").isEqualTo(version);
+
+            CompletableFuture<HttpResponse<String>> answer =
+                    LiveClients.deliver(client, server.internalPort(), "ivy", "a-" + version, "t");
+            assertThat(ivy.next(3000).get("notificationId").asText()).isEqualTo("a-" + version);
+            ivy.ack("a-" + version);
+            HttpResponse<String> acked = answer.get(5, TimeUnit.SECONDS);
+            assertThat(acked.statusCode()).isEqualTo(200);
+            assertThat(acked.body()).contains("ACKED");
+            assertThat(acked.version()).isEqualTo(version);
+
+            HttpResponse<String> unacked =
+                    LiveClients.deliver(client, server.internalPort(), "ivy", "u-" + version, "t")
+                            .get(5, TimeUnit.SECONDS);
+            assertThat(unacked.statusCode()).isEqualTo(504);
+            assertThat(unacked.body()).contains("ACK_TIMEOUT");
+            assertThat(ivy.next(1000).get("notificationId").asText()).isEqualTo("u-" + version);
+        }
+        ivy.socket.abort();
+    }
+
+    @Test
+    void shouldForwardAnAckThatReachedAnotherServerToTheOneHoldingTheDelivery() throws Exception {
+        PushServer a = server("live.ack-timeout", "5 s");
+        PushServer b = server("live.ack-timeout", "5 s");
+        LiveClients.Ws ws = LiveClients.Ws.connect(a.port(), "?token=" + token("jill"));
+        awaitOpen(a, 1);
+        awaitMembers(LiveRegistryKeys.connections("jill"), 1);
+
+        CompletableFuture<HttpResponse<String>> answer =
+                LiveClients.deliver(a.internalPort(), "jill", "f1", "t");
+        assertThat(ws.next(3000).get("notificationId").asText()).isEqualTo("f1");
+        long ackAt = System.nanoTime();
+        HttpResponse<String> ack = ackOver(b, "jill", "f1");
+        HttpResponse<String> r = answer.get(10, TimeUnit.SECONDS);
+        assertThat(r.statusCode()).as("the delivery on A: %s", r.body()).isEqualTo(200);
+        assertThat(Duration.ofNanos(System.nanoTime() - ackAt))
+                .as("answered on the forwarded ack, not after the 5 s ack timeout")
+                .isLessThan(Duration.ofSeconds(2));
+        assertThat(ack.statusCode()).isEqualTo(200);
+        assertThat(ack.body()).contains("ACKED");
+
+        // Acked already, or never delivered: harmless, as on the server holding the delivery.
+        assertThat(ackOver(b, "jill", "f1").statusCode()).isEqualTo(404);
+        assertThat(ackOver(b, "jill", "unknown").statusCode()).isEqualTo(404);
+        assertThat(ackOver(b, "nobody", "f1").statusCode()).isEqualTo(404);
+
+        // A second device of hers on B acks over its WebSocket a delivery posted to A only.
+        LiveClients.Ws other = LiveClients.Ws.connect(b.port(), "?token=" + token("jill"));
+        awaitOpen(b, 1);
+        awaitMembers(LiveRegistryKeys.connections("jill"), 2);
+        CompletableFuture<HttpResponse<String>> second =
+                LiveClients.deliver(a.internalPort(), "jill", "f2", "t");
+        assertThat(ws.next(3000).get("notificationId").asText()).isEqualTo("f2");
+        long frameAt = System.nanoTime();
+        other.ack("f2");
+        assertThat(second.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(Duration.ofNanos(System.nanoTime() - frameAt)).isLessThan(Duration.ofSeconds(2));
+        assertThat(
+                        LiveClients.request(
+                                        "GET",
+                                        "http://127.0.0.1:" + b.port() + "/metrics",
+                                        null,
+                                        null)
+                                .body())
+                .contains("notiflow_live_acks_forwarded_total 2");
+        ws.socket.abort();
+        other.socket.abort();
+    }
+
+    private static HttpResponse<String> ackOver(PushServer server, String user, String id)
+            throws Exception {
+        return LiveClients.request(
+                "POST",
+                "http://127.0.0.1:" + server.port() + "/v1/live/ack",
+                token(user),
+                "{\"notificationId\":\"" + id + "\"}");
+    }
+
+    private static void awaitMembers(String key, int n) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (liveMembers(key).size() != n && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertThat(liveMembers(key)).hasSize(n);
+    }
+
+    @Test
     void shouldReplayExactlyTheMissedMessagesOnceAfterAReconnect() throws Exception {
         PushServer server = server();
         // Two devices of one user: the phone stays, the laptop drops and comes back.
@@ -248,7 +350,7 @@ class PushServerITCase {
 
     @Test
     void shouldLetARegistryRecordExpireWhenHeartbeatsStop() throws Exception {
-        PushServer server = server();
+        PushServer server = server("live.registry-ttl", "1 s");
         LiveClients.Ws ws = LiveClients.Ws.connect(server.port(), "?token=" + token("frank"));
         awaitOpen(server, 1);
         String key = LiveRegistryKeys.connections("frank");

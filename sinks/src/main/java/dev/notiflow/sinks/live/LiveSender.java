@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -57,6 +58,11 @@ import java.util.concurrent.TimeoutException;
  *       {@code CREDENTIALS_REJECTED} (the channel pauses); 400 → REJECTED {@value #BAD_REQUEST}.
  * </ul>
  *
+ * <p>The deliveries go over HTTP/2 (h2c, cleartext, by the {@code Upgrade: h2c} of the first
+ * request to a server): a delivery waits for the client's ack, up to {@code live.ack-timeout}, and
+ * on HTTP/2 the deliveries in flight to one server are streams of one connection instead of one
+ * socket each. A server that does not upgrade is spoken to in HTTP/1.1.
+ *
  * <p>Thread-safe: Lettuce's connection and the JDK HttpClient are; long-lived, one per task.
  */
 public final class LiveSender implements ChannelSender {
@@ -71,6 +77,8 @@ public final class LiveSender implements ChannelSender {
     private static final Logger LOG = LoggerFactory.getLogger(LiveSender.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String DELIVER_PATH = "/internal/v1/deliver";
+    private static final String HEALTH_PATH = "/healthz";
+    private static final int MAX_KNOWN_SERVERS = 1024;
 
     private final LiveSettings settings;
     private final RedisClient redisClient;
@@ -79,6 +87,7 @@ public final class LiveSender implements ChannelSender {
     private volatile CompletableFuture<StatefulRedisConnection<String, String>> connecting;
     private volatile long nextConnectNanos;
     private final HttpClient http;
+    private final Map<String, CompletableFuture<Void>> opened = new ConcurrentHashMap<>();
     private final String internalToken;
 
     LiveSender(LiveSettings settings) {
@@ -94,7 +103,7 @@ public final class LiveSender implements ChannelSender {
         this.redisClient = RedisClient.create(uri);
         this.http =
                 HttpClient.newBuilder()
-                        .version(HttpClient.Version.HTTP_1_1)
+                        .version(HttpClient.Version.HTTP_2)
                         .connectTimeout(settings.connectTimeout())
                         .build();
         this.internalToken = read(settings.internalTokenFile());
@@ -197,18 +206,29 @@ public final class LiveSender implements ChannelSender {
 
     private CompletableFuture<SendResult> deliver(SendRequest request, List<String> urls) {
         String body = body(request);
+        long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
         List<CompletableFuture<SendResult>> answers = new ArrayList<>();
         for (String url : urls) {
-            HttpRequest.Builder b =
-                    HttpRequest.newBuilder(URI.create(url + DELIVER_PATH))
-                            .timeout(settings.requestTimeout())
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofString(body));
-            if (internalToken != null) {
-                b.header("Authorization", "Bearer " + internalToken);
-            }
             answers.add(
-                    http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString())
+                    opened(url)
+                            .thenCompose(
+                                    v -> {
+                                        // The opening counts against this exchange's timeout.
+                                        long left = Math.max(1, deadline - System.nanoTime());
+                                        HttpRequest.Builder b =
+                                                HttpRequest.newBuilder(
+                                                                URI.create(url + DELIVER_PATH))
+                                                        .timeout(Duration.ofNanos(left))
+                                                        .header("Content-Type", "application/json")
+                                                        .POST(
+                                                                HttpRequest.BodyPublishers.ofString(
+                                                                        body));
+                                        if (internalToken != null) {
+                                            b.header("Authorization", "Bearer " + internalToken);
+                                        }
+                                        return http.sendAsync(
+                                                b.build(), HttpResponse.BodyHandlers.ofString());
+                                    })
                             .handle(LiveSender::result));
         }
         return CompletableFuture.allOf(answers.toArray(new CompletableFuture[0]))
@@ -218,6 +238,45 @@ public final class LiveSender implements ChannelSender {
                             answers.forEach(a -> results.add(a.join()));
                             return combine(results);
                         });
+    }
+
+    /**
+     * Completes once the client holds an HTTP/2 connection to the server at {@code url}, or knows
+     * it has none: the first request to a server is a {@code GET /healthz} whose {@code Upgrade:
+     * h2c} turns the connection into HTTP/2, and deliveries wait for it, so that a burst of sends
+     * to a new server shares that one connection instead of each opening its own HTTP/1.1
+     * connection for an upgrade (the JDK client upgrades only a fresh connection). It takes at most
+     * {@code live.connect-timeout}; when it fails, the deliveries go anyway (on HTTP/1.1 if the
+     * server does not speak HTTP/2) and the next send opens again.
+     */
+    private CompletableFuture<Void> opened(String url) {
+        CompletableFuture<Void> known = opened.get(url);
+        if (known != null) {
+            return known;
+        }
+        if (opened.size() >= MAX_KNOWN_SERVERS) {
+            // Servers come and go with deploys; forgetting them costs one more opening each.
+            opened.clear();
+        }
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> prior = opened.putIfAbsent(url, mine);
+        if (prior != null) {
+            return prior;
+        }
+        HttpRequest probe =
+                HttpRequest.newBuilder(URI.create(url + HEALTH_PATH))
+                        .timeout(settings.connectTimeout())
+                        .GET()
+                        .build();
+        http.sendAsync(probe, HttpResponse.BodyHandlers.discarding())
+                .whenComplete(
+                        (r, e) -> {
+                            if (e != null) {
+                                opened.remove(url, mine);
+                            }
+                            mine.complete(null);
+                        });
+        return mine;
     }
 
     /** One acked delivery is enough; else a retryable answer wins over "not connected". */

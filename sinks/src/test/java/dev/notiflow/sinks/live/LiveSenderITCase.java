@@ -26,8 +26,12 @@ import java.net.http.HttpClient;
 import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -96,6 +100,53 @@ class LiveSenderITCase {
         SendResult r = result.get(5, TimeUnit.SECONDS);
         assertThat(r.status()).as("%s", r).isEqualTo(SendStatus.ACCEPTED);
         assertThat(r.providerMessageId()).isEqualTo(msg.get("position").asText());
+        client.socket.abort();
+    }
+
+    @Test
+    void shouldCarryManyUnackedDeliveriesOnOneOrTwoConnections() throws Exception {
+        Client client = Client.connect(server.port(), "u4");
+        awaitOpen(1);
+        awaitRegistered("u4");
+        int n = 200;
+        // An ack timeout that leaves room for all of them to be in flight at once.
+        try (LiveSender patient =
+                new LiveSender(
+                        new LiveSettings(
+                                REDIS.redis().uriWithoutPassword(),
+                                REDIS.redis().passwordFile().toString(),
+                                null,
+                                null,
+                                Duration.ofSeconds(8),
+                                Duration.ofSeconds(2),
+                                Duration.ofSeconds(2)))) {
+            long before = server.internalConnectionsAccepted();
+            List<CompletableFuture<SendResult>> results = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                results.add(patient.send(request("u4", "m" + i)));
+            }
+            Set<String> received = new HashSet<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(6);
+            while (received.size() < n && System.nanoTime() < deadline) {
+                JsonNode msg = client.messages.poll(100, TimeUnit.MILLISECONDS);
+                if (msg != null) {
+                    received.add(msg.get("notificationId").asText());
+                }
+            }
+            assertThat(received).as("delivered, none acked yet").hasSize(n);
+            assertThat(results)
+                    .as("all waiting for their acks")
+                    .noneMatch(CompletableFuture::isDone);
+            assertThat(server.internalConnectionsAccepted() - before)
+                    .as("internal connections for %d deliveries in flight", n)
+                    .isBetween(1L, 2L);
+            for (int i = 0; i < n; i++) {
+                client.ack("m" + i);
+            }
+            for (CompletableFuture<SendResult> r : results) {
+                assertThat(r.get(5, TimeUnit.SECONDS).status()).isEqualTo(SendStatus.ACCEPTED);
+            }
+        }
         client.socket.abort();
     }
 
