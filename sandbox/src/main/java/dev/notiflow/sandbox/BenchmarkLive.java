@@ -149,27 +149,32 @@ public final class BenchmarkLive {
         secretFile.toFile().deleteOnExit();
         Files.write(secretFile, secret);
         LiveTokens tokens = new LiveTokens(secret);
+        String heap = opts.get("server-heap");
         try (LocalRedis redis = LocalRedis.start();
-                // The measured server: the shipped lifetime (1800 s), so no goaway interferes.
-                BenchmarkChild server =
-                        server(redis, secretFile, OLD, List.of(), opts.get("server-heap"), out);
-                // The deploy's successor, with the short lifetime and dither under test.
-                BenchmarkChild successor =
-                        server(
-                                redis,
-                                secretFile,
-                                NEW,
-                                List.of(
-                                        "--live.max-connection-lifetime", lifetime + " s",
-                                        "--live.lifetime-dither", dither + " s"),
-                                opts.get("server-heap"),
-                                out);
+                // The measured server: the shipped lifetime (1800 s), so no goaway interferes;
+                // and the deploy's successor, with the short lifetime and dither under test,
+                // started beside it.
+                Servers servers =
+                        Servers.start(
+                                () -> server(redis, secretFile, OLD, List.of(), heap, out),
+                                () ->
+                                        server(
+                                                redis,
+                                                secretFile,
+                                                NEW,
+                                                List.of(
+                                                        "--live.max-connection-lifetime",
+                                                        lifetime + " s",
+                                                        "--live.lifetime-dither",
+                                                        dither + " s"),
+                                                heap,
+                                                out));
                 RedisClient redisClient = RedisClient.create(redis.uri());
                 StatefulRedisConnection<String, String> redisConn = redisClient.connect();
                 BenchmarkLiveClients clients =
                         new BenchmarkLiveClients(
                                 "127.0.0.1",
-                                publicPort(server.readyLine()),
+                                publicPort(servers.old.readyLine()),
                                 Runtime.getRuntime().availableProcessors());
                 ChannelSender sender =
                         new LiveSenderFactory(
@@ -182,6 +187,8 @@ public final class BenchmarkLive {
                                                 Duration.ofSeconds(5),
                                                 Duration.ofSeconds(5)))
                                 .create()) {
+            BenchmarkChild server = servers.old;
+            BenchmarkChild successor = servers.successor;
             int port = publicPort(server.readyLine());
             int newPort = publicPort(successor.readyLine());
             say(
@@ -253,6 +260,9 @@ public final class BenchmarkLive {
             // reconnect at once to its successor, whose lifetimes then end with dither.
             clients.target(newPort);
             long deploy = System.nanoTime();
+            // The servers' own goaway counters, sampled: when they sent them, whatever the
+            // clients' side (one JVM, loaded) takes to read them and reconnect.
+            GoawaySampler sampler = new GoawaySampler(deploy, port, newPort);
             server.terminate();
             awaitConnections(list, 2, deploy + TimeUnit.MINUTES.toNanos(2));
             long herdEnd = max(list, c -> c.connectedAt.get(1));
@@ -264,7 +274,11 @@ public final class BenchmarkLive {
                     3,
                     herdEnd + TimeUnit.SECONDS.toNanos(lifetime) + TimeUnit.SECONDS.toNanos(25));
             clients.stopReconnecting();
+            sampler.close();
             report.set("reconnect", reconnects(list, deploy, lifetime, dither));
+            ((ObjectNode) report.at("/reconnect/drain")).set("serverGoaways", sampler.series(0));
+            ((ObjectNode) report.at("/reconnect/lifetime")).set("serverGoaways", sampler.series(1));
+            csv(list, deploy, out.resolve("clients.csv"));
             say("reconnects: %s", summary(report.get("reconnect")));
             for (String wavePath : List.of("/reconnect/drain", "/reconnect/lifetime")) {
                 long back = report.at(wavePath + "/reconnects").asLong();
@@ -288,6 +302,156 @@ public final class BenchmarkLive {
         Files.deleteIfExists(secretFile);
         write(report, out);
         return report;
+    }
+
+    /** The two push servers, started side by side and stopped together. */
+    private static final class Servers implements AutoCloseable {
+        interface Start {
+            BenchmarkChild start() throws Exception;
+        }
+
+        final BenchmarkChild old;
+        final BenchmarkChild successor;
+
+        private Servers(BenchmarkChild old, BenchmarkChild successor) {
+            this.old = old;
+            this.successor = successor;
+        }
+
+        static Servers start(Start old, Start successor) throws Exception {
+            CompletableFuture<BenchmarkChild> next =
+                    CompletableFuture.supplyAsync(
+                            () -> {
+                                try {
+                                    return successor.start();
+                                } catch (Exception e) {
+                                    throw new java.util.concurrent.CompletionException(e);
+                                }
+                            });
+            BenchmarkChild first;
+            try {
+                first = old.start();
+            } catch (Exception e) {
+                next.thenAccept(BenchmarkChild::close);
+                throw e;
+            }
+            try {
+                return new Servers(first, next.join());
+            } catch (RuntimeException e) {
+                first.close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            old.terminate();
+            successor.terminate();
+            old.close();
+            successor.close();
+        }
+    }
+
+    /** Samples the goaway counters of two servers every 200 ms. */
+    private static final class GoawaySampler implements AutoCloseable {
+        private final long origin;
+        private final int[] ports;
+        private final List<List<long[]>> samples = new ArrayList<>();
+        private final java.util.concurrent.ScheduledExecutorService timer =
+                java.util.concurrent.Executors.newSingleThreadScheduledExecutor(
+                        r -> {
+                            Thread t = new Thread(r, "bench-live-goaways");
+                            t.setDaemon(true);
+                            return t;
+                        });
+
+        GoawaySampler(long origin, int... ports) {
+            this.origin = origin;
+            this.ports = ports;
+            for (int i = 0; i < ports.length; i++) {
+                samples.add(java.util.Collections.synchronizedList(new ArrayList<>()));
+            }
+            timer.scheduleAtFixedRate(this::sample, 0, 200, TimeUnit.MILLISECONDS);
+        }
+
+        private void sample() {
+            for (int i = 0; i < ports.length; i++) {
+                Long g = metrics(ports[i]).get("notiflow_live_goaways_total");
+                if (g != null) {
+                    samples.get(i).add(new long[] {System.nanoTime() - origin, g});
+                }
+            }
+        }
+
+        /** Goaways sent per second since the origin, from the counter's samples. */
+        ObjectNode series(int server) {
+            List<long[]> s;
+            synchronized (samples.get(server)) {
+                s = new ArrayList<>(samples.get(server));
+            }
+            ObjectNode node = JSON.createObjectNode();
+            if (s.isEmpty()) {
+                return node;
+            }
+            long base = s.get(0)[1];
+            int seconds = (int) (s.get(s.size() - 1)[0] / 1_000_000_000L) + 1;
+            int[] perSecond = new int[seconds];
+            long previous = base;
+            int k = 0;
+            for (int sec = 0; sec < seconds; sec++) {
+                long end = (sec + 1) * 1_000_000_000L;
+                long value = previous;
+                while (k < s.size() && s.get(k)[0] < end) {
+                    value = s.get(k++)[1];
+                }
+                perSecond[sec] = (int) (value - previous);
+                previous = value;
+            }
+            int last = perSecond.length - 1;
+            while (last > 0 && perSecond[last] == 0) {
+                last--;
+            }
+            int[] trimmed = Arrays.copyOf(perSecond, last + 1);
+            int first = firstNonZero(trimmed);
+            node.put("total", previous - base);
+            node.put("peakPerSecond", Arrays.stream(trimmed).max().orElse(0));
+            node.put("firstSecond", first);
+            node.put("windowSeconds", first < 0 ? 0 : trimmed.length - first);
+            node.set("perSecondSeries", array(trimmed));
+            return node;
+        }
+
+        @Override
+        public void close() {
+            timer.shutdownNow();
+        }
+    }
+
+    /** Every client's times in ms since the deploy (negative: before it; empty: never). */
+    private static void csv(List<Client> list, long deploy, Path file) throws java.io.IOException {
+        StringBuilder sb =
+                new StringBuilder(
+                        "client,transport,connected,received,goaway1,reconnected1,goaway2,"
+                                + "reconnected2\n");
+        for (Client c : list) {
+            sb.append(c.index).append(',').append(c.sse ? "sse" : "ws");
+            long[] times = {
+                c.connectedAt.get(0),
+                c.receivedNanos,
+                c.goawayAt.get(0),
+                c.connectedAt.get(1),
+                c.goawayAt.get(1),
+                c.connectedAt.get(2)
+            };
+            for (long t : times) {
+                sb.append(',');
+                if (t != 0) {
+                    sb.append((t - deploy) / 1_000_000);
+                }
+            }
+            sb.append('\n');
+        }
+        Files.writeString(file, sb);
     }
 
     private static final String OLD = "bench-live-1";
@@ -743,6 +907,14 @@ public final class BenchmarkLive {
             }
             md.append(" |\n");
         }
+        md.append("| the server's goaways (its counter): peak per second / window (s)");
+        for (String w : List.of("drain", "lifetime")) {
+            md.append(" | ")
+                    .append(rc.path(w).at("/serverGoaways/peakPerSecond"))
+                    .append(" / ")
+                    .append(rc.path(w).at("/serverGoaways/windowSeconds"));
+        }
+        md.append(" |\n");
         md.append("| goaway → reconnected p50 / p99 ms");
         for (String w : List.of("drain", "lifetime")) {
             md.append(" | ")
@@ -840,6 +1012,11 @@ public final class BenchmarkLive {
                 chart,
                 "the successor's lifetimes, with dither",
                 r.at("/reconnect/lifetime/perSecondSeries"),
+                0);
+        addSeries(
+                chart,
+                "the successor's goaways (its counter)",
+                r.at("/reconnect/lifetime/serverGoaways/perSecondSeries"),
                 0);
         addSeries(
                 chart,

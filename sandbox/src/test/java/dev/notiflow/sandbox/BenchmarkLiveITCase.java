@@ -96,6 +96,11 @@ class BenchmarkLiveITCase {
         // On the successor a connection lives at least the lifetime less the dither.
         assertThat(r.at("/reconnect/lifetime/firstSecond").asInt())
                 .isGreaterThanOrEqualTo(LIFETIME - DITHER);
+        assertThat(r.at("/reconnect/lifetime/serverGoaways/total").asInt())
+                .isGreaterThanOrEqualTo(CONNECTIONS);
+        assertThat(sum(r.at("/reconnect/lifetime/serverGoaways/perSecondSeries")))
+                .isEqualTo(r.at("/reconnect/lifetime/serverGoaways/total").asInt());
+        assertThat(Files.readAllLines(out.resolve("clients.csv"))).hasSize(CONNECTIONS + 1);
         assertThat(r.at("/successorMetrics/notiflow_live_goaways_total").asInt())
                 .isGreaterThanOrEqualTo(CONNECTIONS);
         assertThat(r.at("/successorMetrics/notiflow_live_forced_closes_total").asInt()).isZero();
