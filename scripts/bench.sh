@@ -52,16 +52,17 @@
 #
 # scripts/bench.sh --scenario live [--connections N] [--sse-share F] [--lifetime S] [--dither S]
 #                  [--concurrency C] [--warm-up N] [--server-heap H] [--out DIR]
-#   the live channel instead (dev.notiflow.sandbox.BenchmarkLive): one push server in its own JVM
+#   the live channel instead (dev.notiflow.sandbox.BenchmarkLive): a push server in its own JVM
 #   (heap H, 1g) with a private Redis, N (10,000) clients on loopback (a share F (0.1) of them
 #   SSE, the rest WebSocket), each with its own user and token. Memory per connection of the
 #   server's JVM (heap after a full GC, RSS, direct buffers) and of the clients' JVM; one message
 #   to every client through the job's LiveSender at C (64) sends in flight, each acked, with
-#   send -> client and send -> ack answered p50/p95/p99/max; then the goaways of the clients'
-#   S s (60) lifetime less up to S s (20) of dither, and the reconnects per second after that
-#   simulated deploy. Raises the open-file limit to the hard limit first (each JVM holds N
-#   sockets). Exits non-zero when a client did not connect or reconnect, the registry lacks a
-#   connection or a message is missing or duplicated. report.json, report.md, latency.png and
+#   send -> client and send -> ack answered p50/p95/p99/max; then a simulated deploy: the server
+#   drains (a goaway to all at once), the clients reconnect to its successor, whose lifetimes of
+#   S s (60) less up to S s (20) of dither end in goaways again; reconnects per second of both
+#   waves. Raises the open-file limit to the hard limit first (each JVM holds N sockets). Exits
+#   non-zero when a client did not connect or reconnect, the registry lacks a connection or a
+#   message is missing or duplicated. report.json, report.md, clients.csv, latency.png and
 #   reconnects.png in --out (sandbox/target/bench/live-<timestamp>/).
 #
 # Output in --out (default sandbox/target/bench/<UTC timestamp>/): report.json, report.md (with

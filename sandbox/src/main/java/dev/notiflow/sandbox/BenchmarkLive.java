@@ -75,10 +75,13 @@ import java.util.regex.Pattern;
  *       {@code POST /internal/v1/deliver}) at {@code --concurrency} sends in flight, each acked by
  *       its client: latency from the send to the client's receipt and to the answer, the rate, and
  *       every client's count (missing and duplicate messages);
- *   <li>the reconnects after a simulated deploy: all clients connect at once, the server's short
- *       {@code live.max-connection-lifetime} less a random part of {@code live.lifetime-dither}
- *       ends each with a {@code goaway}, the client reconnects at once; reconnects per second
- *       beside the connect wave, which a lifetime without dither would repeat.
+ *   <li>the reconnects after a simulated deploy: the server drains (SIGTERM: a {@code goaway} to
+ *       every client at once) and the clients reconnect at once to its successor, started beside it
+ *       with a short {@code live.max-connection-lifetime} ({@code --lifetime}) less a random part
+ *       of {@code live.lifetime-dither} ({@code --dither}); when those lifetimes end the clients
+ *       get goaways and reconnect again. Per second for both waves: the goaways as the servers
+ *       counted them and the reconnects as the clients saw them; without dither the second wave
+ *       would repeat the first one lifetime later.
  * </ul>
  *
  * <pre>
