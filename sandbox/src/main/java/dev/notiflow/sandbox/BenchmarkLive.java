@@ -251,6 +251,7 @@ public final class BenchmarkLive {
             long pushEnd = System.nanoTime();
             Thread.sleep(500); // a duplicate would arrive within it
             report.set("push", pushReport(list, results, pushStart, pushEnd));
+            ((ObjectNode) report.get("push")).put("failedSseAcks", clients.failedAcks());
             say("push: %s", summary(report.get("push")));
             if (report.at("/push/missing").asLong() > 0) {
                 problems.add(report.at("/push/missing").asLong() + " clients missed the message");
@@ -733,11 +734,6 @@ public final class BenchmarkLive {
         return list.stream().mapToLong(f).max().orElse(0);
     }
 
-    /** The smallest non-zero value, or 0. */
-    private static long min(List<Client> list, java.util.function.ToLongFunction<Client> f) {
-        return list.stream().mapToLong(f).filter(v -> v != 0).min().orElse(0);
-    }
-
     private static double seconds(long from, long to) {
         return to <= from ? 0 : (to - from) / 1e9;
     }
@@ -837,9 +833,6 @@ public final class BenchmarkLive {
                             + " and reconnected after its goaway).\n\n");
         } else {
             md.append("**FAILED**: ").append(r.path("problems")).append("\n\n");
-        }
-        for (JsonNode w : r.path("warnings")) {
-            md.append("Warning: ").append(w.asText()).append("\n\n");
         }
         md.append("| connect | |\n|---|---|\n");
         row(md, "connected / failed", r.at("/connect/connected") + " / " + r.at("/connect/failed"));
