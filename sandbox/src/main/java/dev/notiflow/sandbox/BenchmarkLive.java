@@ -425,9 +425,12 @@ public final class BenchmarkLive {
             return node;
         }
 
+        /** Stops sampling after a last sample, which sees every goaway sent until now. */
         @Override
-        public void close() {
+        public void close() throws InterruptedException {
             timer.shutdownNow();
+            timer.awaitTermination(10, TimeUnit.SECONDS);
+            sample();
         }
     }
 
