@@ -53,6 +53,21 @@
 #   events/s and p50/p99 request latency, then a raw idempotent acks=all KafkaProducer for S
 #   seconds on the same broker. report.json in --out (sandbox/target/bench/gateway-<timestamp>/).
 #
+# scripts/bench.sh --scenario live [--connections N] [--sse-share F] [--lifetime S] [--dither S]
+#                  [--concurrency C] [--warm-up N] [--server-heap H] [--out DIR]
+#   the live channel instead (dev.notiflow.sandbox.BenchmarkLive): a push server in its own JVM
+#   (heap H, 1g) with a private Redis, N (10,000) clients on loopback (a share F (0.1) of them
+#   SSE, the rest WebSocket), each with its own user and token. Memory per connection of the
+#   server's JVM (heap after a full GC, RSS, direct buffers) and of the clients' JVM; one message
+#   to every client through the job's LiveSender at C (64) sends in flight, each acked, with
+#   send -> client and send -> ack answered p50/p95/p99/max; then a simulated deploy: the server
+#   drains (a goaway to all at once), the clients reconnect to its successor, whose lifetimes of
+#   S s (60) less up to S s (20) of dither end in goaways again; reconnects per second of both
+#   waves. Raises the open-file limit to the hard limit first (each JVM holds N sockets). Exits
+#   non-zero when a client did not connect or reconnect, the registry lacks a connection or a
+#   message is missing or duplicated. report.json, report.md, clients.csv, latency.png and
+#   reconnects.png in --out (sandbox/target/bench/live-<timestamp>/).
+#
 # Output in --out (default sandbox/target/bench/<UTC timestamp>/): report.json, report.md (with
 # the previous run's rates beside), throughput.png, latency.png, the children's logs, and with
 # --profile a <variant>.jfr per job variant.
@@ -61,6 +76,34 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=scripts/lib.sh
 source "$ROOT/scripts/lib.sh"
+
+# The live scenario holds --connections sockets in each of two JVMs (the clients', the server's):
+# the soft open-file limit goes up to the hard one, which must leave room for them.
+raise_open_files() {
+    local connections=10000 prev="" arg need hard
+    for arg in "$@"; do
+        if [[ "$prev" == --connections ]]; then connections="$arg"; fi
+        prev="$arg"
+    done
+    [[ "$connections" =~ ^[0-9]+$ ]] || die "--connections must be a number, was $connections"
+    need=$((connections + 2048))
+    hard="$(ulimit -Hn)"
+    if [[ "$hard" != unlimited ]] && ((hard < need)); then
+        die "--connections $connections needs $need open files per JVM, but the hard limit" \
+            "(ulimit -Hn) is $hard: raise it (limits.conf, docker --ulimit nofile=...) or use fewer connections"
+    fi
+    ulimit -n "$hard" 2>/dev/null || ulimit -n "$need" \
+        || die "cannot raise the open-file limit to $need (hard limit $hard)"
+    log_info "open-file limit $(ulimit -n) (hard $hard) for $connections connections"
+}
+
+SCENARIO=""
+prev=""
+for arg in "$@"; do
+    if [[ "$prev" == --scenario ]]; then SCENARIO="$arg"; fi
+    prev="$arg"
+done
+if [[ "$SCENARIO" == live ]]; then raise_open_files "$@"; fi
 
 ensure_java_maven
 cd "$ROOT"
@@ -71,6 +114,7 @@ MAIN=dev.notiflow.sandbox.Benchmark
 for arg in "$@"; do
     if [[ "$arg" == priority ]]; then MAIN=dev.notiflow.sandbox.BenchmarkPriority; fi
     if [[ "$arg" == gateway ]]; then MAIN=dev.notiflow.sandbox.BenchmarkGateway; fi
+    if [[ "$arg" == live ]]; then MAIN=dev.notiflow.sandbox.BenchmarkLive; fi
 done
 mapfile -t JVM_FLAGS < <(flink_jvm_flags)
 exec java "-Xmx${BENCH_HEAP:-3g}" "${JVM_FLAGS[@]}" \

@@ -53,7 +53,7 @@ final class BenchmarkChild implements AutoCloseable {
                                 for (String line = out.readLine();
                                         line != null;
                                         line = out.readLine()) {
-                                    if (line.startsWith(readyPrefix)) {
+                                    if (line.contains(readyPrefix)) {
                                         ready.add(line);
                                     } else if (line.startsWith("stats ") || line.equals("reset")) {
                                         replies.add(line);
@@ -72,7 +72,10 @@ final class BenchmarkChild implements AutoCloseable {
         reader.start();
     }
 
-    /** Starts {@code mainClass} in a new JVM and waits until it prints a line with the prefix. */
+    /**
+     * Starts {@code mainClass} in a new JVM and waits until it prints a line holding {@code
+     * readyPrefix} (at its start, or after a log line's time and logger).
+     */
     static BenchmarkChild start(
             String name,
             String mainClass,
@@ -155,6 +158,11 @@ final class BenchmarkChild implements AutoCloseable {
     /** The line the child printed when it was ready. */
     String readyLine() {
         return readyLine;
+    }
+
+    /** Asks the child to stop (SIGTERM) without waiting for it; {@link #close()} still waits. */
+    void terminate() {
+        process.destroy();
     }
 
     long pid() {
