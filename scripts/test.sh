@@ -10,7 +10,9 @@
 #      apt-get when missing (ensure_postgres); tests start their own private server with them,
 #      unless NOTIFLOW_PG_URL names an existing server;
 #   3. make sure redis-server exists (ensure_redis, apt-get when missing); tests start their own;
-#   4. run `mvn -B verify` from the repository root, passing the arguments through.
+#   4. run `mvn -B verify` from the repository root, passing the arguments through. Modules
+#      whose ITs mostly wait (job) run them in two failsafe JVMs side by side; `-Dit.forks=1`
+#      runs them one after another (e.g. to read one IT's timing undisturbed).
 # Maven prints the test summary; the exit code is Maven's.
 set -euo pipefail
 
