@@ -10,7 +10,10 @@
 #      apt-get when missing (ensure_postgres); tests start their own private server with them,
 #      unless NOTIFLOW_PG_URL names an existing server;
 #   3. make sure redis-server exists (ensure_redis, apt-get when missing); tests start their own;
-#   4. run `mvn -B verify` from the repository root, passing the arguments through.
+#   4. run `mvn -B verify` from the repository root, passing the arguments through. Modules
+#      whose ITs mostly wait (job) run them in two failsafe JVMs side by side; `-Dit.forks=1`
+#      runs them one after another (e.g. to read one IT's timing undisturbed), and is passed
+#      when NOTIFLOW_PG_URL names a server, whose one database every IT would share.
 # Maven prints the test summary; the exit code is Maven's.
 set -euo pipefail
 
@@ -19,13 +22,17 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source "$ROOT/scripts/lib.sh"
 
 ensure_java_maven
+args=()
 if [[ -n "${NOTIFLOW_PG_URL:-}" ]]; then
     log_info "using the PostgreSQL server named by NOTIFLOW_PG_URL"
+    # Every IT would share that server's one database: no two of them may run at once.
+    args+=(-Dit.forks=1)
 else
     ensure_postgres
 fi
 ensure_redis
+args+=("$@")
 
 cd "$ROOT"
-log_info "mvn -B verify $*"
-mvn_cmd verify "$@"
+log_info "mvn -B verify ${args[*]}"
+mvn_cmd verify "${args[@]}"

@@ -37,6 +37,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class DatabaseOutageITCase {
 
+    /**
+     * How long PostgreSQL stays down. The test checks that nothing gives up during an outage, so
+     * the outage must outlast the window a wrong implementation would give up after: 150 s is
+     * beyond the 2-minute reconnect window the connection once had (and beyond the 10 s cap of the
+     * connection backoff, the 3 s restart backoff and the retries configured below). It is the one
+     * wait of this test that is not shortened.
+     */
     private static final Duration OUTAGE = Duration.ofSeconds(150);
 
     static final InMemoryReporter METRICS = InMemoryReporter.create();
