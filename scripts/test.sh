@@ -10,10 +10,10 @@
 #      apt-get when missing (ensure_postgres); tests start their own private server with them,
 #      unless NOTIFLOW_PG_URL names an existing server;
 #   3. make sure redis-server exists (ensure_redis, apt-get when missing); tests start their own;
-#   4. run `mvn -B verify` from the repository root, passing the arguments through. Modules
-#      whose ITs mostly wait (job) run them in two failsafe JVMs side by side; `-Dit.forks=1`
-#      runs them one after another (e.g. to read one IT's timing undisturbed), and is passed
-#      when NOTIFLOW_PG_URL names a server, whose one database every IT would share.
+#   4. run `mvn -B verify` from the repository root, passing the arguments through. ITs run
+#      one after another; `-Dit.forks=2` runs them in two failsafe JVMs side by side (shorter,
+#      but the two can race for a free port), and `-Dit.forks=1` is passed when NOTIFLOW_PG_URL
+#      names a server, whose one database every IT would share.
 # Maven prints the test summary; the exit code is Maven's.
 set -euo pipefail
 
