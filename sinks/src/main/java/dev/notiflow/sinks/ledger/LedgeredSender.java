@@ -104,6 +104,9 @@ public final class LedgeredSender implements ChannelSender {
     private volatile boolean stopped;
     private final AtomicInteger pending = new AtomicInteger();
 
+    /** Each connection's opening (its first statement), done or failed. */
+    private final List<CompletableFuture<Void>> connections = new ArrayList<>();
+
     /**
      * How calls are grouped: at most {@code size} lookups and writes per batch (one statement for
      * the lookups, one for the writes), and how long a worker waits for more calls when fewer are
@@ -414,6 +417,7 @@ public final class LedgeredSender implements ChannelSender {
         CompletableFuture<Void> first = null;
         for (int i = 0; i < CONNECTIONS; i++) {
             CompletableFuture<Void> connected = new CompletableFuture<>();
+            connections.add(connected);
             executor.execute(
                     () -> {
                         try {
@@ -439,6 +443,16 @@ public final class LedgeredSender implements ChannelSender {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Waits until every connection of the pool has opened and run its first statement (or failed
+     * to), so that no opening statement is still running when a caller starts to measure.
+     */
+    void awaitConnections(Duration timeout) throws Exception {
+        CompletableFuture.allOf(connections.toArray(CompletableFuture[]::new))
+                .handle((ok, failed) -> null)
+                .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** A call whose statement ran longer than the timeout: skipped, without a pause. */

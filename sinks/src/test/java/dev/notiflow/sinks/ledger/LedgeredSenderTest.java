@@ -400,10 +400,15 @@ class LedgeredSenderTest {
         }
     }
 
-    private LedgeredSender ledgered(FakeProvider provider, Duration timeout, Duration pause) {
+    private LedgeredSender ledgered(FakeProvider provider, Duration timeout, Duration pause)
+            throws Exception {
         LedgeredSender sender =
                 new LedgeredSender(provider, new JdbcLedger(settings, 2), timeout, pause);
         opened.add(sender);
+        // Both connections' opening statements done: a test that then locks the table must not
+        // catch the second one still opening (it would wait out the 5 s query timeout and leave
+        // one worker for both the lookup and the write).
+        sender.awaitConnections(Duration.ofSeconds(10));
         return sender;
     }
 
