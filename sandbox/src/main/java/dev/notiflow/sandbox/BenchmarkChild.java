@@ -53,8 +53,10 @@ final class BenchmarkChild implements AutoCloseable {
                                 for (String line = out.readLine();
                                         line != null;
                                         line = out.readLine()) {
-                                    if (line.contains(readyPrefix)) {
-                                        ready.add(line);
+                                    int at = line.indexOf(readyPrefix);
+                                    if (at >= 0) {
+                                        // From the prefix on, whatever logged the line before it.
+                                        ready.add(line.substring(at));
                                     } else if (line.startsWith("stats ") || line.equals("reset")) {
                                         replies.add(line);
                                     } else {
