@@ -117,5 +117,6 @@ for arg in "$@"; do
     if [[ "$arg" == live ]]; then MAIN=dev.notiflow.sandbox.BenchmarkLive; fi
 done
 mapfile -t JVM_FLAGS < <(flink_jvm_flags)
-exec java "-Xmx${BENCH_HEAP:-3g}" "${JVM_FLAGS[@]}" \
+# Compiler threads that come and go take their CPU counts with them (CompilerCpu): keep them.
+exec java "-Xmx${BENCH_HEAP:-3g}" -XX:-UseDynamicNumberOfCompilerThreads "${JVM_FLAGS[@]}" \
     -cp "$CP" "$MAIN" "$@"

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatNullPointerException;
 
 class NotificationIdsTest {
 
@@ -28,6 +29,15 @@ class NotificationIdsTest {
         assertThat(NotificationIds.of("e1", "u1", Channel.PUSH, "tok"))
                 .isEqualTo("774e7ce6aa6c15f60f5434e6c324c6b2");
         assertThat(NotificationIds.deviceRef("tok")).isEqualTo("c597fc46b4275adf");
+    }
+
+    @Test
+    void shouldNotCarryAFailedCallIntoTheNextOnTheSameThread() {
+        // The digest is reused per thread: a part that fails half-way must not leak its bytes.
+        assertThatNullPointerException()
+                .isThrownBy(() -> NotificationIds.of("e1", null, Channel.PUSH, "tok"));
+        assertThat(NotificationIds.of("e1", "u1", Channel.PUSH, "tok"))
+                .isEqualTo("774e7ce6aa6c15f60f5434e6c324c6b2");
     }
 
     @Test

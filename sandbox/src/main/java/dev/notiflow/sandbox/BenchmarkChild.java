@@ -92,6 +92,8 @@ final class BenchmarkChild implements AutoCloseable {
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + heap);
         command.add("-XX:+UseParallelGC");
+        // Compiler threads that come and go take their CPU counts with them (CompilerCpu).
+        command.add("-XX:-UseDynamicNumberOfCompilerThreads");
         command.add("-Dlog4j2.level=WARN");
         command.add("-cp");
         command.add(

@@ -159,8 +159,9 @@ final class BenchmarkReport {
                         setup.path("startedAt").asText()));
         md.append(
                 "| variant | notifications | seconds | notif/s (whole) | notif/s (steady) | job JVM"
-                        + " cpu s (jit s) | job JVM cpu µs/notif. | job heap / RSS MB | providers"
-                        + " cpu s (jit s) | providers cpu µs/notif. | providers heap / RSS MB |"
+                        + " cpu s (jit cpu s) | job JVM cpu µs/notif. | job heap peak / after GC / RSS MB |"
+                        + " providers"
+                        + " cpu s (jit cpu s) | providers cpu µs/notif. | providers heap / RSS MB |"
                         + " broker cpu s |\n");
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Iterator<Map.Entry<String, JsonNode>> it = report.path("variants").fields();
@@ -177,7 +178,7 @@ final class BenchmarkReport {
             }
             md.append(
                     String.format(
-                            "| %s%s | %s | %s | %s | %s | %s (%s) | %s | %s / %s | %s (%s) | %s | %s / %s"
+                            "| %s%s | %s | %s | %s | %s | %s (%s) | %s | %s / %s / %s | %s (%s) | %s | %s / %s"
                                     + " | %s |%n",
                             e.getKey(),
                             v.path("complete").asBoolean(true) ? "" : " (incomplete)",
@@ -189,6 +190,7 @@ final class BenchmarkReport {
                             v.at("/jobJvm/jitSeconds").asText("-"),
                             v.at("/jobJvm/cpuMicrosPerNotification").asText("-"),
                             v.at("/jobJvm/peakHeapMb").asText("-"),
+                            v.at("/jobJvm/peakHeapAfterGcMb").asText("-"),
                             v.at("/jobJvm/peakRssMb").asText("-"),
                             v.at("/providersJvm/cpuSeconds").asText("-"),
                             v.at("/providersJvm/jitSeconds").asText("-"),

@@ -109,6 +109,13 @@ class BenchmarkITCase {
             assertThat(steady.path("p99Ms").asLong())
                     .isLessThanOrEqualTo(steady.path("maxMs").asLong());
             assertThat(v.at("/jobJvm/peakHeapMb").asLong()).isPositive();
+            assertThat(v.at("/jobJvm/peakHeapAfterGcMb").asLong())
+                    .isPositive()
+                    .isLessThanOrEqualTo(v.at("/jobJvm/peakHeapMb").asLong());
+            // The compiler threads' CPU is part of the JVM's, never more (elapsed compile time
+            // could be).
+            assertThat(v.at("/jobJvm/jitSeconds").asDouble())
+                    .isBetween(0.0, v.at("/jobJvm/cpuSeconds").asDouble());
             assertThat(v.at("/providersJvm/peakRssMb").asLong()).isPositive();
             assertThat(v.at("/checkpoints/completed").asLong()).as(job).isPositive();
 

@@ -1,5 +1,6 @@
 package dev.notiflow.testkit.providers;
 
+import dev.notiflow.testkit.CompilerCpu;
 import dev.notiflow.testkit.providers.apns.MockApnsProvider;
 import dev.notiflow.testkit.providers.fcm.MockFcmProvider;
 
@@ -35,7 +36,7 @@ import java.util.TreeMap;
  * </ul>
  *
  * <p>Once ready it prints {@code Providers ready} on standard output. It then reads commands, one
- * per line, on standard input: {@code stats} prints one line {@code stats cpuNanos=… jitMillis=…
+ * per line, on standard input: {@code stats} prints one line {@code stats cpuNanos=… jitCpuNanos=…
  * heapPeakMb=… heapUsedMb=… rssPeakMb=… sends=…}; {@code reset} resets the peaks; end of input (the
  * parent gone) or {@code stop} stops the servers and the process.
  */
@@ -111,11 +112,6 @@ public final class LocalProvidersMain {
                                 instanceof com.sun.management.OperatingSystemMXBean os
                         ? os.getProcessCpuTime()
                         : -1;
-        var jit = ManagementFactory.getCompilationMXBean();
-        long jitMillis =
-                jit != null && jit.isCompilationTimeMonitoringSupported()
-                        ? jit.getTotalCompilationTime()
-                        : -1;
         long peak = 0;
         long used = 0;
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
@@ -125,8 +121,8 @@ public final class LocalProvidersMain {
             }
         }
         return String.format(
-                "stats cpuNanos=%d jitMillis=%d heapPeakMb=%d heapUsedMb=%d rssPeakMb=%d",
-                cpu, jitMillis, peak >> 20, used >> 20, statusKb("VmHWM:") >> 10);
+                "stats cpuNanos=%d jitCpuNanos=%d heapPeakMb=%d heapUsedMb=%d rssPeakMb=%d",
+                cpu, CompilerCpu.nanos(), peak >> 20, used >> 20, statusKb("VmHWM:") >> 10);
     }
 
     /** A value in kB from /proc/self/status, or -1024 where there is none. */
