@@ -34,6 +34,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Renders each send request from its template, read from {@code notification-templates} into
@@ -83,6 +84,19 @@ public final class RenderTemplates
      */
     static final int MAX_RENDER_ATTEMPTS = 3;
 
+    /**
+     * Contents rendered lately, kept for reuse: every recipient of one event has the event's data,
+     * so the recipients of a batch or audience event would render the same template with the same
+     * model a thousand times over. A render is reused for a request of the same compiled template
+     * version, locale, channels and data, for at most {@link #REUSE_NANOS} (a template that prints
+     * the time stays as fresh as that), and only when it is short ({@link #REUSE_MAX_CHARS}).
+     */
+    static final int RECENT_RENDERS = 256;
+
+    static final long REUSE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    static final int REUSE_MAX_CHARS = 8 * 1024;
+
     private final String defaultLocale;
     private final SerializableSupplier<TemplateEngine> engines;
 
@@ -92,6 +106,8 @@ public final class RenderTemplates
     private transient Counter rendered;
     private transient Counter errors;
     private transient Counter starvedRenders;
+    private transient Counter reused;
+    private transient Map<RenderKey, Rendered> recent;
 
     public RenderTemplates(String defaultLocale) {
         this(defaultLocale, TemplateEngine::new);
@@ -112,6 +128,14 @@ public final class RenderTemplates
         rendered = metrics.counter("templatesRendered");
         errors = metrics.counter("templateErrors");
         starvedRenders = metrics.counter("templateRendersStarved");
+        reused = metrics.counter("templateRendersReused");
+        recent =
+                new LinkedHashMap<>(RECENT_RENDERS * 2, 0.75f, true) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<RenderKey, Rendered> eldest) {
+                        return size() > RECENT_RENDERS;
+                    }
+                };
     }
 
     @Override
@@ -167,6 +191,24 @@ public final class RenderTemplates
         for (int attempt = 1; ; attempt++) {
             try {
                 Compiled c = compiled(template);
+                RenderKey key =
+                        new RenderKey(
+                                c,
+                                locale,
+                                request.channel(),
+                                request.fallbackChannel(),
+                                request.pushFallback() == null
+                                        ? null
+                                        : request.pushFallback().thenChannel(),
+                                request.data());
+                Rendered earlier = recent.get(key);
+                long now = System.nanoTime();
+                if (earlier != null && now - earlier.atNanos() < REUSE_NANOS) {
+                    rendered.inc();
+                    reused.inc();
+                    out.collect(request.withContent(earlier.content()));
+                    return;
+                }
                 Map<String, Object> model = model(request.data());
                 Content content = render(c, request.channel(), model, locale);
                 if (request.fallbackChannel() != null
@@ -183,6 +225,11 @@ public final class RenderTemplates
                     content = withFallbackParts(content, c, then, model);
                 }
                 rendered.inc();
+                if (length(content) <= REUSE_MAX_CHARS) {
+                    recent.put(key, new Rendered(content, now));
+                } else {
+                    recent.remove(key);
+                }
                 out.collect(request.withContent(content));
                 return;
             } catch (TemplateEngine.TemplateException e) {
@@ -406,6 +453,29 @@ public final class RenderTemplates
     private static Map<String, Object> castMap(Object o) {
         return (Map<String, Object>) o;
     }
+
+    private static int length(Content c) {
+        return len(c.title()) + len(c.body()) + len(c.subject()) + len(c.text()) + len(c.html());
+    }
+
+    private static int len(String s) {
+        return s == null ? 0 : s.length();
+    }
+
+    /**
+     * What a content was rendered from: the compiled version (a new template version is a new
+     * {@link Compiled}), the locale chosen, the channel and the fallback channels whose parts it
+     * holds, and the request's data (the model's only input).
+     */
+    private record RenderKey(
+            Compiled compiled,
+            String locale,
+            Channel channel,
+            Channel fallback,
+            Channel then,
+            Map<String, String> data) {}
+
+    private record Rendered(Content content, long atNanos) {}
 
     /** One compiled template version: its parts, {@code null} where the template has none. */
     private record Compiled(

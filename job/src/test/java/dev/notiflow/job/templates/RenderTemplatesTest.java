@@ -423,6 +423,62 @@ class RenderTemplatesTest {
         assertThat(function.compiledVersions()).isEqualTo(1);
     }
 
+    private SendRequest recipient(String userId, Channel channel, Map<String, String> data) {
+        SendRequest r = request(channel, "code", "en", data);
+        return r.toBuilder()
+                .userId(userId)
+                .notificationId(NotificationIds.of("e-1", userId, channel, r.token()))
+                .build();
+    }
+
+    @Test
+    void shouldRenderOnceForTheRecipientsOfOneEventAndAgainForOtherDataOrVersions()
+            throws Exception {
+        openSlow();
+        PAUSES_LEFT.set(0);
+        broadcast(put(push("code", "en", "Code {{ code | pause }}", "for {{ code }}")));
+        Map<String, String> data = Map.of("code", "123456");
+
+        Content first = render(recipient("u1", Channel.PUSH, data));
+        Content second = render(recipient("u2", Channel.PUSH, new LinkedHashMap<>(data)));
+        Content third = render(recipient("u3", Channel.PUSH, data));
+
+        assertThat(List.of(first, second, third))
+                .extracting(Content::title)
+                .containsOnly("Code 123456");
+        assertThat(FILTER_CALLS.get()).as("renders for one event's data").isEqualTo(1);
+        assertThat(harness.extractOutputValues())
+                .extracting(SendRequest::userId)
+                .containsExactly("u1", "u2", "u3");
+
+        Content other = render(recipient("u4", Channel.PUSH, Map.of("code", "654321")));
+        assertThat(other.title()).isEqualTo("Code 654321");
+        assertThat(FILTER_CALLS.get()).as("other data").isEqualTo(2);
+
+        Content sms = render(recipient("u1", Channel.SMS, data));
+        assertThat(sms.text()).isEqualTo("for 123456");
+
+        broadcast(put(push("code", "en", "New {{ code | pause }}", "for {{ code }}")));
+        Content updated = render(recipient("u5", Channel.PUSH, data));
+        assertThat(updated.title()).isEqualTo("New 123456");
+        assertThat(FILTER_CALLS.get()).as("a new template version").isEqualTo(3);
+    }
+
+    @Test
+    void shouldRenderAgainOnceAnEarlierRenderIsOlderThanItsReuseTime() throws Exception {
+        openSlow();
+        PAUSES_LEFT.set(0);
+        broadcast(put(push("code", "en", "At {{ code | pause }}", null)));
+        Map<String, String> data = Map.of("code", "1");
+
+        Content first = render(recipient("u1", Channel.PUSH, data));
+        Thread.sleep(TimeUnit.NANOSECONDS.toMillis(RenderTemplates.REUSE_NANOS) + 100);
+        Content later = render(recipient("u2", Channel.PUSH, data));
+
+        assertThat(FILTER_CALLS.get()).as("rendered again").isEqualTo(2);
+        assertThat(later).isEqualTo(first);
+    }
+
     /** Calls of the test filters below, and how many of the {@code pause} ones still sleep. */
     private static final AtomicInteger PAUSES_LEFT = new AtomicInteger();
 
