@@ -1,5 +1,7 @@
 package dev.notiflow.sandbox;
 
+import dev.notiflow.testkit.CompilerCpu;
+
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -217,11 +219,7 @@ final class BenchmarkChild implements AutoCloseable {
 
     static long procCpuNanos(long pid) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            // fields 14 and 15 of stat (utime, stime), counted after the command name
-            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-            return ticks * 10_000_000L; // USER_HZ is 100 on Linux
+            return CompilerCpu.statCpuNanos(Files.readString(Path.of("/proc/" + pid + "/stat")));
         } catch (IOException | RuntimeException e) {
             return -1;
         }

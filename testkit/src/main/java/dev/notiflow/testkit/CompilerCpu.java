@@ -31,13 +31,13 @@ public final class CompilerCpu {
         if (!Files.isDirectory(tasks)) {
             return -1;
         }
-        long ticks = 0;
+        long nanos = 0;
         try (DirectoryStream<Path> all = Files.newDirectoryStream(tasks)) {
             for (Path task : all) {
                 try {
                     String comm = Files.readString(task.resolve("comm")).strip();
                     if (comm.startsWith("C1 Compiler") || comm.startsWith("C2 Compiler")) {
-                        ticks += cpuTicks(Files.readString(task.resolve("stat")));
+                        nanos += statCpuNanos(Files.readString(task.resolve("stat")));
                     }
                 } catch (IOException | RuntimeException e) {
                     // the thread ended while read
@@ -46,14 +46,17 @@ public final class CompilerCpu {
         } catch (IOException e) {
             return -1;
         }
-        return ticks * NANOS_PER_TICK;
+        return nanos;
     }
 
-    /** {@code utime + stime} of one {@code stat} line (fields 14 and 15, after the comm). */
-    static long cpuTicks(String stat) {
+    /**
+     * {@code utime + stime} of one {@code /proc/.../stat} line (fields 14 and 15, counted after the
+     * command name, which may hold spaces and parentheses), in nanoseconds.
+     */
+    public static long statCpuNanos(String stat) {
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
         // f[0] is field 3 (state): utime is field 14, stime field 15.
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * NANOS_PER_TICK;
     }
 
     /** The elapsed compile time the JVM reports (not CPU; see above), or -1. */

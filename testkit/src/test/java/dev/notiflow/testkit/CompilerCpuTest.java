@@ -13,8 +13,9 @@ class CompilerCpuTest {
         String stat =
                 "4242 (C2 CompilerThre) S 1 4200 4200 0 -1 4194368 12 0 0 0 731 29 0 0 20 0 40 0";
 
-        assertThat(CompilerCpu.cpuTicks(stat)).isEqualTo(760);
-        assertThat(CompilerCpu.cpuTicks("7 (a) b) (c) R 1 2 3 4 5 6 7 8 9 10 3 4 0")).isEqualTo(7);
+        assertThat(CompilerCpu.statCpuNanos(stat)).isEqualTo(7_600_000_000L);
+        assertThat(CompilerCpu.statCpuNanos("7 (a) b) (c) R 1 2 3 4 5 6 7 8 9 10 3 4 0"))
+                .isEqualTo(70_000_000L);
     }
 
     @Test
