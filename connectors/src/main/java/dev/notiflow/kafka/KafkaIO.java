@@ -1,5 +1,6 @@
 package dev.notiflow.kafka;
 
+import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
@@ -66,16 +67,74 @@ public final class KafkaIO {
             DeliveryGuarantee guarantee,
             String transactionalIdPrefix,
             long transactionTimeoutMs) {
-        KafkaRecordSerializationSchema<T> schema =
+        return sink(
+                bootstrapServers,
                 (element, context, timestamp) ->
                         new ProducerRecord<>(
                                 topic,
                                 null,
                                 timestamp,
-                                key.apply(element) == null
-                                        ? null
-                                        : key.apply(element).getBytes(StandardCharsets.UTF_8),
-                                Json.toBytes(element));
+                                keyBytes(key, element),
+                                Json.toBytes(element)),
+                guarantee,
+                transactionalIdPrefix,
+                transactionTimeoutMs);
+    }
+
+    /**
+     * Encodes each record as {@link #jsonSink} would write it (the key's UTF-8 bytes, the value as
+     * JSON), for {@link #encodedSink}: chained to the operator that makes the records, it does the
+     * encoding there, so what crosses to the sink is two byte arrays instead of the record.
+     */
+    public static <T> MapFunction<T, EncodedRecord> encoder(KeyFunction<T> key) {
+        return new Encoder<>(key);
+    }
+
+    private static final class Encoder<T> implements MapFunction<T, EncodedRecord> {
+        private static final long serialVersionUID = 1L;
+        private final KeyFunction<T> key;
+
+        Encoder(KeyFunction<T> key) {
+            this.key = key;
+        }
+
+        @Override
+        public EncodedRecord map(T element) {
+            return new EncodedRecord(keyBytes(key, element), Json.toBytes(element));
+        }
+    }
+
+    /**
+     * A sink writing records encoded by {@link #encoder} to {@code topic}, each with its stream
+     * record's timestamp; the same parameters as {@link #jsonSink}.
+     */
+    public static KafkaSink<EncodedRecord> encodedSink(
+            String bootstrapServers,
+            String topic,
+            DeliveryGuarantee guarantee,
+            String transactionalIdPrefix,
+            long transactionTimeoutMs) {
+        return sink(
+                bootstrapServers,
+                (element, context, timestamp) ->
+                        new ProducerRecord<>(
+                                topic, null, timestamp, element.key(), element.value()),
+                guarantee,
+                transactionalIdPrefix,
+                transactionTimeoutMs);
+    }
+
+    private static <T> byte[] keyBytes(KeyFunction<T> key, T element) {
+        String k = key.apply(element);
+        return k == null ? null : k.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static <T> KafkaSink<T> sink(
+            String bootstrapServers,
+            KafkaRecordSerializationSchema<T> schema,
+            DeliveryGuarantee guarantee,
+            String transactionalIdPrefix,
+            long transactionTimeoutMs) {
         Properties props = new Properties();
         props.setProperty(
                 ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, Long.toString(transactionTimeoutMs));

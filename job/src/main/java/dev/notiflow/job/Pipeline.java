@@ -283,7 +283,7 @@ public final class Pipeline {
         outputs.tokenInvalidations(finals.getSideOutput(OutputTags.TOKEN_INVALIDATIONS));
         outputs.retries(finals.getSideOutput(OutputTags.RETRIES));
 
-        outputs.deliveries(unionAll(deliveries));
+        outputs.deliveries(deliveries);
         outputs.deadLetters(unionAll(deadLetters));
     }
 
@@ -332,7 +332,8 @@ public final class Pipeline {
         return parsed;
     }
 
-    private static <T> DataStream<T> unionAll(List<DataStream<T>> streams) {
+    /** The streams as one; the first when there is only one. */
+    public static <T> DataStream<T> unionAll(List<DataStream<T>> streams) {
         DataStream<T> all = streams.get(0);
         for (int i = 1; i < streams.size(); i++) {
             all = all.union(streams.get(i));

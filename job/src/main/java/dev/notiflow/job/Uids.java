@@ -69,6 +69,14 @@ public final class Uids {
 
     private Uids() {}
 
+    /**
+     * The uid of the encoder of the {@code i}-th stream of deliveries before the deliveries sink.
+     * Stateless, so a savepoint holds nothing for it: the numbering may change between versions.
+     */
+    public static String encodeDeliveries(int i) {
+        return "encode-deliveries-" + i;
+    }
+
     /** The uid of a provider's async send operator, e.g. {@code send-apns}. */
     public static String send(dev.notiflow.model.Provider provider) {
         return SEND_PREFIX + provider.wireName();
